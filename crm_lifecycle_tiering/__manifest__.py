@@ -1,0 +1,27 @@
+{
+    "name": "Customer Tiers and Lifecycle",
+    "summary": "Customer tiers, lifecycle stages and value metrics (RFM, lifetime value) "
+    "ruled from the UI, with history and reports",
+    "version": "19.0.1.0.0",
+    "category": "Sales/CRM",
+    "license": "LGPL-3",
+    "author": "CRM Discipline Team",
+    "website": "https://github.com/crm-discipline/crm-addons",
+    "maintainers": ["crm-discipline"],
+    "depends": ["sale_management", "crm"],
+    "data": [
+        "security/crm_lifecycle_tiering_groups.xml",
+        "security/ir.model.access.csv",
+        "security/crm_customer_tier_security.xml",
+        "data/crm_customer_tier_data.xml",
+        "views/crm_customer_tier_views.xml",
+        "views/crm_lifecycle_tiering_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_lifecycle_tiering/static/tests/tours/**/*",
+        ],
+    },
+    "installable": True,
+    "application": False,
+}

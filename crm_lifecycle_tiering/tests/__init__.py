@@ -1,0 +1,2 @@
+from . import test_tier
+from . import test_tour

@@ -1,0 +1,41 @@
+"""The three addons installed together: web login, menus and groups across addons."""
+
+from odoo.tests import HttpCase, tagged
+
+ADDONS = ("crm_lifecycle_tiering", "crm_satisfaction", "crm_churn_warning")
+
+
+@tagged("post_install", "-at_install")
+class TestPlatform(HttpCase):
+    def test_addons_installed_with_dependencies(self):
+        modules = self.env["ir.module.module"].search([("name", "in", ADDONS)])
+        self.assertEqual(sorted(modules.mapped("name")), sorted(ADDONS))
+        self.assertEqual(set(modules.mapped("state")), {"installed"})
+        deps = {m.name: set(m.dependencies_id.mapped("name")) for m in modules}
+        self.assertEqual(deps["crm_lifecycle_tiering"], {"sale_management", "crm"})
+        self.assertEqual(
+            deps["crm_satisfaction"], {"crm_lifecycle_tiering", "survey", "mail", "portal"}
+        )
+        self.assertEqual(deps["crm_churn_warning"], {"crm_lifecycle_tiering", "crm_satisfaction"})
+
+    def test_login_page_and_session(self):
+        response = self.url_open("/web/login")
+        self.assertEqual(response.status_code, 200)
+        self.authenticate("admin", "admin")
+        response = self.url_open("/odoo/action-crm_lifecycle_tiering.crm_customer_tier_action")
+        self.assertEqual(response.status_code, 200)
+
+    def test_admin_manages_every_addon(self):
+        admin = self.env.ref("base.user_admin")
+        for group in (
+            "crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager",
+            "crm_satisfaction.crm_satisfaction_group_manager",
+            "crm_churn_warning.crm_churn_warning_group_manager",
+        ):
+            self.assertTrue(admin.has_group(group), group)
+        privileges = self.env["res.groups.privilege"].search(
+            [("name", "in", ["Customer Value", "Customer Care", "Churn Warning"])]
+        )
+        self.assertEqual(len(privileges), 3)
+        for privilege in privileges:
+            self.assertEqual(privilege.group_ids.mapped("name"), ["User", "Manager"])
