@@ -77,6 +77,8 @@ def coverage_summary(root, addons):
     for addon in addons:
         statements = missing = 0
         for path in sorted((root / addon).rglob("*.py")):
+            if "tests" in path.relative_to(root / addon).parts or path.name == "__manifest__.py":
+                continue
             try:
                 _f, stmts, _exc, miss, _txt = cov.analysis2(str(path))
             except coverage.CoverageException:

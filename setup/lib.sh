@@ -115,7 +115,9 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
 }
 
-pg_port_free() { "${PY:-python3}" -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
+pg_port_free() {
+  "${PY:-python3}" -c 'import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+}
 
 # Sets PG_DIR (cluster folder), PG_DATA, PG_SOCKDIR, PG_PORT; the folder lives in .local/pg unless
 # the unprivileged user cannot reach the project, in which case it lives under /var/tmp.
