@@ -112,7 +112,7 @@ find_pg_bin() {
 
 # Runs a command as the cluster's owner: ourselves, or the unprivileged user when we are root.
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$PG_OS_USER" -- "$@"); else "$@"; fi
 }
 
 pg_port_free() {
@@ -136,8 +136,9 @@ embedded_paths() {
   else
     mkdir -p "$PG_DIR"
   fi
+  PG_DIR=$(readlink -f "$PG_DIR")  # the cluster's user may not traverse a symlink's folder
   PG_DATA="$PG_DIR/data"
-  PG_SOCKDIR="$(readlink -f "$PG_DIR")/run"
+  PG_SOCKDIR="$PG_DIR/run"
   # a unix socket path is limited to ~107 bytes
   [ ${#PG_SOCKDIR} -lt 90 ] || PG_SOCKDIR="/tmp/crm-pg-$(echo "$ROOT" | sha256sum | cut -c1-12)"
 }
