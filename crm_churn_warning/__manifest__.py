@@ -18,6 +18,4 @@
         "views/crm_churn_signal_views.xml",
         "views/crm_churn_warning_menus.xml",
     ],
-    "installable": True,
-    "application": False,
 }

@@ -14,7 +14,14 @@
         "security/ir.model.access.csv",
         "security/crm_customer_tier_security.xml",
         "data/crm_customer_tier_data.xml",
+        "data/crm_rfm_segment_data.xml",
+        "data/crm_tier_rule_data.xml",
+        "data/ir_cron_data.xml",
+        "wizard/crm_tier_wizard_views.xml",
         "views/crm_customer_tier_views.xml",
+        "views/crm_lifecycle_event_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
         "views/crm_lifecycle_tiering_menus.xml",
     ],
     "assets": {
@@ -22,6 +29,4 @@
             "crm_lifecycle_tiering/static/tests/tours/**/*",
         ],
     },
-    "installable": True,
-    "application": False,
 }

@@ -17,6 +17,5 @@
         "views/crm_complaint_category_views.xml",
         "views/crm_satisfaction_menus.xml",
     ],
-    "installable": True,
     "application": True,
 }

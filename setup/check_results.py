@@ -67,8 +67,7 @@ def check_logs(paths, addons):
     return problems
 
 
-def coverage_summary(root, addons):
-    data_file = root / ".coverage"
+def coverage_summary(root, addons, data_file):
     if not data_file.exists():
         return ["no coverage data"]
     cov = coverage.Coverage(data_file=str(data_file))
@@ -99,6 +98,7 @@ def main():
     parser.add_argument("--addons", nargs="+", required=True)
     parser.add_argument("--pytest-rc", type=int, required=True)
     parser.add_argument("--root", type=pathlib.Path, required=True)
+    parser.add_argument("--coverage", type=pathlib.Path, required=True)
     args = parser.parse_args()
 
     problems, counts = check_junit(args.junit, args.addons)
@@ -111,7 +111,7 @@ def main():
     for area, n in sorted(counts.items()):
         print(f"  {area:<24} {n:>4} tests")
     print("Coverage per addon:")
-    print("\n".join(coverage_summary(args.root, args.addons)))
+    print("\n".join(coverage_summary(args.root, args.addons, args.coverage)))
     if problems:
         print(f"\n{len(problems)} problem(s):")
         print("\n".join(f"  - {p}" for p in problems[:200]))

@@ -29,10 +29,38 @@ class CrmCustomerTier(models.Model):
         help="Leave empty to share the tier between all companies.",
     )
 
+    rule_ids = fields.One2many("crm.tier.rule", "tier_id", string="Rules")
+    rule_count = fields.Integer(compute="_compute_rule_count", string="Rules Count")
+    customer_count = fields.Integer(compute="_compute_customer_count", string="Customers")
+
     _code_company_uniq = models.UniqueIndex(
         "(code, COALESCE(company_id, 0))",
         "A tier code must be unique per company.",
     )
+
+    @api.depends("rule_ids")
+    def _compute_rule_count(self):
+        for tier in self:
+            tier.rule_count = len(tier.rule_ids)
+
+    @api.depends_context("company")
+    def _compute_customer_count(self):
+        counts = dict(
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            ._read_group([("crm_tier_id", "in", self.ids)], ["crm_tier_id"], ["__count"])
+        )
+        for tier in self:
+            tier.customer_count = counts.get(tier, 0)
+
+    def action_open_customers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_lifecycle_tiering.res_partner_action_customer_value"
+        )
+        action["domain"] = [("crm_tier_id", "=", self.id)]
+        action["context"] = {}
+        return action
 
     @api.depends("name", "code")
     def _compute_display_name(self):

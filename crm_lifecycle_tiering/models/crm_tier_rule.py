@@ -1,0 +1,206 @@
+import ast
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+
+from .lifecycle_data import POTENTIALS
+
+
+class CrmTierRule(models.Model):
+    _name = "crm.tier.rule"
+    _description = "Customer Tier Rule"
+    _order = "tier_sequence, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(translate=True, help="Optional label; the conditions describe the rule.")
+    tier_id = fields.Many2one(
+        "crm.customer.tier", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    tier_sequence = fields.Integer(related="tier_id.sequence", store=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        help="Leave empty to apply the rule in every company.",
+    )
+    currency_id = fields.Many2one(
+        "res.currency", compute="_compute_currency_id", help="Currency of the revenue threshold."
+    )
+    min_revenue_period = fields.Monetary(
+        string="Minimum Revenue in Window",
+        help="Revenue over the value window (settings), in the company currency. 0: not used.",
+    )
+    min_orders_period = fields.Integer(
+        string="Minimum Orders in Window", help="Orders over the value window. 0: not used."
+    )
+    min_tenure_months = fields.Integer(
+        string="Minimum Tenure (months)", help="Months since the first purchase. 0: not used."
+    )
+    min_referrals = fields.Integer(
+        string="Minimum Referrals", help="Customers this one referred to us. 0: not used."
+    )
+    min_potential = fields.Selection(
+        POTENTIALS, string="Minimum Potential", default="0", required=True
+    )
+    min_value_score = fields.Float(string="Minimum Value Score", help="0 to 100. 0: not used.")
+    rfm_segment_ids = fields.Many2many(
+        "crm.rfm.segment",
+        string="RFM Segments",
+        help="The customer must be in one of these segments. Empty: not used.",
+    )
+    partner_domain = fields.Char(
+        string="Customers",
+        default="[]",
+        help="Only customers matching this filter (country, tags, industry, salesperson…).",
+    )
+    summary = fields.Char(compute="_compute_summary")
+
+    _thresholds_not_negative = models.Constraint(
+        "CHECK(min_revenue_period >= 0 AND min_orders_period >= 0 AND min_tenure_months >= 0"
+        " AND min_referrals >= 0 AND min_value_score >= 0 AND min_value_score <= 100)",
+        "Rule thresholds cannot be negative, and the value score runs from 0 to 100.",
+    )
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for rule in self:
+            rule.currency_id = (rule.company_id or self.env.company).currency_id
+
+    def _has_domain(self):
+        self.ensure_one()
+        return bool(self._get_partner_domain())
+
+    def _get_partner_domain(self):
+        self.ensure_one()
+        try:
+            value = ast.literal_eval(self.partner_domain or "[]")
+        except (ValueError, SyntaxError) as exc:
+            raise ValidationError(
+                self.env._(
+                    "The customer filter of rule “%(rule)s” is not a valid domain: %(error)s",
+                    rule=self.display_name,
+                    error=exc,
+                )
+            ) from exc
+        return Domain(value)
+
+    def _conditions(self):
+        """Enabled conditions as (key, threshold); the engine tests them in this order."""
+        self.ensure_one()
+        conditions = []
+        if self.min_revenue_period:
+            conditions.append(("revenue_period", self.min_revenue_period))
+        if self.min_orders_period:
+            conditions.append(("orders_period", self.min_orders_period))
+        if self.min_tenure_months:
+            conditions.append(("tenure_months", self.min_tenure_months))
+        if self.min_referrals:
+            conditions.append(("referrals", self.min_referrals))
+        if self.min_potential and self.min_potential != "0":
+            conditions.append(("potential", int(self.min_potential)))
+        if self.min_value_score:
+            conditions.append(("value_score", self.min_value_score))
+        if self.rfm_segment_ids:
+            conditions.append(("rfm_segment", set(self.rfm_segment_ids.ids)))
+        return conditions
+
+    @api.constrains(
+        "min_revenue_period",
+        "min_orders_period",
+        "min_tenure_months",
+        "min_referrals",
+        "min_potential",
+        "min_value_score",
+        "rfm_segment_ids",
+        "partner_domain",
+        "tier_id",
+        "company_id",
+    )
+    def _check_rule(self):
+        Partner = self.env["res.partner"].sudo()
+        for rule in self:
+            domain = rule._get_partner_domain()
+            try:
+                domain.validate(Partner)
+            except Exception as exc:
+                raise ValidationError(
+                    self.env._(
+                        "The customer filter of rule “%(rule)s” is not a valid domain: %(error)s",
+                        rule=rule.display_name,
+                        error=exc,
+                    )
+                ) from exc
+            if not rule._conditions() and domain.is_true():
+                raise ValidationError(
+                    self.env._(
+                        "Rule “%(rule)s” for tier %(tier)s has no condition: set at least one "
+                        "threshold, segment or customer filter.",
+                        rule=rule.display_name,
+                        tier=rule.tier_id.name,
+                    )
+                )
+            if rule.tier_id.company_id and rule.tier_id.company_id != rule.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s belongs to %(tier_company)s: a rule for it must belong to "
+                        "the same company.",
+                        tier=rule.tier_id.name,
+                        tier_company=rule.tier_id.company_id.name,
+                    )
+                )
+
+    @api.depends(
+        "name",
+        "tier_id",
+        "min_revenue_period",
+        "min_orders_period",
+        "min_tenure_months",
+        "min_referrals",
+        "min_potential",
+        "min_value_score",
+        "rfm_segment_ids",
+        "partner_domain",
+    )
+    def _compute_summary(self):
+        potentials = dict(self._fields["min_potential"]._description_selection(self.env))
+        for rule in self:
+            parts = []
+            for key, threshold in rule._conditions():
+                if key == "revenue_period":
+                    parts.append(
+                        rule.env._(
+                            "revenue ≥ %(amount)s",
+                            amount=rule.currency_id.format(threshold).replace("\xa0", " "),
+                        )
+                    )
+                elif key == "orders_period":
+                    parts.append(rule.env._("orders ≥ %(count)s", count=threshold))
+                elif key == "tenure_months":
+                    parts.append(rule.env._("tenure ≥ %(months)s months", months=threshold))
+                elif key == "referrals":
+                    parts.append(rule.env._("referrals ≥ %(count)s", count=threshold))
+                elif key == "potential":
+                    parts.append(
+                        rule.env._("potential ≥ %(level)s", level=potentials[rule.min_potential])
+                    )
+                elif key == "value_score":
+                    parts.append(rule.env._("value score ≥ %(score)s", score=threshold))
+                elif key == "rfm_segment":
+                    parts.append(
+                        rule.env._(
+                            "segment in %(names)s",
+                            names=", ".join(rule.rfm_segment_ids.mapped("name")),
+                        )
+                    )
+            try:
+                if not rule._get_partner_domain().is_true():
+                    parts.append(rule.env._("customer filter"))
+            except ValidationError:
+                parts.append(rule.env._("invalid customer filter"))
+            rule.summary = rule.env._(" and ").join(parts)
+
+    @api.depends("name", "summary", "tier_id")
+    def _compute_display_name(self):
+        for rule in self:
+            rule.display_name = rule.name or f"{rule.tier_id.name}: {rule.summary}"

@@ -1,0 +1,880 @@
+"""Computes customer values, RFM, tiers and lifecycle stages, set-based and in batches.
+
+One run for one company:
+1. one aggregate query puts every customer's transaction figures into a temporary table
+   (confirmed orders or posted invoices net of refunds, in the company currency, per commercial
+   partner), with prospects and customers valued before;
+2. RFM quintile breakpoints over the company's buyers (a full run computes and stores them; a
+   refresh of a few customers reuses the stored ones, so one order does not reshuffle everyone);
+3. batches of customers in id order: figures, scores, segment, stage and tier computed in Python
+   from the temporary table, compared with the stored values, and only changed rows written with
+   one UPDATE per batch; each tier or stage change adds a history event and a note on the
+   partner's chatter, both inserted set-wise.
+A full run records its cursor after each committed batch, so a run cut short resumes where it
+stopped and never counts a customer twice; values are absolute, so re-running changes nothing.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
+
+from .lifecycle_data import (
+    BUYER_STAGES,
+    EVENT_STAGE,
+    EVENT_TIER,
+    ORIGIN_CRON,
+    RFM_SCORE_MAX,
+    STAGE_CHURNED,
+    STAGE_FIRST_PURCHASE,
+    STAGE_LOYAL,
+    STAGE_PROSPECT,
+    STAGE_REPEAT,
+)
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 20000
+CURSOR_PARAM = "crm_lifecycle_tiering.recompute_cursor.%s"
+
+# company-dependent columns the engine owns: (column, SQL array type)
+VALUE_COLUMNS = [
+    ("crm_tier_id", "int"),
+    ("crm_tier_rule_id", "int"),
+    ("crm_tier_reason", "text"),
+    ("crm_tier_since", "text"),
+    ("crm_tier_grace_since", "text"),
+    ("crm_tier_locked", "bool"),
+    ("crm_tier_lock_reason", "text"),
+    ("crm_tier_lock_until", "text"),
+    ("crm_tier_lock_user_id", "int"),
+    ("crm_lifecycle_stage", "text"),
+    ("crm_stage_since", "text"),
+    ("crm_first_order_date", "text"),
+    ("crm_last_order_date", "text"),
+    ("crm_order_count", "int"),
+    ("crm_revenue_total", "float8"),
+    ("crm_order_count_period", "int"),
+    ("crm_revenue_period", "float8"),
+    ("crm_avg_order_value", "float8"),
+    ("crm_purchase_interval", "float8"),
+    ("crm_rfm_r", "int"),
+    ("crm_rfm_f", "int"),
+    ("crm_rfm_m", "int"),
+    ("crm_rfm_segment_id", "int"),
+    ("crm_value_score", "float8"),
+]
+JSON_CAST = {"text": "text", "int": "int", "float8": "float8", "bool": "bool"}
+
+
+def _score(value, breakpoints):
+    """Quintile score 1..5: one more for each breakpoint the value exceeds (ties score alike)."""
+    return 1 + sum(1 for b in breakpoints if value > b)
+
+
+def _months_between(start, end):
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (1 if end.day < start.day else 0)
+
+
+@dataclass
+class RunContext:
+    company: object
+    as_of: date
+    env: object  # environment in the company's language, for reasons
+    breakpoints: dict
+    tiers: list  # [(tier record, [rules])], best tier first
+    segment_of: object
+    settings: dict
+    money: object
+    domain_rules: list = field(default_factory=list)
+
+
+class CrmValueEngine(models.AbstractModel):
+    _name = "crm.value.engine"
+    _description = "Customer Value Engine"
+
+    # ------------------------------------------------------------------ entry points
+    @api.model
+    def _cron_recompute_values(self):
+        """Nightly: recompute every customer of every company (resumable)."""
+        for company in self.env["res.company"].search([], order="id"):
+            if not self._recompute_company(company, origin=ORIGIN_CRON, resumable=True):
+                return  # out of time: the cron is re-triggered and resumes
+
+    @api.model
+    def _cron_refresh_queue(self):
+        """Refreshes the customers queued by confirmed/cancelled orders and posted invoices."""
+        Queue = self.env["crm.value.queue"]
+        while True:
+            self.env.cr.execute(
+                "SELECT id, partner_id, company_id FROM crm_value_queue ORDER BY id LIMIT %s",
+                [BATCH_SIZE],
+            )
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return
+            by_company = {}
+            for _id, partner_id, company_id in rows:
+                by_company.setdefault(company_id, []).append(partner_id)
+            for company_id, partner_ids in by_company.items():
+                self._refresh_partners(
+                    self.env["res.partner"].browse(partner_ids),
+                    self.env["res.company"].browse(company_id),
+                    origin="order",
+                )
+            Queue.browse([r[0] for r in rows]).unlink()
+            remaining = Queue.search_count([])
+            if not self.env["ir.cron"]._commit_progress(len(rows), remaining=remaining):
+                return
+
+    @api.model
+    def action_recompute_now(self):
+        if not self.env.user.has_group("crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager"):
+            raise AccessError(self.env._("Only customer value managers can recompute values."))
+        self.env.ref("crm_lifecycle_tiering.ir_cron_crm_value_recompute")._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Customer values"),
+                "message": self.env._(
+                    "The recompute of every customer's values has started; it runs in the "
+                    "background and takes a few minutes on large databases."
+                ),
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _refresh_partners(self, partners, company, origin="manual", as_of=None):
+        """Recomputes a few customers now, with the company's stored RFM breakpoints."""
+        partners = partners.commercial_partner_id
+        if partners:
+            self.sudo()._run(company, partners=partners, origin=origin, as_of=as_of)
+
+    @api.model
+    def _recompute_company(self, company, origin=ORIGIN_CRON, resumable=False, as_of=None):
+        """Recomputes every customer of the company. Returns False when cut short."""
+        return self.sudo()._run(company, origin=origin, resumable=resumable, as_of=as_of)["done"]
+
+    @api.model
+    def _evaluate_company(self, company, as_of=None):
+        """What a full recompute would set, without writing anything (for the simulation)."""
+        return self.sudo()._run(company, dry_run=True, as_of=as_of)["results"]
+
+    # ------------------------------------------------------------------ the run
+    def _run(
+        self,
+        company,
+        partners=None,
+        origin=ORIGIN_CRON,
+        resumable=False,
+        dry_run=False,
+        as_of=None,
+    ):
+        as_of = as_of or fields.Date.context_today(self.with_company(company))
+        self.env.flush_all()
+        cursor_key = CURSOR_PARAM % company.id
+        params = self.env["ir.config_parameter"].sudo()
+        start_after = 0
+        if resumable:
+            saved = (params.get_param(cursor_key) or "").split(":")
+            if len(saved) == 2 and saved[0] == as_of.isoformat():
+                start_after = int(saved[1])
+        self._aggregate(company, as_of, partners)
+        breakpoints = self._get_breakpoints(
+            company, as_of, recompute=partners is None and not dry_run and not start_after
+        )
+        ctx = self._prepare(company, as_of, breakpoints)
+        result = {"done": True, "written": 0, "events": 0, "results": []}
+        self.env.cr.execute(
+            "SELECT count(*) FROM crm_value_agg WHERE partner_id > %s", [start_after]
+        )
+        remaining = self.env.cr.fetchone()[0]
+        last_id = start_after
+        while True:
+            self.env.cr.execute(
+                "SELECT partner_id FROM crm_value_agg WHERE partner_id > %s"
+                " ORDER BY partner_id LIMIT %s",
+                [last_id, BATCH_SIZE],
+            )
+            batch = [r[0] for r in self.env.cr.fetchall()]
+            if not batch:
+                break
+            rows = self._compute_batch(ctx, batch)
+            if dry_run:
+                result["results"].extend(rows)
+            else:
+                written, events = self._write_batch(ctx, rows, origin)
+                result["written"] += written
+                result["events"] += events
+            last_id = batch[-1]
+            remaining -= len(batch)
+            if resumable:
+                params.set_param(cursor_key, f"{as_of.isoformat()}:{last_id}")
+                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                    result["done"] = remaining == 0
+                    if not result["done"]:
+                        return result
+        if resumable:
+            params.search([("key", "=", cursor_key)]).unlink()
+        _logger.info(
+            "Customer values of %s as of %s: %d rows written, %d events",
+            company.name,
+            as_of,
+            result["written"],
+            result["events"],
+        )
+        return result
+
+    # ------------------------------------------------------------------ 1. aggregation
+    def _get_transactions_query(self, company, as_of, partners):
+        window_start = as_of - relativedelta(months=company.crm_value_window_months) + timedelta(1)
+        end = as_of + timedelta(1)
+        partner_filter = SQL()
+        if partners is not None:
+            partner_filter = SQL("AND p.commercial_partner_id = ANY(%s)", partners.ids)
+        if company.crm_value_source == "invoice":
+            # invoices count as orders; refunds reduce the revenue of the period they fall in
+            return SQL(
+                """
+                SELECT p.commercial_partner_id AS partner_id,
+                       MIN(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS first_date,
+                       MAX(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS last_date,
+                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice') AS order_count,
+                       COALESCE(SUM(m.amount_untaxed_signed), 0)::float8 AS revenue,
+                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice'
+                                          AND m.invoice_date >= %(window_start)s) AS count_period,
+                       COALESCE(SUM(m.amount_untaxed_signed)
+                                FILTER (WHERE m.invoice_date >= %(window_start)s), 0)::float8
+                           AS revenue_period,
+                       COUNT(DISTINCT m.invoice_date)
+                           FILTER (WHERE m.move_type = 'out_invoice') AS day_count
+                  FROM account_move m
+                  JOIN res_partner p ON p.id = m.partner_id
+                 WHERE m.company_id = %(company)s
+                   AND m.state = 'posted'
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND m.invoice_date < %(end)s
+                   AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
+                   %(partner_filter)s
+                 GROUP BY p.commercial_partner_id
+                """,
+                window_start=window_start,
+                end=end,
+                company=company.id,
+                partner_filter=partner_filter,
+            )
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id,
+                   MIN(so.date_order)::date AS first_date,
+                   MAX(so.date_order)::date AS last_date,
+                   COUNT(*) AS order_count,
+                   SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))::float8
+                       AS revenue,
+                   COUNT(*) FILTER (WHERE so.date_order >= %(window_start)s) AS count_period,
+                   COALESCE(SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
+                            FILTER (WHERE so.date_order >= %(window_start)s), 0)::float8
+                       AS revenue_period,
+                   COUNT(DISTINCT so.date_order::date) AS day_count
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %(company)s
+               AND so.state = 'sale'
+               AND so.date_order < %(end)s
+               AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
+               %(partner_filter)s
+             GROUP BY p.commercial_partner_id
+            """,
+            window_start=window_start,
+            end=end,
+            company=company.id,
+            partner_filter=partner_filter,
+        )
+
+    def _get_prospects_query(self, company, partners):
+        """Commercial partners who are customers without a confirmed transaction, and those
+        valued before in this company (their values may have to be cleared)."""
+        partner_filter = SQL()
+        if partners is not None:
+            partner_filter = SQL("AND p.id = ANY(%s)", partners.ids)
+        cid = str(company.id)
+        return SQL(
+            """
+            SELECT p.id AS partner_id
+              FROM res_partner p
+             WHERE p.id = p.commercial_partner_id
+               AND p.id NOT IN (SELECT partner_id FROM res_company)
+               %(partner_filter)s
+               AND (
+                    (p.customer_rank > 0 AND (p.company_id IS NULL OR p.company_id = %(company)s))
+                 OR p.crm_lifecycle_stage ? %(cid)s
+                 OR p.crm_tier_id ? %(cid)s
+                 OR EXISTS (SELECT 1 FROM crm_lead l
+                             WHERE l.partner_id IN (SELECT c.id FROM res_partner c
+                                                     WHERE c.commercial_partner_id = p.id)
+                               AND l.company_id = %(company)s AND l.active)
+                 OR EXISTS (SELECT 1 FROM sale_order q
+                             WHERE q.partner_id IN (SELECT c.id FROM res_partner c
+                                                     WHERE c.commercial_partner_id = p.id)
+                               AND q.company_id = %(company)s AND q.state IN ('draft', 'sent'))
+               )
+            """,
+            partner_filter=partner_filter,
+            company=company.id,
+            cid=cid,
+        )
+
+    def _aggregate(self, company, as_of, partners):
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS crm_value_agg")
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMP TABLE crm_value_agg ON COMMIT PRESERVE ROWS AS
+                SELECT t.*, TRUE AS is_buyer FROM (%(transactions)s) t
+                 WHERE t.order_count > 0
+                """,
+                transactions=self._get_transactions_query(company, as_of, partners),
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_value_agg (partner_id, order_count, revenue, count_period,
+                                           revenue_period, day_count, is_buyer)
+                SELECT pr.partner_id, 0, 0, 0, 0, 0, FALSE FROM (%(prospects)s) pr
+                 WHERE pr.partner_id NOT IN (SELECT partner_id FROM crm_value_agg)
+                """,
+                prospects=self._get_prospects_query(company, partners),
+            )
+        )
+        cr.execute("CREATE UNIQUE INDEX ON crm_value_agg (partner_id)")
+        cr.execute("ANALYZE crm_value_agg")
+
+    # ------------------------------------------------------------------ 2. RFM breakpoints
+    def _get_breakpoints(self, company, as_of, recompute):
+        stored = company.crm_rfm_breakpoints or {}
+        if not recompute and stored.get("as_of"):
+            return stored
+        self.env.cr.execute(
+            """
+            SELECT percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY last_date),
+                   percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY order_count),
+                   percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY revenue),
+                   count(*)
+              FROM crm_value_agg WHERE is_buyer
+            """
+        )
+        r, f, m, count = self.env.cr.fetchone()
+        if not count:
+            breakpoints = {"as_of": as_of.isoformat(), "r": [], "f": [], "m": [], "count": 0}
+        else:
+            breakpoints = {
+                "as_of": as_of.isoformat(),
+                "r": [d.isoformat() for d in r],
+                "f": list(f),
+                "m": [round(v, 2) for v in m],
+                "count": count,
+            }
+        if recompute:
+            company.sudo().crm_rfm_breakpoints = breakpoints
+        return breakpoints
+
+    # ------------------------------------------------------------------ 3. per batch
+    def _prepare(self, company, as_of, breakpoints):
+        lang = company.partner_id.lang or "en_US"
+        env = self.with_context(lang=lang).with_company(company).env
+        tiers = env["crm.customer.tier"].search([("company_id", "in", [company.id, False])])
+        rules = env["crm.tier.rule"].search(
+            [("company_id", "in", [company.id, False]), ("tier_id", "in", tiers.ids)],
+            order="sequence, id",
+        )
+        tier_rules = [(tier, rules.filtered(lambda r, t=tier: r.tier_id == t)) for tier in tiers]
+        currency = company.currency_id
+        lang_rec = env["res.lang"]._lang_get(lang) or env["res.lang"]._lang_get("en_US")
+
+        def money(amount):
+            text = lang_rec.format("%.0f", amount, grouping=True)
+            if currency.position == "before":
+                return f"{currency.symbol}{text}"
+            return f"{text} {currency.symbol}"
+
+        settings = {
+            "window": company.crm_value_window_months,
+            "grace": company.crm_tier_grace_days,
+            "loyal_orders": company.crm_loyal_min_orders,
+            "loyal_tenure": company.crm_loyal_min_tenure_days,
+            "churn_days": company.crm_churn_days,
+            "weights": [
+                company.crm_score_weight_recency,
+                company.crm_score_weight_frequency,
+                company.crm_score_weight_monetary,
+                company.crm_score_weight_tenure,
+                company.crm_score_weight_referral,
+                company.crm_score_weight_potential,
+            ],
+        }
+        return RunContext(
+            company=company,
+            as_of=as_of,
+            env=env,
+            breakpoints={
+                "r": [date.fromisoformat(d) for d in breakpoints.get("r", [])],
+                "f": breakpoints.get("f", []),
+                "m": breakpoints.get("m", []),
+            },
+            tiers=tier_rules,
+            segment_of=env["crm.rfm.segment"]._get_matcher(),
+            settings=settings,
+            money=money,
+            domain_rules=[r for r in rules if r._has_domain()],
+        )
+
+    def _fetch_batch(self, ctx, batch):
+        cid = str(ctx.company.id)
+        old_columns = SQL(", ").join(
+            SQL("p.%s -> %s AS %s", SQL.identifier(col), cid, SQL.identifier(col))
+            for col, _type in VALUE_COLUMNS
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.partner_id, a.is_buyer, a.first_date, a.last_date, a.order_count,
+                       a.revenue, a.count_period, a.revenue_period, a.day_count,
+                       p.crm_referral_count, p.crm_potential ->> %(cid)s AS potential,
+                       %(old_columns)s
+                  FROM crm_value_agg a
+                  JOIN res_partner p ON p.id = a.partner_id
+                 WHERE a.partner_id = ANY(%(batch)s)
+                 ORDER BY a.partner_id
+                """,
+                cid=cid,
+                old_columns=old_columns,
+                batch=batch,
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    def _compute_batch(self, ctx, batch):
+        """Returns one dict a customer: its old and new values and the changes to log."""
+        rows = self._fetch_batch(ctx, batch)
+        in_domain = {}
+        Partner = ctx.env["res.partner"].with_context(active_test=False)
+        for rule in ctx.domain_rules:
+            in_domain[rule.id] = set(
+                Partner.search([("id", "in", batch)] + list(rule._get_partner_domain())).ids
+            )
+        s, bp, as_of = ctx.settings, ctx.breakpoints, ctx.as_of
+        weights = s["weights"]
+        weight_sum = sum(weights) or 1.0
+        results = []
+        for row in rows:
+            old = {col: row[col] for col, _t in VALUE_COLUMNS}
+            new = dict.fromkeys(old)
+            # keep the lock unless it expired
+            lock_released = False
+            if old["crm_tier_locked"]:
+                until = old["crm_tier_lock_until"]
+                if until and date.fromisoformat(until) < as_of:
+                    lock_released = True
+                else:
+                    for col in (
+                        "crm_tier_locked",
+                        "crm_tier_lock_reason",
+                        "crm_tier_lock_until",
+                        "crm_tier_lock_user_id",
+                    ):
+                        new[col] = old[col]
+            potential = int(row["potential"] or 0)
+            referrals = row["crm_referral_count"] or 0
+            stage = None
+            metrics = {}
+            if row["is_buyer"]:
+                first, last, count = row["first_date"], row["last_date"], row["order_count"]
+                recency = (as_of - last).days
+                tenure_days = (as_of - first).days
+                tenure_months = _months_between(first, as_of)
+                r = _score(last, bp["r"]) if bp["r"] else 3
+                f = _score(count, bp["f"]) if bp["f"] else 3
+                m = _score(round(row["revenue"], 2), bp["m"]) if bp["m"] else 3
+                segment = ctx.segment_of(r, f)
+                components = [
+                    (r - 1) / (RFM_SCORE_MAX - 1),
+                    (f - 1) / (RFM_SCORE_MAX - 1),
+                    (m - 1) / (RFM_SCORE_MAX - 1),
+                    min(tenure_months / 36.0, 1.0),
+                    min(referrals / 5.0, 1.0),
+                    potential / 3.0,
+                ]
+                score = round(
+                    100.0
+                    * sum(w * c for w, c in zip(weights, components, strict=True))
+                    / weight_sum,
+                    1,
+                )
+                if recency > s["churn_days"]:
+                    stage = STAGE_CHURNED
+                elif count >= s["loyal_orders"] and tenure_days >= s["loyal_tenure"]:
+                    stage = STAGE_LOYAL
+                elif count >= 2:
+                    stage = STAGE_REPEAT
+                else:
+                    stage = STAGE_FIRST_PURCHASE
+                new.update(
+                    crm_first_order_date=first.isoformat(),
+                    crm_last_order_date=last.isoformat(),
+                    crm_order_count=count,
+                    crm_revenue_total=round(row["revenue"], 2),
+                    crm_order_count_period=row["count_period"],
+                    crm_revenue_period=round(row["revenue_period"], 2),
+                    crm_avg_order_value=round(row["revenue"] / count, 2),
+                    crm_purchase_interval=round((last - first).days / (row["day_count"] - 1), 1)
+                    if row["day_count"] > 1
+                    else None,
+                    crm_rfm_r=r,
+                    crm_rfm_f=f,
+                    crm_rfm_m=m,
+                    crm_rfm_segment_id=segment,
+                    crm_value_score=score,
+                )
+                metrics = {
+                    "revenue_period": row["revenue_period"],
+                    "orders_period": row["count_period"],
+                    "tenure_months": tenure_months,
+                    "referrals": referrals,
+                    "potential": potential,
+                    "value_score": score,
+                    "rfm_segment": segment,
+                }
+            else:
+                # a customer without a confirmed transaction (or whose transactions are gone)
+                stage = STAGE_PROSPECT
+            new["crm_lifecycle_stage"] = stage
+            new["crm_stage_since"] = (
+                old["crm_stage_since"] if stage == old["crm_lifecycle_stage"] else as_of.isoformat()
+            )
+            if not stage:
+                new["crm_stage_since"] = None
+            self._assign_tier(ctx, row["partner_id"], old, new, metrics, in_domain, stage)
+            changes = []
+            if new["crm_tier_id"] != old["crm_tier_id"]:
+                changes.append(EVENT_TIER)
+            if new["crm_lifecycle_stage"] != old["crm_lifecycle_stage"]:
+                changes.append(EVENT_STAGE)
+            results.append(
+                {
+                    "partner_id": row["partner_id"],
+                    "old": old,
+                    "new": new,
+                    "changes": changes,
+                    "lock_released": lock_released,
+                }
+            )
+        return results
+
+    def _assign_tier(self, ctx, partner_id, old, new, metrics, in_domain, stage):
+        as_of = ctx.as_of
+        tiers = ctx.tiers
+        rank = {tier.id: i for i, (tier, _rules) in enumerate(tiers)}
+        if new["crm_tier_locked"]:
+            new["crm_tier_id"] = old["crm_tier_id"]
+            new["crm_tier_rule_id"] = None
+            user = ctx.env["res.users"].browse(old["crm_tier_lock_user_id"] or []).sudo()
+            until = old["crm_tier_lock_until"]
+            reason = ctx.env._("Tier locked by %(user)s", user=user.name or ctx.env._("a manager"))
+            if until:
+                reason = ctx.env._(
+                    "Tier locked by %(user)s until %(date)s",
+                    user=user.name or ctx.env._("a manager"),
+                    date=until,
+                )
+            if old["crm_tier_lock_reason"]:
+                reason = f"{reason}: {old['crm_tier_lock_reason']}"
+            new["crm_tier_reason"] = reason
+            new["crm_tier_grace_since"] = None
+        elif stage not in BUYER_STAGES or not tiers:
+            new["crm_tier_id"] = new["crm_tier_rule_id"] = new["crm_tier_reason"] = None
+            new["crm_tier_grace_since"] = None
+        else:
+            tier_id, rule_id, reason = self._match_tier(ctx, partner_id, metrics, in_domain)
+            old_tier = old["crm_tier_id"]
+            grace = ctx.settings["grace"]
+            new["crm_tier_grace_since"] = None
+            if old_tier in rank and rank[tier_id] > rank[old_tier] and grace:
+                since = old["crm_tier_grace_since"] or as_of.isoformat()
+                ends = date.fromisoformat(since) + timedelta(days=grace)
+                if as_of < ends:
+                    kept = tiers[rank[old_tier]][0]
+                    new["crm_tier_grace_since"] = since
+                    reason = ctx.env._(
+                        "Keeps %(tier)s until %(date)s (grace period; no longer meets its "
+                        "rules since %(since)s): %(reason)s",
+                        tier=kept.name,
+                        date=ends.isoformat(),
+                        since=since,
+                        reason=reason,
+                    )
+                    tier_id, rule_id = old_tier, old["crm_tier_rule_id"]
+            new["crm_tier_id"], new["crm_tier_rule_id"], new["crm_tier_reason"] = (
+                tier_id,
+                rule_id,
+                reason,
+            )
+        new["crm_tier_since"] = (
+            old["crm_tier_since"]
+            if new["crm_tier_id"] == old["crm_tier_id"]
+            else (as_of.isoformat() if new["crm_tier_id"] else None)
+        )
+
+    def _match_tier(self, ctx, partner_id, metrics, in_domain):
+        """Highest-ranked tier with a matching rule, else the lowest tier: (tier, rule, reason)."""
+        for tier, rules in ctx.tiers:
+            for rule in rules:
+                parts = []
+                for key, threshold in rule._conditions():
+                    value = metrics[key]
+                    if key == "rfm_segment":
+                        if value not in threshold:
+                            break
+                        segment = ctx.env["crm.rfm.segment"].browse(value)
+                        parts.append(ctx.env._("RFM segment %(segment)s", segment=segment.name))
+                        continue
+                    if value < threshold:
+                        break
+                    parts.append(self._describe(ctx, key, value, threshold))
+                else:
+                    if rule.id in in_domain:
+                        if partner_id not in in_domain[rule.id]:
+                            continue
+                        parts.append(ctx.env._("matches the customer filter"))
+                    reason = ctx.env._(" and ").join(parts)
+                    return tier.id, rule.id, reason[:1].upper() + reason[1:]
+        lowest = ctx.tiers[-1][0]
+        return (
+            lowest.id,
+            None,
+            ctx.env._("No rule of a higher tier matches: %(tier)s by default", tier=lowest.name),
+        )
+
+    def _describe(self, ctx, key, value, threshold):
+        months = ctx.settings["window"]
+        if key == "revenue_period":
+            return ctx.env._(
+                "revenue %(months)s months %(value)s ≥ %(threshold)s",
+                months=months,
+                value=ctx.money(value),
+                threshold=ctx.money(threshold),
+            )
+        if key == "orders_period":
+            return ctx.env._(
+                "%(value)s orders in %(months)s months ≥ %(threshold)s",
+                value=value,
+                months=months,
+                threshold=threshold,
+            )
+        if key == "tenure_months":
+            return ctx.env._(
+                "customer for %(value)s months ≥ %(threshold)s", value=value, threshold=threshold
+            )
+        if key == "referrals":
+            return ctx.env._(
+                "%(value)s referrals ≥ %(threshold)s", value=value, threshold=threshold
+            )
+        if key == "potential":
+            labels = dict(
+                ctx.env["crm.tier.rule"]._fields["min_potential"]._description_selection(ctx.env)
+            )
+            return ctx.env._(
+                "potential %(value)s ≥ %(threshold)s",
+                value=labels[str(value)],
+                threshold=labels[str(threshold)],
+            )
+        return ctx.env._("value score %(value)s ≥ %(threshold)s", value=value, threshold=threshold)
+
+    # ------------------------------------------------------------------ writing
+    @staticmethod
+    def _same(a, b):
+        if isinstance(a, float) or isinstance(b, float):
+            return a is not None and b is not None and abs(a - b) < 0.005
+        return a == b
+
+    def _write_batch(self, ctx, rows, origin):
+        changed = [
+            row
+            for row in rows
+            if any(not self._same(row["old"][c], row["new"][c]) for c, _t in VALUE_COLUMNS)
+        ]
+        if not changed:
+            return 0, 0
+        cid = str(ctx.company.id)
+        cr = self.env.cr
+        arrays = [[row["partner_id"] for row in changed]]
+        arrays += [[row["new"][col] for row in changed] for col, _t in VALUE_COLUMNS]
+        casts = SQL(", ").join(
+            SQL("%s::%s[]", values, SQL(sql_type))
+            for values, (_col, sql_type) in zip(
+                arrays, [("id", "int"), *VALUE_COLUMNS], strict=True
+            )
+        )
+        names = SQL(", ").join(SQL.identifier(c) for c in ["id"] + [c for c, _t in VALUE_COLUMNS])
+        sets = SQL(", ").join(
+            SQL(
+                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb)"
+                " || jsonb_build_object(%(cid)s, v.%(col)s)",
+                col=SQL.identifier(col),
+                cid=cid,
+            )
+            for col, _t in VALUE_COLUMNS
+        )
+        cr.execute(
+            SQL(
+                "UPDATE res_partner p SET %(sets)s FROM unnest(%(casts)s) AS v(%(names)s)"
+                " WHERE p.id = v.id",
+                sets=sets,
+                casts=casts,
+                names=names,
+            )
+        )
+        self.env["res.partner"].invalidate_model([c for c, _t in VALUE_COLUMNS])
+        events = self._log_changes(ctx, [row for row in changed if row["changes"]], origin)
+        return len(changed), events
+
+    def _log_changes(self, ctx, rows, origin):
+        if not rows:
+            return 0
+        env = ctx.env
+        tiers = {tier.id: tier.name for tier, _r in ctx.tiers}
+        tiers.update(
+            {
+                t.id: t.name
+                for t in env["crm.customer.tier"]
+                .browse({r["old"]["crm_tier_id"] for r in rows if r["old"]["crm_tier_id"]})
+                .exists()
+            }
+        )
+        stages = dict(env["res.partner"]._fields["crm_lifecycle_stage"]._description_selection(env))
+        ev = {
+            k: []
+            for k in (
+                "partner",
+                "kind",
+                "old_tier",
+                "new_tier",
+                "old_stage",
+                "new_stage",
+                "reactivation",
+                "rule",
+                "reason",
+            )
+        }
+        bodies = {}
+        for row in rows:
+            old, new = row["old"], row["new"]
+            lines = []
+            if EVENT_TIER in row["changes"]:
+                ev["partner"].append(row["partner_id"])
+                ev["kind"].append(EVENT_TIER)
+                ev["old_tier"].append(old["crm_tier_id"])
+                ev["new_tier"].append(new["crm_tier_id"])
+                ev["old_stage"].append(old["crm_lifecycle_stage"])
+                ev["new_stage"].append(new["crm_lifecycle_stage"])
+                ev["reactivation"].append(False)
+                ev["rule"].append(new["crm_tier_rule_id"])
+                ev["reason"].append(new["crm_tier_reason"])
+                lines.append(
+                    env._(
+                        "Tier: %(old)s → %(new)s",
+                        old=tiers.get(old["crm_tier_id"], env._("none")),
+                        new=tiers.get(new["crm_tier_id"], env._("none")),
+                    )
+                    + (f" ({new['crm_tier_reason']})" if new["crm_tier_reason"] else "")
+                )
+            if EVENT_STAGE in row["changes"]:
+                reactivation = old["crm_lifecycle_stage"] == STAGE_CHURNED and new[
+                    "crm_lifecycle_stage"
+                ] in (STAGE_FIRST_PURCHASE, STAGE_REPEAT, STAGE_LOYAL)
+                ev["partner"].append(row["partner_id"])
+                ev["kind"].append(EVENT_STAGE)
+                ev["old_tier"].append(old["crm_tier_id"])
+                ev["new_tier"].append(new["crm_tier_id"])
+                ev["old_stage"].append(old["crm_lifecycle_stage"])
+                ev["new_stage"].append(new["crm_lifecycle_stage"])
+                ev["reactivation"].append(reactivation)
+                ev["rule"].append(None)
+                ev["reason"].append(
+                    env._("Reactivated: bought again after churning") if reactivation else None
+                )
+                line = env._(
+                    "Lifecycle stage: %(old)s → %(new)s",
+                    old=stages.get(old["crm_lifecycle_stage"], env._("none")),
+                    new=stages.get(new["crm_lifecycle_stage"], env._("none")),
+                )
+                if reactivation:
+                    line += " (" + env._("reactivated") + ")"
+                lines.append(line)
+            bodies[row["partner_id"]] = Markup("<br/>").join(escape(line) for line in lines)
+        uid = self.env.uid
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_lifecycle_event
+                    (partner_id, company_id, date, kind, old_tier_id, new_tier_id, old_stage,
+                     new_stage, is_reactivation, rule_id, reason, origin, user_id,
+                     create_uid, write_uid, create_date, write_date)
+                SELECT e.partner, %(company)s, %(date)s, e.kind, e.old_tier, e.new_tier,
+                       e.old_stage, e.new_stage, e.reactivation, e.rule, e.reason, %(origin)s,
+                       %(uid)s, %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc'
+                  FROM unnest(%(partner)s::int[], %(kind)s::text[], %(old_tier)s::int[],
+                              %(new_tier)s::int[], %(old_stage)s::text[], %(new_stage)s::text[],
+                              %(reactivation)s::bool[], %(rule)s::int[], %(reason)s::text[])
+                       AS e(partner, kind, old_tier, new_tier, old_stage, new_stage,
+                            reactivation, rule, reason)
+                """,
+                company=ctx.company.id,
+                date=ctx.as_of,
+                origin=origin,
+                uid=uid,
+                **ev,
+            )
+        )
+        # chatter notes, as mail.thread._message_log_batch writes them, set-wise
+        author = self.env.ref("base.partner_root")
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        res_ids = list(bodies)
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message
+                    (model, res_id, body, message_type, subtype_id, author_id, email_from,
+                     is_internal, email_add_signature, message_id, date,
+                     create_uid, write_uid, create_date, write_date)
+                SELECT 'res.partner', m.res_id, m.body, 'notification', %(subtype)s, %(author)s,
+                       %(email_from)s, TRUE, FALSE, m.message_id, now() at time zone 'utc',
+                       %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc'
+                  FROM unnest(%(res_ids)s::int[], %(bodies)s::text[], %(message_ids)s::text[])
+                       AS m(res_id, body, message_id)
+                """,
+                subtype=subtype_id,
+                author=author.id,
+                email_from=author.email_formatted or None,
+                uid=uid,
+                res_ids=res_ids,
+                bodies=[str(Markup("<p>%s</p>") % bodies[i]) for i in res_ids],
+                message_ids=[generate_tracking_message_id("crm-lifecycle") for _i in res_ids],
+            )
+        )
+        self.env["crm.lifecycle.event"].invalidate_model()
+        self.env["mail.message"].invalidate_model()
+        return len(ev["partner"])

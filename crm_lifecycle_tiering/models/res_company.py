@@ -1,0 +1,52 @@
+from odoo import fields, models
+
+from .lifecycle_data import VALUE_SOURCES
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    crm_value_source = fields.Selection(
+        VALUE_SOURCES,
+        string="Customer Value Source",
+        default="order",
+        required=True,
+    )
+    crm_value_window_months = fields.Integer(string="Value Window (months)", default=12)
+    crm_tier_grace_days = fields.Integer(string="Tier Downgrade Grace (days)", default=30)
+    crm_loyal_min_orders = fields.Integer(string="Loyal: Minimum Orders", default=5)
+    crm_loyal_min_tenure_days = fields.Integer(string="Loyal: Minimum Tenure (days)", default=365)
+    crm_churn_days = fields.Integer(string="Churned After (days without order)", default=180)
+    crm_score_weight_recency = fields.Float(string="Weight of Recency", default=20)
+    crm_score_weight_frequency = fields.Float(string="Weight of Frequency", default=25)
+    crm_score_weight_monetary = fields.Float(string="Weight of Monetary Value", default=35)
+    crm_score_weight_tenure = fields.Float(string="Weight of Tenure", default=10)
+    crm_score_weight_referral = fields.Float(string="Weight of Referrals", default=5)
+    crm_score_weight_potential = fields.Float(string="Weight of Potential", default=5)
+    # quintile breakpoints of the last full recompute, used by incremental refreshes
+    crm_rfm_breakpoints = fields.Json(copy=False)
+
+    _crm_value_window_positive = models.Constraint(
+        "CHECK(crm_value_window_months > 0 AND crm_value_window_months <= 120)",
+        "The value window must be between 1 and 120 months.",
+    )
+    _crm_tier_grace_days_positive = models.Constraint(
+        "CHECK(crm_tier_grace_days >= 0)",
+        "The tier downgrade grace period cannot be negative.",
+    )
+    _crm_loyal_thresholds_positive = models.Constraint(
+        "CHECK(crm_loyal_min_orders >= 2 AND crm_loyal_min_tenure_days >= 0)",
+        "A loyal customer needs at least 2 orders, and the minimum tenure cannot be negative.",
+    )
+    _crm_churn_days_positive = models.Constraint(
+        "CHECK(crm_churn_days > 0)",
+        "The number of days without order after which a customer is churned must be positive.",
+    )
+    _crm_score_weights_valid = models.Constraint(
+        "CHECK(crm_score_weight_recency >= 0 AND crm_score_weight_frequency >= 0"
+        " AND crm_score_weight_monetary >= 0 AND crm_score_weight_tenure >= 0"
+        " AND crm_score_weight_referral >= 0 AND crm_score_weight_potential >= 0"
+        " AND crm_score_weight_recency + crm_score_weight_frequency + crm_score_weight_monetary"
+        " + crm_score_weight_tenure + crm_score_weight_referral + crm_score_weight_potential > 0)",
+        "Value score weights cannot be negative and at least one must be positive.",
+    )

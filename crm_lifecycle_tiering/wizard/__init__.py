@@ -1,0 +1,3 @@
+from . import crm_tier_simulation
+from . import crm_tier_lock_wizard
+from . import crm_value_report_wizard

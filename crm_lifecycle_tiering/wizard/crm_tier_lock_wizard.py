@@ -1,0 +1,91 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..models.lifecycle_data import EVENT_TIER, ORIGIN_MANUAL
+
+
+class CrmTierLockWizard(models.TransientModel):
+    """A manager pins customers' tier, with a reason and an optional expiry; the nightly
+    evaluation keeps it and releases it when it expires."""
+
+    _name = "crm.tier.lock.wizard"
+    _description = "Lock Customer Tier"
+
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
+    tier_id = fields.Many2one(
+        "crm.customer.tier",
+        required=True,
+        domain="[('company_id', 'in', [company_id, False])]",
+    )
+    reason = fields.Char(required=True)
+    until = fields.Date(string="Locked Until", help="Leave empty to lock until unlocked.")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if self.env.context.get("active_model") == "res.partner":
+            partners = self.env["res.partner"].browse(self.env.context.get("active_ids", []))
+            values["partner_ids"] = [fields.Command.set(partners.commercial_partner_id.ids)]
+            if len(partners) == 1 and partners.commercial_partner_id.crm_tier_id:
+                values["tier_id"] = partners.commercial_partner_id.crm_tier_id.id
+        return values
+
+    @api.constrains("until")
+    def _check_until(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            if wizard.until and wizard.until < today:
+                raise ValidationError(self.env._("A tier lock cannot expire in the past."))
+
+    def action_lock(self):
+        self.ensure_one()
+        if not self.env.user.has_group("crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager"):
+            raise UserError(self.env._("Only customer value managers can lock tiers."))
+        company = self.company_id
+        today = fields.Date.context_today(self)
+        partners = self.partner_ids.commercial_partner_id.with_company(company).sudo()
+        reason = self.env._(
+            "Tier locked by %(user)s: %(reason)s", user=self.env.user.name, reason=self.reason
+        )
+        events = []
+        for partner in partners:
+            old_tier = partner.crm_tier_id
+            values = {
+                "crm_tier_locked": True,
+                "crm_tier_lock_reason": self.reason,
+                "crm_tier_lock_until": self.until,
+                "crm_tier_lock_user_id": self.env.user.id,
+                "crm_tier_reason": reason,
+                "crm_tier_rule_id": False,
+                "crm_tier_grace_since": False,
+            }
+            if old_tier != self.tier_id:
+                values.update(crm_tier_id=self.tier_id.id, crm_tier_since=today)
+                events.append(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "date": today,
+                        "kind": EVENT_TIER,
+                        "old_tier_id": old_tier.id,
+                        "new_tier_id": self.tier_id.id,
+                        "old_stage": partner.crm_lifecycle_stage,
+                        "new_stage": partner.crm_lifecycle_stage,
+                        "reason": reason,
+                        "origin": ORIGIN_MANUAL,
+                        "user_id": self.env.user.id,
+                    }
+                )
+            partner.write(values)
+            body = self.env._(
+                "Tier locked at %(tier)s by %(user)s: %(reason)s",
+                tier=self.tier_id.name,
+                user=self.env.user.name,
+                reason=self.reason,
+            )
+            if self.until:
+                body += " " + self.env._("(until %(date)s)", date=self.until)
+            partner.message_post(body=body, subtype_xmlid="mail.mt_note")
+        self.env["crm.lifecycle.event"].sudo().create(events)
+        return {"type": "ir.actions.act_window_close"}

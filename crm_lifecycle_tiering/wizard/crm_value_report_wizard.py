@@ -1,0 +1,196 @@
+import base64
+import io
+from collections import defaultdict
+
+import xlsxwriter
+
+from odoo import fields, models
+from odoo.fields import Domain
+
+from ..models.lifecycle_data import LIFECYCLE_STAGES
+
+
+class CrmValueReportWizard(models.TransientModel):
+    """The customer-value workbook: a summary (tier x stage counts and revenue, with a chart)
+    and a detail sheet with every metric and the tier reason, for the current company."""
+
+    _name = "crm.value.report.wizard"
+    _description = "Customer Value Report"
+
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
+    tier_ids = fields.Many2many("crm.customer.tier", string="Tiers")
+    stage = fields.Selection(LIFECYCLE_STAGES, string="Lifecycle Stage")
+    user_ids = fields.Many2many("res.users", string="Salespeople")
+    file_data = fields.Binary(readonly=True, attachment=False)
+    file_name = fields.Char(readonly=True)
+
+    def _get_partner_domain(self):
+        domain = Domain("crm_lifecycle_stage", "!=", False)
+        if self.tier_ids:
+            domain &= Domain("crm_tier_id", "in", self.tier_ids.ids)
+        if self.stage:
+            domain &= Domain("crm_lifecycle_stage", "=", self.stage)
+        if self.user_ids:
+            domain &= Domain("user_id", "in", self.user_ids.ids)
+        return domain
+
+    def _detail_columns(self):
+        return [
+            (self.env._("Customer"), "display_name", "text", 32),
+            (self.env._("Salesperson"), "user_id", "m2o", 20),
+            (self.env._("Tier"), "crm_tier_id", "m2o", 12),
+            (self.env._("Lifecycle Stage"), "crm_lifecycle_stage", "selection", 16),
+            (self.env._("RFM Segment"), "crm_rfm_segment_id", "m2o", 18),
+            (self.env._("First Purchase"), "crm_first_order_date", "date", 13),
+            (self.env._("Last Purchase"), "crm_last_order_date", "date", 13),
+            (self.env._("Days Since Last Purchase"), "crm_recency_days", "int", 10),
+            (self.env._("Orders"), "crm_order_count", "int", 9),
+            (self.env._("Revenue (all time)"), "crm_revenue_total", "money", 16),
+            (self.env._("Orders in Window"), "crm_order_count_period", "int", 10),
+            (self.env._("Revenue in Window"), "crm_revenue_period", "money", 16),
+            (self.env._("Average Order Value"), "crm_avg_order_value", "money", 14),
+            (self.env._("Mean Days Between Purchases"), "crm_purchase_interval", "float", 12),
+            (self.env._("R"), "crm_rfm_r", "int", 5),
+            (self.env._("F"), "crm_rfm_f", "int", 5),
+            (self.env._("M"), "crm_rfm_m", "int", 5),
+            (self.env._("Value Score"), "crm_value_score", "float", 10),
+            (self.env._("Referrals"), "crm_referral_count", "int", 9),
+            (self.env._("Tier Reason"), "crm_tier_reason", "text", 70),
+        ]
+
+    def _build_workbook(self):
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        Partner = self.env["res.partner"].with_company(company)
+        partners = Partner.search(self._get_partner_domain(), order="display_name, id")
+        stage_labels = dict(Partner._fields["crm_lifecycle_stage"]._description_selection(self.env))
+        tiers = self.env["crm.customer.tier"].search([("company_id", "in", [company.id, False])])
+        currency = company.currency_id
+        money_format = "#,##0.00"
+        if currency.symbol:
+            symbol = currency.symbol.replace('"', "")
+            money_format = (
+                f'"{symbol}"#,##0.00' if currency.position == "before" else f'#,##0.00" {symbol}"'
+            )
+
+        output = io.BytesIO()
+        book = xlsxwriter.Workbook(output, {"in_memory": True})
+        bold = book.add_format({"bold": True})
+        header = book.add_format(
+            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        money = book.add_format({"num_format": money_format})
+        date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+        number = book.add_format({"num_format": "0.0"})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        formats = {
+            "bold": bold,
+            "header": header,
+            "money": money,
+            "date": date_fmt,
+            "number": number,
+            "wrap": wrap,
+        }
+
+        self._write_summary(book, partners, company, tiers, stage_labels, formats)
+        self._write_detail(book, partners, stage_labels, formats)
+        book.close()
+        return output.getvalue()
+
+    def _write_summary(self, book, partners, company, tiers, stage_labels, formats):
+        bold, header, money = formats["bold"], formats["header"], formats["money"]
+        stages = dict(LIFECYCLE_STAGES)
+        counts, revenue = defaultdict(int), defaultdict(float)
+        for partner in partners:
+            key = (partner.crm_tier_id.id, partner.crm_lifecycle_stage)
+            counts[key] += 1
+            revenue[key] += partner.crm_revenue_period
+        summary = book.add_worksheet(self.env._("Summary"))
+        summary.write(0, 0, self.env._("Customer value of %(company)s", company=company.name), bold)
+        summary.write(1, 0, self.env._("As of %(date)s", date=fields.Date.context_today(self)))
+        stage_keys = [key for key in stages if any(k[1] == key for k in counts)]
+        tier_rows = [(t.id, t.name) for t in tiers if any(k[0] == t.id for k in counts)]
+        if any(k[0] is False for k in counts):
+            tier_rows.append((False, self.env._("No tier")))
+        row = 3
+        for title, table in (
+            (self.env._("Customers"), counts),
+            (self.env._("Revenue in Window"), revenue),
+        ):
+            summary.write(row, 0, title, bold)
+            row += 1
+            summary.write(row, 0, self.env._("Tier"), header)
+            for col, key in enumerate(stage_keys, start=1):
+                summary.write(row, col, stage_labels[key], header)
+            summary.write(row, len(stage_keys) + 1, self.env._("Total"), header)
+            first_row = row + 1
+            for tier_id, tier_name in tier_rows:
+                row += 1
+                summary.write(row, 0, tier_name)
+                values = [table[tier_id, key] for key in stage_keys]
+                for col, value in enumerate(values, start=1):
+                    summary.write_number(row, col, value, money if table is revenue else None)
+                summary.write_number(
+                    row, len(stage_keys) + 1, sum(values), money if table is revenue else None
+                )
+            if table is counts:
+                count_rows = (first_row, row)
+            row += 2
+        summary.set_column(0, 0, 22)
+        summary.set_column(1, len(stage_keys) + 1, 16)
+        if stage_keys and tier_rows:
+            chart = book.add_chart({"type": "column", "subtype": "stacked"})
+            sheet_name = summary.get_name()
+            for col in range(1, len(stage_keys) + 1):
+                chart.add_series(
+                    {
+                        "name": [sheet_name, count_rows[0] - 1, col],
+                        "categories": [sheet_name, count_rows[0], 0, count_rows[1], 0],
+                        "values": [sheet_name, count_rows[0], col, count_rows[1], col],
+                    }
+                )
+            chart.set_title({"name": self.env._("Customers by tier and stage")})
+            chart.set_y_axis({"name": self.env._("Customers")})
+            summary.insert_chart(row + 1, 0, chart, {"x_scale": 1.4, "y_scale": 1.3})
+
+    def _write_detail(self, book, partners, stage_labels, formats):
+        header, money, date_fmt = formats["header"], formats["money"], formats["date"]
+        number, wrap = formats["number"], formats["wrap"]
+        detail = book.add_worksheet(self.env._("Customers"))
+        columns = self._detail_columns()
+        for col, (title, _f, _k, width) in enumerate(columns):
+            detail.write(0, col, title, header)
+            detail.set_column(col, col, width, wrap if _k == "text" and width > 40 else None)
+        for r, partner in enumerate(partners, start=1):
+            for col, (_t, fname, kind, _w) in enumerate(columns):
+                value = partner[fname]
+                if kind == "m2o":
+                    detail.write_string(r, col, value.display_name or "")
+                elif kind == "selection":
+                    detail.write_string(r, col, stage_labels.get(value, "") if value else "")
+                elif kind == "date":
+                    if value:
+                        detail.write_datetime(r, col, fields.Datetime.to_datetime(value), date_fmt)
+                elif kind in ("int", "float", "money"):
+                    fmt = {"money": money, "float": number}.get(kind)
+                    detail.write_number(r, col, value or 0, fmt)
+                else:
+                    detail.write_string(r, col, value or "")
+        detail.freeze_panes(1, 1)
+        detail.autofilter(0, 0, max(len(partners), 1), len(columns) - 1)
+
+    def action_export(self):
+        self.ensure_one()
+        data = self._build_workbook()
+        date = fields.Date.context_today(self).isoformat()
+        self.write(
+            {
+                "file_data": base64.b64encode(data),
+                "file_name": self.env._("customer-value-%(date)s.xlsx", date=date),
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/file_data/{self.file_name}?download=true",
+            "target": "self",
+        }
