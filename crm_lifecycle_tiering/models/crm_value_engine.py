@@ -44,17 +44,19 @@ _logger = logging.getLogger(__name__)
 BATCH_SIZE = 20000
 CURSOR_PARAM = "crm_lifecycle_tiering.recompute_cursor.%s"
 
-# company-dependent columns the engine owns: (column, SQL array type)
+# company-dependent columns the engine owns: (column, SQL array type). Odoo reads stored
+# integer, float and boolean company-dependent values with a plain jsonb cast, which fails on a
+# JSON null: those always get a value (NULL_DEFAULTS); many2one, date and text accept null.
 VALUE_COLUMNS = [
-    ("crm_tier_id", "int"),
-    ("crm_tier_rule_id", "int"),
+    ("crm_tier_id", "m2o"),
+    ("crm_tier_rule_id", "m2o"),
     ("crm_tier_reason", "text"),
     ("crm_tier_since", "text"),
     ("crm_tier_grace_since", "text"),
     ("crm_tier_locked", "bool"),
     ("crm_tier_lock_reason", "text"),
     ("crm_tier_lock_until", "text"),
-    ("crm_tier_lock_user_id", "int"),
+    ("crm_tier_lock_user_id", "m2o"),
     ("crm_lifecycle_stage", "text"),
     ("crm_stage_since", "text"),
     ("crm_first_order_date", "text"),
@@ -68,10 +70,17 @@ VALUE_COLUMNS = [
     ("crm_rfm_r", "int"),
     ("crm_rfm_f", "int"),
     ("crm_rfm_m", "int"),
-    ("crm_rfm_segment_id", "int"),
+    ("crm_rfm_segment_id", "m2o"),
     ("crm_value_score", "float8"),
 ]
-JSON_CAST = {"text": "text", "int": "int", "float8": "float8", "bool": "bool"}
+LOCK_COLUMNS = (
+    "crm_tier_locked",
+    "crm_tier_lock_reason",
+    "crm_tier_lock_until",
+    "crm_tier_lock_user_id",
+)
+SQL_TYPES = {"m2o": "int", "text": "text", "int": "int", "float8": "float8", "bool": "bool"}
+NULL_DEFAULTS = {"int": 0, "float8": 0.0, "bool": False}
 
 
 def _score(value, breakpoints):
@@ -304,7 +313,9 @@ class CrmValueEngine(models.AbstractModel):
 
     def _get_prospects_query(self, company, partners):
         """Commercial partners who are customers without a confirmed transaction, and those
-        valued before in this company (their values may have to be cleared)."""
+        valued before in this company (their values may have to be cleared). The customer rank is
+        the same in every company: it makes a prospect of the partner's own company only (or of
+        the one company there is); elsewhere a quotation or an opportunity does."""
         partner_filter = SQL()
         if partners is not None:
             partner_filter = SQL("AND p.id = ANY(%s)", partners.ids)
@@ -317,7 +328,8 @@ class CrmValueEngine(models.AbstractModel):
                AND p.id NOT IN (SELECT partner_id FROM res_company)
                %(partner_filter)s
                AND (
-                    (p.customer_rank > 0 AND (p.company_id IS NULL OR p.company_id = %(company)s))
+                    (p.customer_rank > 0 AND (p.company_id = %(company)s
+                        OR (p.company_id IS NULL AND (SELECT count(*) FROM res_company) = 1)))
                  OR p.crm_lifecycle_stage ? %(cid)s
                  OR p.crm_tier_id ? %(cid)s
                  OR EXISTS (SELECT 1 FROM crm_lead l
@@ -475,9 +487,6 @@ class CrmValueEngine(models.AbstractModel):
             in_domain[rule.id] = set(
                 Partner.search([("id", "in", batch)] + list(rule._get_partner_domain())).ids
             )
-        s, bp, as_of = ctx.settings, ctx.breakpoints, ctx.as_of
-        weights = s["weights"]
-        weight_sum = sum(weights) or 1.0
         results = []
         for row in rows:
             old = {col: row[col] for col, _t in VALUE_COLUMNS}
@@ -486,87 +495,31 @@ class CrmValueEngine(models.AbstractModel):
             lock_released = False
             if old["crm_tier_locked"]:
                 until = old["crm_tier_lock_until"]
-                if until and date.fromisoformat(until) < as_of:
+                if until and date.fromisoformat(until) < ctx.as_of:
                     lock_released = True
                 else:
-                    for col in (
-                        "crm_tier_locked",
-                        "crm_tier_lock_reason",
-                        "crm_tier_lock_until",
-                        "crm_tier_lock_user_id",
-                    ):
+                    for col in LOCK_COLUMNS:
                         new[col] = old[col]
-            potential = int(row["potential"] or 0)
-            referrals = row["crm_referral_count"] or 0
-            stage = None
-            metrics = {}
             if row["is_buyer"]:
-                first, last, count = row["first_date"], row["last_date"], row["order_count"]
-                recency = (as_of - last).days
-                tenure_days = (as_of - first).days
-                tenure_months = _months_between(first, as_of)
-                r = _score(last, bp["r"]) if bp["r"] else 3
-                f = _score(count, bp["f"]) if bp["f"] else 3
-                m = _score(round(row["revenue"], 2), bp["m"]) if bp["m"] else 3
-                segment = ctx.segment_of(r, f)
-                components = [
-                    (r - 1) / (RFM_SCORE_MAX - 1),
-                    (f - 1) / (RFM_SCORE_MAX - 1),
-                    (m - 1) / (RFM_SCORE_MAX - 1),
-                    min(tenure_months / 36.0, 1.0),
-                    min(referrals / 5.0, 1.0),
-                    potential / 3.0,
-                ]
-                score = round(
-                    100.0
-                    * sum(w * c for w, c in zip(weights, components, strict=True))
-                    / weight_sum,
-                    1,
-                )
-                if recency > s["churn_days"]:
-                    stage = STAGE_CHURNED
-                elif count >= s["loyal_orders"] and tenure_days >= s["loyal_tenure"]:
-                    stage = STAGE_LOYAL
-                elif count >= 2:
-                    stage = STAGE_REPEAT
-                else:
-                    stage = STAGE_FIRST_PURCHASE
-                new.update(
-                    crm_first_order_date=first.isoformat(),
-                    crm_last_order_date=last.isoformat(),
-                    crm_order_count=count,
-                    crm_revenue_total=round(row["revenue"], 2),
-                    crm_order_count_period=row["count_period"],
-                    crm_revenue_period=round(row["revenue_period"], 2),
-                    crm_avg_order_value=round(row["revenue"] / count, 2),
-                    crm_purchase_interval=round((last - first).days / (row["day_count"] - 1), 1)
-                    if row["day_count"] > 1
-                    else None,
-                    crm_rfm_r=r,
-                    crm_rfm_f=f,
-                    crm_rfm_m=m,
-                    crm_rfm_segment_id=segment,
-                    crm_value_score=score,
-                )
-                metrics = {
-                    "revenue_period": row["revenue_period"],
-                    "orders_period": row["count_period"],
-                    "tenure_months": tenure_months,
-                    "referrals": referrals,
-                    "potential": potential,
-                    "value_score": score,
-                    "rfm_segment": segment,
-                }
+                figures, metrics = self._compute_figures(ctx, row)
+                new.update(figures)
+                stage = self._compute_stage(ctx, row)
             else:
                 # a customer without a confirmed transaction (or whose transactions are gone)
-                stage = STAGE_PROSPECT
+                stage, metrics = STAGE_PROSPECT, {}
             new["crm_lifecycle_stage"] = stage
             new["crm_stage_since"] = (
-                old["crm_stage_since"] if stage == old["crm_lifecycle_stage"] else as_of.isoformat()
+                old["crm_stage_since"]
+                if stage == old["crm_lifecycle_stage"]
+                else ctx.as_of.isoformat()
             )
-            if not stage:
-                new["crm_stage_since"] = None
             self._assign_tier(ctx, row["partner_id"], old, new, metrics, in_domain, stage)
+            for col, col_type in VALUE_COLUMNS:
+                if col_type in NULL_DEFAULTS:
+                    if new[col] is None:
+                        new[col] = NULL_DEFAULTS[col_type]
+                    if old[col] is None:
+                        old[col] = NULL_DEFAULTS[col_type]
             changes = []
             if new["crm_tier_id"] != old["crm_tier_id"]:
                 changes.append(EVENT_TIER)
@@ -582,6 +535,69 @@ class CrmValueEngine(models.AbstractModel):
                 }
             )
         return results
+
+    def _compute_stage(self, ctx, row):
+        s, as_of = ctx.settings, ctx.as_of
+        count = row["order_count"]
+        if (as_of - row["last_date"]).days > s["churn_days"]:
+            return STAGE_CHURNED
+        if count >= s["loyal_orders"] and (as_of - row["first_date"]).days >= s["loyal_tenure"]:
+            return STAGE_LOYAL
+        return STAGE_REPEAT if count >= 2 else STAGE_FIRST_PURCHASE
+
+    def _compute_figures(self, ctx, row):
+        """A buyer's stored figures, and the metrics tier rules test."""
+        bp, as_of = ctx.breakpoints, ctx.as_of
+        first, last, count = row["first_date"], row["last_date"], row["order_count"]
+        potential = int(row["potential"] or 0)
+        referrals = row["crm_referral_count"] or 0
+        tenure_months = _months_between(first, as_of)
+        r = _score(last, bp["r"]) if bp["r"] else 3
+        f = _score(count, bp["f"]) if bp["f"] else 3
+        m = _score(round(row["revenue"], 2), bp["m"]) if bp["m"] else 3
+        segment = ctx.segment_of(r, f)
+        weights = ctx.settings["weights"]
+        components = [
+            (r - 1) / (RFM_SCORE_MAX - 1),
+            (f - 1) / (RFM_SCORE_MAX - 1),
+            (m - 1) / (RFM_SCORE_MAX - 1),
+            min(tenure_months / 36.0, 1.0),
+            min(referrals / 5.0, 1.0),
+            potential / 3.0,
+        ]
+        score = round(
+            100.0
+            * sum(w * c for w, c in zip(weights, components, strict=True))
+            / (sum(weights) or 1.0),
+            1,
+        )
+        figures = {
+            "crm_first_order_date": first.isoformat(),
+            "crm_last_order_date": last.isoformat(),
+            "crm_order_count": count,
+            "crm_revenue_total": round(row["revenue"], 2),
+            "crm_order_count_period": row["count_period"],
+            "crm_revenue_period": round(row["revenue_period"], 2),
+            "crm_avg_order_value": round(row["revenue"] / count, 2),
+            "crm_purchase_interval": round((last - first).days / (row["day_count"] - 1), 1)
+            if row["day_count"] > 1
+            else None,
+            "crm_rfm_r": r,
+            "crm_rfm_f": f,
+            "crm_rfm_m": m,
+            "crm_rfm_segment_id": segment,
+            "crm_value_score": score,
+        }
+        metrics = {
+            "revenue_period": row["revenue_period"],
+            "orders_period": row["count_period"],
+            "tenure_months": tenure_months,
+            "referrals": referrals,
+            "potential": potential,
+            "value_score": score,
+            "rfm_segment": segment,
+        }
+        return figures, metrics
 
     def _assign_tier(self, ctx, partner_id, old, new, metrics, in_domain, stage):
         as_of = ctx.as_of
@@ -722,8 +738,8 @@ class CrmValueEngine(models.AbstractModel):
         arrays = [[row["partner_id"] for row in changed]]
         arrays += [[row["new"][col] for row in changed] for col, _t in VALUE_COLUMNS]
         casts = SQL(", ").join(
-            SQL("%s::%s[]", values, SQL(sql_type))
-            for values, (_col, sql_type) in zip(
+            SQL("%s::%s[]", values, SQL(SQL_TYPES[col_type]))
+            for values, (_col, col_type) in zip(
                 arrays, [("id", "int"), *VALUE_COLUMNS], strict=True
             )
         )

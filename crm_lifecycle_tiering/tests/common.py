@@ -1,3 +1,5 @@
+from datetime import date, datetime, time
+
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -25,3 +27,72 @@ class TieringCase(TransactionCase):
         cls.tier_vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
         cls.tier_key = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_key")
         cls.tier_standard = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_standard")
+
+
+class ValueCase(TieringCase):
+    """A company of its own (demo data never interferes), its own rules, and helpers that make
+    confirmed orders at given dates and run the engine as of a given date."""
+
+    AS_OF = date(2026, 6, 30)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.usd = cls.env.ref("base.USD")
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        cls.vc = cls.env["res.company"].create(
+            {
+                "name": "Value Test Co",
+                "currency_id": cls.usd.id,
+                "crm_tier_grace_days": 0,
+            }
+        )
+        cls.env.user.company_ids |= cls.vc
+        for user in (cls.tier_user, cls.tier_manager, cls.employee):
+            user.company_ids |= cls.vc
+        cls.env["crm.tier.rule"].search([("company_id", "=", False)]).active = False
+        cls.product = cls.env["product.product"].create(
+            {"name": "Consulting Day", "type": "service", "list_price": 100, "taxes_id": False}
+        )
+        cls.engine = cls.env["crm.value.engine"]
+
+    @classmethod
+    def make_customer(cls, name, **values):
+        return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
+
+    @classmethod
+    def make_order(cls, partner, amount, day, company=None, currency=None, confirm=True):
+        company = company or cls.vc
+        values = {
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "order_line": [
+                (0, 0, {"product_id": cls.product.id, "price_unit": amount, "tax_ids": False})
+            ],
+        }
+        if currency:
+            pricelist = cls.env["product.pricelist"].create(
+                {
+                    "name": f"{currency.name} list",
+                    "currency_id": currency.id,
+                    "company_id": company.id,
+                }
+            )
+            values["pricelist_id"] = pricelist.id
+        order = cls.env["sale.order"].with_company(company).create(values)
+        if confirm:
+            order.action_confirm()
+        order.date_order = datetime.combine(day, time(10, 0))
+        return order
+
+    def run_engine(self, as_of=None, company=None):
+        return self.engine._run(company or self.vc, origin="cron", as_of=as_of or self.AS_OF)
+
+    def val(self, partner, company=None):
+        return partner.with_company(company or self.vc)
+
+    def make_rule(self, tier, **values):
+        return self.env["crm.tier.rule"].create(
+            {"tier_id": tier.id, "company_id": self.vc.id, **values}
+        )
