@@ -41,7 +41,7 @@ from .lifecycle_data import (
 
 _logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 20000
+BATCH_SIZE = 10000
 CURSOR_PARAM = "crm_lifecycle_tiering.recompute_cursor.%s"
 
 # company-dependent columns the engine owns: (column, SQL array type). Odoo reads stored
@@ -99,10 +99,15 @@ class RunContext:
     as_of: date
     env: object  # environment in the company's language, for reasons
     breakpoints: dict
-    tiers: list  # [(tier record, [rules])], best tier first
+    tiers: list  # [(tier id, [(rule id, [(condition, threshold)], has domain)])], best first
+    tier_names: dict
+    rank: dict  # tier id -> 0 for the best tier
     segment_of: object
+    segment_names: dict
+    potentials: dict
     settings: dict
     money: object
+    texts: dict  # translated templates, fetched once a run
     domain_rules: list = field(default_factory=list)
 
 
@@ -265,9 +270,7 @@ class CrmValueEngine(models.AbstractModel):
                                           AND m.invoice_date >= %(window_start)s) AS count_period,
                        COALESCE(SUM(m.amount_untaxed_signed)
                                 FILTER (WHERE m.invoice_date >= %(window_start)s), 0)::float8
-                           AS revenue_period,
-                       COUNT(DISTINCT m.invoice_date)
-                           FILTER (WHERE m.move_type = 'out_invoice') AS day_count
+                           AS revenue_period
                   FROM account_move m
                   JOIN res_partner p ON p.id = m.partner_id
                  WHERE m.company_id = %(company)s
@@ -294,8 +297,7 @@ class CrmValueEngine(models.AbstractModel):
                    COUNT(*) FILTER (WHERE so.date_order >= %(window_start)s) AS count_period,
                    COALESCE(SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
                             FILTER (WHERE so.date_order >= %(window_start)s), 0)::float8
-                       AS revenue_period,
-                   COUNT(DISTINCT so.date_order::date) AS day_count
+                       AS revenue_period
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company)s
@@ -370,8 +372,8 @@ class CrmValueEngine(models.AbstractModel):
             SQL(
                 """
                 INSERT INTO crm_value_agg (partner_id, order_count, revenue, count_period,
-                                           revenue_period, day_count, is_buyer)
-                SELECT pr.partner_id, 0, 0, 0, 0, 0, FALSE FROM (%(prospects)s) pr
+                                           revenue_period, is_buyer)
+                SELECT pr.partner_id, 0, 0, 0, 0, FALSE FROM (%(prospects)s) pr
                  WHERE NOT EXISTS (SELECT 1 FROM crm_value_agg a WHERE a.partner_id = pr.partner_id)
                 """,
                 prospects=self._get_prospects_query(company, partners),
@@ -417,7 +419,19 @@ class CrmValueEngine(models.AbstractModel):
             [("company_id", "in", [company.id, False]), ("tier_id", "in", tiers.ids)],
             order="sequence, id",
         )
-        tier_rules = [(tier, rules.filtered(lambda r, t=tier: r.tier_id == t)) for tier in tiers]
+        # rules are compiled once a run: reading them through the ORM for every customer costs
+        # more than everything else together
+        tier_rules = [
+            (
+                tier.id,
+                [
+                    (rule.id, rule._conditions(), rule._has_domain())
+                    for rule in rules
+                    if rule.tier_id == tier
+                ],
+            )
+            for tier in tiers
+        ]
         currency = company.currency_id
         lang_rec = env["res.lang"]._lang_get(lang) or env["res.lang"]._lang_get("en_US")
 
@@ -452,11 +466,44 @@ class CrmValueEngine(models.AbstractModel):
                 "m": breakpoints.get("m", []),
             },
             tiers=tier_rules,
+            tier_names={tier.id: tier.name for tier in tiers},
+            rank={tier.id: i for i, tier in enumerate(tiers)},
             segment_of=env["crm.rfm.segment"]._get_matcher(),
+            segment_names={
+                segment.id: segment.name
+                for segment in env["crm.rfm.segment"].with_context(active_test=False).search([])
+            },
+            potentials=dict(
+                env["crm.tier.rule"]._fields["min_potential"]._description_selection(env)
+            ),
             settings=settings,
             money=money,
+            texts=self._get_texts(env),
             domain_rules=[r for r in rules if r._has_domain()],
         )
+
+    @api.model
+    def _get_texts(self, env):
+        """The reason templates in the company's language, translated once a run."""
+        return {
+            "revenue_period": env._("revenue %(months)s months %(value)s ≥ %(threshold)s"),
+            "orders_period": env._("%(value)s orders in %(months)s months ≥ %(threshold)s"),
+            "tenure_months": env._("customer for %(value)s months ≥ %(threshold)s"),
+            "referrals": env._("%(value)s referrals ≥ %(threshold)s"),
+            "potential": env._("potential %(value)s ≥ %(threshold)s"),
+            "value_score": env._("value score %(value)s ≥ %(threshold)s"),
+            "rfm_segment": env._("RFM segment %(segment)s"),
+            "domain": env._("matches the customer filter"),
+            "and": env._(" and "),
+            "default": env._("No rule of a higher tier matches: %(tier)s by default"),
+            "locked": env._("Tier locked by %(user)s"),
+            "locked_until": env._("Tier locked by %(user)s until %(date)s"),
+            "a_manager": env._("a manager"),
+            "grace": env._(
+                "Keeps %(tier)s until %(date)s (grace period; no longer meets its "
+                "rules since %(since)s): %(reason)s"
+            ),
+        }
 
     def _fetch_batch(self, ctx, batch):
         cid = str(ctx.company.id)
@@ -476,7 +523,7 @@ class CrmValueEngine(models.AbstractModel):
             SQL(
                 """
                 SELECT a.partner_id, a.is_buyer, a.first_date, a.last_date, a.order_count,
-                       a.revenue, a.count_period, a.revenue_period, a.day_count,
+                       a.revenue, a.count_period, a.revenue_period,
                        p.crm_referral_count, p.crm_potential ->> %(cid)s AS potential,
                        %(old_columns)s
                   FROM crm_value_agg a
@@ -592,8 +639,9 @@ class CrmValueEngine(models.AbstractModel):
             "crm_order_count_period": row["count_period"],
             "crm_revenue_period": round(row["revenue_period"], 2),
             "crm_avg_order_value": round(row["revenue"] / count, 2),
-            "crm_purchase_interval": round((last - first).days / (row["day_count"] - 1), 1)
-            if row["day_count"] > 1
+            # span between first and last purchase over the number of intervals
+            "crm_purchase_interval": round((last - first).days / (count - 1), 1)
+            if count > 1
             else None,
             "crm_rfm_r": r,
             "crm_rfm_f": f,
@@ -613,26 +661,19 @@ class CrmValueEngine(models.AbstractModel):
         return figures, metrics
 
     def _assign_tier(self, ctx, partner_id, old, new, metrics, in_domain, stage):
-        as_of = ctx.as_of
-        tiers = ctx.tiers
-        rank = {tier.id: i for i, (tier, _rules) in enumerate(tiers)}
+        as_of, texts, rank = ctx.as_of, ctx.texts, ctx.rank
         if new["crm_tier_locked"]:
             new["crm_tier_id"] = old["crm_tier_id"]
             new["crm_tier_rule_id"] = None
             user = ctx.env["res.users"].browse(old["crm_tier_lock_user_id"] or []).sudo()
             until = old["crm_tier_lock_until"]
-            reason = ctx.env._("Tier locked by %(user)s", user=user.name or ctx.env._("a manager"))
-            if until:
-                reason = ctx.env._(
-                    "Tier locked by %(user)s until %(date)s",
-                    user=user.name or ctx.env._("a manager"),
-                    date=until,
-                )
+            values = {"user": user.name or texts["a_manager"], "date": until}
+            reason = (texts["locked_until"] if until else texts["locked"]) % values
             if old["crm_tier_lock_reason"]:
                 reason = f"{reason}: {old['crm_tier_lock_reason']}"
             new["crm_tier_reason"] = reason
             new["crm_tier_grace_since"] = None
-        elif stage not in BUYER_STAGES or not tiers:
+        elif stage not in BUYER_STAGES or not ctx.tiers:
             new["crm_tier_id"] = new["crm_tier_rule_id"] = new["crm_tier_reason"] = None
             new["crm_tier_grace_since"] = None
         else:
@@ -644,16 +685,13 @@ class CrmValueEngine(models.AbstractModel):
                 since = old["crm_tier_grace_since"] or as_of.isoformat()
                 ends = date.fromisoformat(since) + timedelta(days=grace)
                 if as_of < ends:
-                    kept = tiers[rank[old_tier]][0]
                     new["crm_tier_grace_since"] = since
-                    reason = ctx.env._(
-                        "Keeps %(tier)s until %(date)s (grace period; no longer meets its "
-                        "rules since %(since)s): %(reason)s",
-                        tier=kept.name,
-                        date=ends.isoformat(),
-                        since=since,
-                        reason=reason,
-                    )
+                    reason = texts["grace"] % {
+                        "tier": ctx.tier_names[old_tier],
+                        "date": ends.isoformat(),
+                        "since": since,
+                        "reason": reason,
+                    }
                     tier_id, rule_id = old_tier, old["crm_tier_rule_id"]
             new["crm_tier_id"], new["crm_tier_rule_id"], new["crm_tier_reason"] = (
                 tier_id,
@@ -668,82 +706,42 @@ class CrmValueEngine(models.AbstractModel):
 
     def _match_tier(self, ctx, partner_id, metrics, in_domain):
         """Highest-ranked tier with a matching rule, else the lowest tier: (tier, rule, reason)."""
-        for tier, rules in ctx.tiers:
-            for rule in rules:
-                parts = []
-                for key, threshold in rule._conditions():
+        texts = ctx.texts
+        for tier_id, rules in ctx.tiers:
+            for rule_id, conditions, has_domain in rules:
+                for key, threshold in conditions:
                     value = metrics[key]
-                    if key == "rfm_segment":
-                        if value not in threshold:
-                            break
-                        segment = ctx.env["crm.rfm.segment"].browse(value)
-                        parts.append(ctx.env._("RFM segment %(segment)s", segment=segment.name))
-                        continue
-                    if value < threshold:
+                    if value not in threshold if key == "rfm_segment" else value < threshold:
                         break
-                    parts.append(self._describe(ctx, key, value, threshold))
                 else:
-                    if rule.id in in_domain:
-                        if partner_id not in in_domain[rule.id]:
-                            continue
-                        parts.append(ctx.env._("matches the customer filter"))
-                    reason = ctx.env._(" and ").join(parts)
-                    return tier.id, rule.id, reason[:1].upper() + reason[1:]
+                    if has_domain and partner_id not in in_domain[rule_id]:
+                        continue
+                    parts = [self._describe(ctx, key, metrics[key], t) for key, t in conditions]
+                    if has_domain:
+                        parts.append(texts["domain"])
+                    reason = texts["and"].join(parts)
+                    return tier_id, rule_id, reason[:1].upper() + reason[1:]
         lowest = ctx.tiers[-1][0]
-        return (
-            lowest.id,
-            None,
-            ctx.env._("No rule of a higher tier matches: %(tier)s by default", tier=lowest.name),
-        )
+        return lowest, None, texts["default"] % {"tier": ctx.tier_names[lowest]}
 
     def _describe(self, ctx, key, value, threshold):
-        months = ctx.settings["window"]
+        template = ctx.texts[key]
+        if key == "rfm_segment":
+            return template % {"segment": ctx.segment_names.get(value, "")}
         if key == "revenue_period":
-            return ctx.env._(
-                "revenue %(months)s months %(value)s ≥ %(threshold)s",
-                months=months,
-                value=ctx.money(value),
-                threshold=ctx.money(threshold),
-            )
-        if key == "orders_period":
-            return ctx.env._(
-                "%(value)s orders in %(months)s months ≥ %(threshold)s",
-                value=value,
-                months=months,
-                threshold=threshold,
-            )
-        if key == "tenure_months":
-            return ctx.env._(
-                "customer for %(value)s months ≥ %(threshold)s", value=value, threshold=threshold
-            )
-        if key == "referrals":
-            return ctx.env._(
-                "%(value)s referrals ≥ %(threshold)s", value=value, threshold=threshold
-            )
-        if key == "potential":
-            labels = dict(
-                ctx.env["crm.tier.rule"]._fields["min_potential"]._description_selection(ctx.env)
-            )
-            return ctx.env._(
-                "potential %(value)s ≥ %(threshold)s",
-                value=labels[str(value)],
-                threshold=labels[str(threshold)],
-            )
-        return ctx.env._("value score %(value)s ≥ %(threshold)s", value=value, threshold=threshold)
+            value, threshold = ctx.money(value), ctx.money(threshold)
+        elif key == "potential":
+            value, threshold = ctx.potentials[str(value)], ctx.potentials[str(threshold)]
+        return template % {
+            "value": value,
+            "threshold": threshold,
+            "months": ctx.settings["window"],
+        }
 
     # ------------------------------------------------------------------ writing
-    @staticmethod
-    def _same(a, b):
-        if isinstance(a, float) or isinstance(b, float):
-            return a is not None and b is not None and abs(a - b) < 0.005
-        return a == b
-
     def _write_batch(self, ctx, rows, origin):
-        changed = [
-            row
-            for row in rows
-            if any(not self._same(row["old"][c], row["new"][c]) for c, _t in VALUE_COLUMNS)
-        ]
+        # old values come back from the database typed and rounded as they were written
+        changed = [row for row in rows if row["old"] != row["new"]]
         if not changed:
             return 0, 0
         cid = str(ctx.company.id)
@@ -783,7 +781,7 @@ class CrmValueEngine(models.AbstractModel):
         if not rows:
             return 0
         env = ctx.env
-        tiers = {tier.id: tier.name for tier, _r in ctx.tiers}
+        tiers = dict(ctx.tier_names)
         tiers.update(
             {
                 t.id: t.name
@@ -821,14 +819,13 @@ class CrmValueEngine(models.AbstractModel):
                 ev["reactivation"].append(False)
                 ev["rule"].append(new["crm_tier_rule_id"])
                 ev["reason"].append(new["crm_tier_reason"])
-                lines.append(
-                    env._(
-                        "Tier: %(old)s → %(new)s",
-                        old=tiers.get(old["crm_tier_id"], env._("none")),
-                        new=tiers.get(new["crm_tier_id"], env._("none")),
-                    )
-                    + (f" ({new['crm_tier_reason']})" if new["crm_tier_reason"] else "")
+                line = env._(
+                    "Tier: %(old)s → %(new)s",
+                    old=tiers.get(old["crm_tier_id"], env._("none")),
+                    new=tiers.get(new["crm_tier_id"], env._("none")),
                 )
+                reason = new["crm_tier_reason"]
+                lines.append(f"{line} ({reason})" if reason else line)
             if EVENT_STAGE in row["changes"]:
                 reactivation = old["crm_lifecycle_stage"] == STAGE_CHURNED and new[
                     "crm_lifecycle_stage"
