@@ -51,10 +51,16 @@ def main():
         pot_path, po_path = i18n / f"{addon}.pot", i18n / f"{LANG}.po"
         old_po = polib.pofile(str(po_path)) if po_path.exists() else None
         if args.mode == "update":
+            # files are rewritten only when their messages change, not for a new date
             i18n.mkdir(exist_ok=True)
-            pot.save(str(pot_path))
+            old_pot = polib.pofile(str(pot_path)) if pot_path.exists() else None
+            if old_pot is None or [key(e) for e in old_pot] != [key(e) for e in pot]:
+                pot.save(str(pot_path))
             po = merge(pot, old_po)
-            po.save(str(po_path))
+            if old_po is None or [(key(e), e.msgstr) for e in old_po] != [
+                (key(e), e.msgstr) for e in po
+            ]:
+                po.save(str(po_path))
             missing = [e.msgid for e in po if not e.msgstr]
             print(f"{addon}: {len(po)} messages, {len(missing)} untranslated")
             for msgid in missing:
