@@ -205,8 +205,13 @@ class CrmValueEngine(models.AbstractModel):
             if len(saved) == 2 and saved[0] == as_of.isoformat():
                 start_after = int(saved[1])
         self._aggregate(company, as_of, partners)
+        # a full run (or its simulation) ranks customers afresh; a resumed run keeps the ranks
+        # it started with; a refresh of a few customers uses the last full run's
         breakpoints = self._get_breakpoints(
-            company, as_of, recompute=partners is None and not dry_run and not start_after
+            company,
+            as_of,
+            recompute=partners is None and not start_after,
+            store=not dry_run,
         )
         ctx = self._prepare(company, as_of, breakpoints)
         result = {"done": True, "written": 0, "events": 0, "results": []}
@@ -382,7 +387,7 @@ class CrmValueEngine(models.AbstractModel):
         cr.execute("ANALYZE crm_value_agg")
 
     # ------------------------------------------------------------------ 2. RFM breakpoints
-    def _get_breakpoints(self, company, as_of, recompute):
+    def _get_breakpoints(self, company, as_of, recompute, store=True):
         stored = company.crm_rfm_breakpoints or {}
         if not recompute and stored.get("as_of"):
             return stored
@@ -406,7 +411,7 @@ class CrmValueEngine(models.AbstractModel):
                 "m": [round(v, 2) for v in m],
                 "count": count,
             }
-        if recompute:
+        if recompute and store:
             company.sudo().crm_rfm_breakpoints = breakpoints
         return breakpoints
 

@@ -4,6 +4,8 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
+from ..models.lifecycle_data import LIFECYCLE_STAGES
+
 
 class CrmTierSimulation(models.TransientModel):
     """Evaluates the current rules without applying them: the old-tier x new-tier matrix and the
@@ -120,10 +122,8 @@ class CrmTierSimulationLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     old_tier_id = fields.Many2one("crm.customer.tier", string="Current Tier", readonly=True)
     new_tier_id = fields.Many2one("crm.customer.tier", readonly=True)
-    old_stage = fields.Selection(
-        related="partner_id.crm_lifecycle_stage", string="Current Stage", readonly=True
-    )
-    new_stage = fields.Char(string="New Stage Key", readonly=True)
+    old_stage = fields.Selection(LIFECYCLE_STAGES, string="Current Stage", readonly=True)
+    new_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True)
     direction = fields.Selection(
         [
             ("up", "Upgrade"),

@@ -62,7 +62,7 @@ class CrmValueReportWizard(models.TransientModel):
         self.ensure_one()
         company = self.company_id or self.env.company
         Partner = self.env["res.partner"].with_company(company)
-        partners = Partner.search(self._get_partner_domain(), order="display_name, id")
+        partners = Partner.search(self._get_partner_domain(), order="complete_name, id")
         stage_labels = dict(Partner._fields["crm_lifecycle_stage"]._description_selection(self.env))
         tiers = self.env["crm.customer.tier"].search([("company_id", "in", [company.id, False])])
         currency = company.currency_id
@@ -107,7 +107,8 @@ class CrmValueReportWizard(models.TransientModel):
             revenue[key] += partner.crm_revenue_period
         summary = book.add_worksheet(self.env._("Summary"))
         summary.write(0, 0, self.env._("Customer value of %(company)s", company=company.name), bold)
-        summary.write(1, 0, self.env._("As of %(date)s", date=fields.Date.context_today(self)))
+        as_of = (company.crm_rfm_breakpoints or {}).get("as_of") or fields.Date.context_today(self)
+        summary.write(1, 0, self.env._("Values as of %(date)s", date=as_of))
         stage_keys = [key for key in stages if any(k[1] == key for k in counts)]
         tier_rows = [(t.id, t.name) for t in tiers if any(k[0] == t.id for k in counts)]
         if any(k[0] is False for k in counts):
