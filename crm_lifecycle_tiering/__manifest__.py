@@ -24,6 +24,10 @@
         "views/res_config_settings_views.xml",
         "views/crm_lifecycle_tiering_menus.xml",
     ],
+    "demo": [
+        "demo/crm_tier_rule_demo.xml",
+        "demo/crm_lifecycle_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "crm_lifecycle_tiering/static/tests/tours/**/*",

@@ -16,7 +16,7 @@ stopped and never counts a customer twice; values are absolute, so re-running ch
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
@@ -73,6 +73,7 @@ VALUE_COLUMNS = [
     ("crm_rfm_segment_id", "m2o"),
     ("crm_value_score", "float8"),
 ]
+VALUE_NAMES = tuple(col for col, _type in VALUE_COLUMNS)
 LOCK_COLUMNS = (
     "crm_tier_locked",
     "crm_tier_lock_reason",
@@ -541,7 +542,8 @@ class CrmValueEngine(models.AbstractModel):
                 batch=batch,
             )
         )
-        return self.env.cr.dictfetchall()
+        names = [column.name for column in self.env.cr.description]
+        return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
 
     def _compute_batch(self, ctx, batch):
         """Returns one dict a customer: its old and new values and the changes to log."""
@@ -554,7 +556,7 @@ class CrmValueEngine(models.AbstractModel):
             )
         results = []
         for row in rows:
-            old = {col: row[col] for col, _t in VALUE_COLUMNS}
+            old = {col: row[col] for col in VALUE_NAMES}
             new = dict.fromkeys(old)
             # keep the lock unless it expired
             lock_released = False
@@ -671,12 +673,9 @@ class CrmValueEngine(models.AbstractModel):
             new["crm_tier_id"] = old["crm_tier_id"]
             new["crm_tier_rule_id"] = None
             user = ctx.env["res.users"].browse(old["crm_tier_lock_user_id"] or []).sudo()
-            until = old["crm_tier_lock_until"]
-            values = {"user": user.name or texts["a_manager"], "date": until}
-            reason = (texts["locked_until"] if until else texts["locked"]) % values
-            if old["crm_tier_lock_reason"]:
-                reason = f"{reason}: {old['crm_tier_lock_reason']}"
-            new["crm_tier_reason"] = reason
+            new["crm_tier_reason"] = self._lock_reason(
+                texts, user.name, old["crm_tier_lock_until"], old["crm_tier_lock_reason"]
+            )
             new["crm_tier_grace_since"] = None
         elif stage not in BUYER_STAGES or not ctx.tiers:
             new["crm_tier_id"] = new["crm_tier_rule_id"] = new["crm_tier_reason"] = None
@@ -708,6 +707,13 @@ class CrmValueEngine(models.AbstractModel):
             if new["crm_tier_id"] == old["crm_tier_id"]
             else (as_of.isoformat() if new["crm_tier_id"] else None)
         )
+
+    @api.model
+    def _lock_reason(self, texts, user_name, until, reason):
+        """The tier reason of a locked customer (the lock wizard writes the same)."""
+        values = {"user": user_name or texts["a_manager"], "date": until}
+        text = (texts["locked_until"] if until else texts["locked"]) % values
+        return f"{text}: {reason}" if reason else text
 
     def _match_tier(self, ctx, partner_id, metrics, in_domain):
         """Highest-ranked tier with a matching rule, else the lowest tier: (tier, rule, reason)."""
@@ -892,13 +898,18 @@ class CrmValueEngine(models.AbstractModel):
                      is_internal, email_add_signature, message_id, date,
                      create_uid, write_uid, create_date, write_date)
                 SELECT 'res.partner', m.res_id, m.body, 'notification', %(subtype)s, %(author)s,
-                       %(email_from)s, TRUE, FALSE, m.message_id, now() at time zone 'utc',
+                       %(email_from)s, TRUE, FALSE, m.message_id, %(date)s,
                        %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc'
                   FROM unnest(%(res_ids)s::int[], %(bodies)s::text[], %(message_ids)s::text[])
                        AS m(res_id, body, message_id)
                 """,
                 subtype=subtype_id,
                 author=author.id,
+                # a replay of a past date (history, backtests) dates its notes on that day
+                date=min(
+                    fields.Datetime.now(),
+                    datetime.combine(ctx.as_of, time(23, 59)),
+                ),
                 email_from=author.email_formatted or None,
                 uid=uid,
                 res_ids=res_ids,

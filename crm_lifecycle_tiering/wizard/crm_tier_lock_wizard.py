@@ -45,8 +45,12 @@ class CrmTierLockWizard(models.TransientModel):
         company = self.company_id
         today = fields.Date.context_today(self)
         partners = self.partner_ids.commercial_partner_id.with_company(company).sudo()
-        reason = self.env._(
-            "Tier locked by %(user)s: %(reason)s", user=self.env.user.name, reason=self.reason
+        engine = self.env["crm.value.engine"]
+        reason = engine._lock_reason(
+            engine._get_texts(self.env),
+            self.env.user.name,
+            self.until and self.until.isoformat(),
+            self.reason,
         )
         events = []
         for partner in partners:
