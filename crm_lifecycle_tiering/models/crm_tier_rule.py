@@ -6,6 +6,18 @@ from odoo.fields import Domain
 
 from .lifecycle_data import POTENTIALS
 
+# the fields that make a rule's conditions
+CONDITION_FIELDS = (
+    "min_revenue_period",
+    "min_orders_period",
+    "min_tenure_months",
+    "min_referrals",
+    "min_potential",
+    "min_value_score",
+    "rfm_segment_ids",
+    "partner_domain",
+)
+
 
 class CrmTierRule(models.Model):
     _name = "crm.tier.rule"
@@ -105,18 +117,7 @@ class CrmTierRule(models.Model):
             conditions.append(("rfm_segment", set(self.rfm_segment_ids.ids)))
         return conditions
 
-    @api.constrains(
-        "min_revenue_period",
-        "min_orders_period",
-        "min_tenure_months",
-        "min_referrals",
-        "min_potential",
-        "min_value_score",
-        "rfm_segment_ids",
-        "partner_domain",
-        "tier_id",
-        "company_id",
-    )
+    @api.constrains(*CONDITION_FIELDS, "tier_id", "company_id")
     def _check_rule(self):
         Partner = self.env["res.partner"].sudo()
         for rule in self:
@@ -150,18 +151,7 @@ class CrmTierRule(models.Model):
                     )
                 )
 
-    @api.depends(
-        "name",
-        "tier_id",
-        "min_revenue_period",
-        "min_orders_period",
-        "min_tenure_months",
-        "min_referrals",
-        "min_potential",
-        "min_value_score",
-        "rfm_segment_ids",
-        "partner_domain",
-    )
+    @api.depends("name", "tier_id", *CONDITION_FIELDS)
     def _compute_summary(self):
         potentials = dict(self._fields["min_potential"]._description_selection(self.env))
         for rule in self:
