@@ -14,7 +14,8 @@ class TestPlatform(HttpCase):
         deps = {m.name: set(m.dependencies_id.mapped("name")) for m in modules}
         self.assertEqual(deps["crm_lifecycle_tiering"], {"sale_management", "crm"})
         self.assertEqual(
-            deps["crm_satisfaction"], {"crm_lifecycle_tiering", "survey", "mail", "portal"}
+            deps["crm_satisfaction"],
+            {"crm_lifecycle_tiering", "survey", "mail", "portal", "resource"},
         )
         self.assertEqual(deps["crm_churn_warning"], {"crm_lifecycle_tiering", "crm_satisfaction"})
 

@@ -12,6 +12,11 @@ class CrmComplaintCategory(models.Model):
     active = fields.Boolean(default=True)
     color = fields.Integer()
     description = fields.Text(translate=True)
+    team_id = fields.Many2one(
+        "crm.complaint.team",
+        check_company=True,
+        help="Complaints of this category go to this team.",
+    )
     company_id = fields.Many2one(
         "res.company",
         help="Leave empty to share the category between all companies.",

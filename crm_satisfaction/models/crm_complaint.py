@@ -1,0 +1,489 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize
+
+from .complaint_data import (
+    CHANNELS,
+    ESCALATION_LEADER,
+    ESCALATION_MANAGER,
+    ESCALATION_RESPONSIBLE,
+    PRIORITIES,
+    PRIORITY_NORMAL,
+    PRIORITY_URGENT,
+    SLA_AT_RISK,
+    SLA_BREACHED,
+    SLA_MET,
+    SLA_ON_TRACK,
+    SLA_STATUSES,
+    SLA_STEP_ACKNOWLEDGED,
+    SLA_STEP_NEW,
+    SLA_STEP_RESOLVED,
+)
+
+
+class CrmComplaint(models.Model):
+    _name = "crm.complaint"
+    _description = "Customer Complaint"
+    _inherit = ["mail.thread.cc", "mail.activity.mixin", "portal.mixin"]
+    _order = "priority desc, id desc"
+    _check_company_auto = True
+    _primary_email = "email_from"
+    _rec_names_search = ["name", "reference", "partner_id.name"]
+
+    name = fields.Char(string="Subject", required=True, tracking=True)
+    reference = fields.Char(readonly=True, copy=False, index="trigram", default="/")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", tracking=True, index=True, check_company=True
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+        string="Customer Company",
+    )
+    email_from = fields.Char(
+        string="Email", compute="_compute_email_from", store=True, readonly=False
+    )
+    partner_phone = fields.Char(
+        string="Phone", compute="_compute_partner_phone", store=True, readonly=False
+    )
+    channel = fields.Selection(CHANNELS, required=True, default="phone", tracking=True)
+    reported_date = fields.Datetime(
+        string="Reported on",
+        required=True,
+        default=fields.Datetime.now,
+        tracking=True,
+        help="When the customer complained; the SLA clock starts here.",
+    )
+    category_id = fields.Many2one("crm.complaint.category", tracking=True, check_company=True)
+    priority = fields.Selection(PRIORITIES, default=PRIORITY_NORMAL, required=True, tracking=True)
+    description = fields.Html()
+    sale_order_id = fields.Many2one("sale.order", string="Sales Order", check_company=True)
+    invoice_id = fields.Many2one(
+        "account.move",
+        check_company=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund'))]",
+    )
+    product_id = fields.Many2one("product.product", check_company=True)
+    team_id = fields.Many2one("crm.complaint.team", tracking=True, index=True, check_company=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False)]",
+    )
+    stage_id = fields.Many2one(
+        "crm.complaint.stage",
+        tracking=True,
+        index=True,
+        copy=False,
+        group_expand="_read_group_stage_ids",
+        default=lambda self: self._default_stage(),
+        ondelete="restrict",
+    )
+    is_closed = fields.Boolean(related="stage_id.is_closed", store=True)
+    is_waiting = fields.Boolean(related="stage_id.is_waiting")
+    tier_id = fields.Many2one(
+        "crm.customer.tier",
+        string="Customer Tier",
+        compute="_compute_tier_id",
+        store=True,
+        help="The customer's tier when the complaint was filed or its customer last changed.",
+    )
+    root_cause = fields.Text()
+    resolution = fields.Html()
+    compensation_amount = fields.Monetary(string="Compensation", currency_field="currency_id")
+    customer_confirmed = fields.Boolean(string="Confirmed by Customer", copy=False, tracking=True)
+    reopen_count = fields.Integer(copy=False, readonly=True)
+    # SLA
+    sla_id = fields.Many2one(
+        "crm.complaint.sla",
+        string="SLA Policy",
+        compute="_compute_sla_id",
+        store=True,
+        readonly=False,
+        check_company=True,
+    )
+    ack_deadline = fields.Datetime(
+        string="Acknowledge by", compute="_compute_deadlines", store=True, copy=False
+    )
+    resolve_deadline = fields.Datetime(
+        string="Resolve by", compute="_compute_deadlines", store=True, copy=False
+    )
+    acknowledged_date = fields.Datetime(copy=False, readonly=True)
+    resolved_date = fields.Datetime(copy=False, readonly=True)
+    closed_date = fields.Datetime(copy=False, readonly=True)
+    sla_paused_since = fields.Datetime(copy=False, readonly=True)
+    sla_paused_hours = fields.Float(
+        string="Paused (working hours)",
+        copy=False,
+        readonly=True,
+        help="Working hours spent waiting for the customer; they extend the deadlines.",
+    )
+    sla_status = fields.Selection(SLA_STATUSES, string="SLA", copy=False, readonly=True, index=True)
+    sla_breached_date = fields.Datetime(copy=False, readonly=True)
+    escalation_level = fields.Integer(copy=False, readonly=True)
+    ack_hours_taken = fields.Float(
+        string="Hours to Acknowledge", copy=False, readonly=True, aggregator="avg"
+    )
+    resolve_hours_taken = fields.Float(
+        string="Hours to Resolve", copy=False, readonly=True, aggregator="avg"
+    )
+    sla_met_percent = fields.Float(
+        string="SLA Compliance (%)",
+        copy=False,
+        readonly=True,
+        aggregator="avg",
+        help="100 for a complaint resolved in time, 0 for one that breached its SLA.",
+    )
+
+    _reference_company_uniq = models.UniqueIndex(
+        "(reference, company_id) WHERE reference != '/'",
+        "A complaint reference must be unique per company.",
+    )
+    _compensation_not_negative = models.Constraint(
+        "CHECK(compensation_amount >= 0)", "A compensation cannot be negative."
+    )
+
+    # ------------------------------------------------------------------ defaults and computes
+    def _default_stage(self):
+        return self.env["crm.complaint.stage"].search([], limit=1)
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([], order=stages._order)
+
+    @api.depends("partner_id")
+    def _compute_email_from(self):
+        for complaint in self:
+            if complaint.partner_id.email:
+                complaint.email_from = complaint.partner_id.email
+
+    @api.depends("partner_id")
+    def _compute_partner_phone(self):
+        for complaint in self:
+            if complaint.partner_id.phone:
+                complaint.partner_phone = complaint.partner_id.phone
+
+    @api.depends("commercial_partner_id", "company_id")
+    def _compute_tier_id(self):
+        for complaint in self:
+            partner = complaint.commercial_partner_id.with_company(complaint.company_id)
+            complaint.tier_id = partner.crm_tier_id
+
+    @api.depends("tier_id", "priority", "category_id", "company_id")
+    def _compute_sla_id(self):
+        Sla = self.env["crm.complaint.sla"]
+        for complaint in self:
+            complaint.sla_id = Sla._get_policy(
+                complaint.company_id, complaint.tier_id, complaint.priority, complaint.category_id
+            )
+
+    @api.depends("sla_id", "sla_paused_hours", "reported_date")
+    def _compute_deadlines(self):
+        """Deadlines run from the filing, in the policy's working hours, extended by the
+        working hours spent waiting for the customer."""
+        for complaint in self:
+            sla, start = complaint.sla_id, complaint.reported_date or fields.Datetime.now()
+            if not sla:
+                complaint.ack_deadline = complaint.resolve_deadline = False
+                continue
+            paused = complaint.sla_paused_hours
+            calendar = sla.calendar_id
+            complaint.ack_deadline = calendar.plan_hours(sla.ack_hours + paused, start)
+            complaint.resolve_deadline = calendar.plan_hours(sla.resolve_hours + paused, start)
+
+    # ------------------------------------------------------------------ create / write
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            if vals.get("reference", "/") == "/":
+                vals["reference"] = (
+                    self.env["ir.sequence"].with_company(company).next_by_code("crm.complaint")
+                    or "/"
+                )
+            category = self.env["crm.complaint.category"].browse(vals.get("category_id"))
+            if not vals.get("team_id"):
+                team = self.env["crm.complaint.team"].sudo()._get_default_team(company, category)
+                vals["team_id"] = team.id
+            if not vals.get("user_id") and vals.get("team_id"):
+                team = self.env["crm.complaint.team"].sudo().browse(vals["team_id"])
+                vals["user_id"] = team._get_assignee().id
+        complaints = super().create(vals_list)
+        complaints._update_sla_status()
+        for complaint in complaints.filtered("stage_id.template_id"):
+            complaint._notify_stage()
+        return complaints
+
+    def write(self, vals):
+        if "stage_id" not in vals:
+            result = super().write(vals)
+            if {"partner_id", "priority", "category_id", "sla_id", "reported_date"} & vals.keys():
+                self._update_sla_status()
+            return result
+        stage = self.env["crm.complaint.stage"].browse(vals["stage_id"])
+        now = fields.Datetime.now()
+        moving = self.filtered(lambda c: c.stage_id != stage)
+        for complaint in moving:
+            complaint._on_stage_change(stage, now)
+        result = super().write(vals)
+        self._update_sla_status()
+        moving._notify_stage()
+        closed = moving.filtered("is_closed")
+        if closed:
+            closed._on_closed()
+        return result
+
+    def _on_stage_change(self, stage, now):
+        """Moves the SLA clock: acknowledgement, resolution, pause while waiting."""
+        self.ensure_one()
+        values = {}
+        calendar = self.sla_id.calendar_id
+        if self.sla_paused_since:
+            paused = calendar.get_work_hours_count(self.sla_paused_since, now) if calendar else 0
+            values.update(sla_paused_since=False, sla_paused_hours=self.sla_paused_hours + paused)
+        if stage.is_waiting and not stage.is_closed:
+            values["sla_paused_since"] = now
+        start = self.reported_date or now
+        if (
+            stage.sla_step in (SLA_STEP_ACKNOWLEDGED, SLA_STEP_RESOLVED)
+            and not self.acknowledged_date
+        ):
+            values["acknowledged_date"] = now
+            if calendar:
+                values["ack_hours_taken"] = calendar.get_work_hours_count(start, now) - (
+                    values.get("sla_paused_hours", self.sla_paused_hours)
+                )
+        if stage.sla_step == SLA_STEP_RESOLVED and not self.resolved_date:
+            values["resolved_date"] = now
+            if calendar:
+                values["resolve_hours_taken"] = calendar.get_work_hours_count(start, now) - (
+                    values.get("sla_paused_hours", self.sla_paused_hours)
+                )
+        if stage.sla_step == SLA_STEP_NEW:
+            values.update(acknowledged_date=False, resolved_date=False)
+        if stage.is_closed:
+            values["closed_date"] = now
+        elif self.is_closed:
+            values.update(closed_date=False, resolved_date=False)
+        self.write(values)
+
+    # ------------------------------------------------------------------ SLA status
+    def _compute_sla_status(self, now):
+        """(status, breached) for one complaint at `now`."""
+        self.ensure_one()
+        if not self.sla_id:
+            return False
+        if self.resolved_date:
+            on_time = self.resolved_date <= self.resolve_deadline and (
+                self.acknowledged_date <= self.ack_deadline
+            )
+            return SLA_MET if on_time else SLA_BREACHED
+        at = self.sla_paused_since or now
+        if at > self.resolve_deadline or (not self.acknowledged_date and at > self.ack_deadline):
+            return SLA_BREACHED
+        if self.acknowledged_date and self.acknowledged_date > self.ack_deadline:
+            return SLA_BREACHED
+        target, hours = (
+            (self.resolve_deadline, self.sla_id.resolve_hours)
+            if self.acknowledged_date
+            else (self.ack_deadline, self.sla_id.ack_hours)
+        )
+        calendar = self.sla_id.calendar_id
+        left = calendar.get_work_hours_count(at, target) if at < target else 0
+        share_used = 1 - left / hours if hours else 1
+        risk_share = (self.company_id.crm_complaint_sla_risk_percent or 75) / 100
+        return SLA_AT_RISK if share_used >= risk_share else SLA_ON_TRACK
+
+    def _update_sla_status(self, now=None):
+        now = now or fields.Datetime.now()
+        for complaint in self:
+            status = complaint._compute_sla_status(now)
+            values = {}
+            if status != complaint.sla_status:
+                values["sla_status"] = status
+            if status == SLA_BREACHED and not complaint.sla_breached_date:
+                values["sla_breached_date"] = now
+            if complaint.resolved_date and status in (SLA_MET, SLA_BREACHED):
+                values["sla_met_percent"] = 100.0 if status == SLA_MET else 0.0
+            if values:
+                complaint.write(values)
+
+    # ------------------------------------------------------------------ escalation
+    @api.model
+    def _cron_escalate(self, batch_size=500):
+        """Every 15 minutes: refresh SLA statuses of open complaints and escalate, each level
+        once: at risk -> activity for the responsible; breached -> team leader notified and
+        priority raised; still breached after the delay -> manager notified."""
+        now = fields.Datetime.now()
+        domain = [("is_closed", "=", False), ("sla_id", "!=", False)]
+        remaining = self.search_count(domain)
+        last_id = 0
+        while True:
+            batch = self.search(domain + [("id", ">", last_id)], order="id", limit=batch_size)
+            if not batch:
+                return
+            batch._update_sla_status(now)
+            batch._escalate(now)
+            last_id = batch[-1].id
+            remaining -= len(batch)
+            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                return
+
+    def _escalate(self, now):
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        for complaint in self:
+            if complaint.sla_paused_since:
+                continue
+            if (
+                complaint.sla_status == SLA_AT_RISK
+                and complaint.escalation_level < ESCALATION_RESPONSIBLE
+                and complaint.user_id
+            ):
+                complaint.activity_schedule(
+                    activity_type_id=activity_type.id,
+                    summary=self.env._("Complaint SLA at risk"),
+                    note=self.env._(
+                        "%(reference)s must be %(what)s by %(deadline)s.",
+                        reference=complaint.reference,
+                        what=self.env._("acknowledged")
+                        if not complaint.acknowledged_date
+                        else self.env._("resolved"),
+                        deadline=complaint._deadline_text(),
+                    ),
+                    user_id=complaint.user_id.id,
+                    date_deadline=fields.Date.context_today(complaint),
+                )
+                complaint._log_escalation(
+                    ESCALATION_RESPONSIBLE,
+                    self.env._(
+                        "SLA at risk: an activity was scheduled for %(user)s.",
+                        user=complaint.user_id.name,
+                    ),
+                )
+            if complaint.sla_status != SLA_BREACHED:
+                continue
+            if complaint.escalation_level < ESCALATION_LEADER:
+                leader = complaint.team_id.leader_id
+                old_priority = complaint.priority
+                if complaint.priority != PRIORITY_URGENT:
+                    complaint.write({"priority": str(int(old_priority) + 1)})
+                complaint._log_escalation(
+                    ESCALATION_LEADER,
+                    self.env._(
+                        "SLA breached: team leader %(leader)s notified; priority %(old)s → "
+                        "%(new)s.",
+                        leader=leader.name or self.env._("(none)"),
+                        old=dict(PRIORITIES)[old_priority],
+                        new=dict(PRIORITIES)[complaint.priority],
+                    ),
+                    leader.partner_id,
+                )
+            elif complaint.escalation_level < ESCALATION_MANAGER:
+                delay = timedelta(hours=complaint.company_id.crm_complaint_escalation_hours or 4)
+                if complaint.sla_breached_date and now - complaint.sla_breached_date >= delay:
+                    manager = complaint.team_id.manager_id
+                    complaint._log_escalation(
+                        ESCALATION_MANAGER,
+                        self.env._(
+                            "SLA still breached after %(hours)s hours: manager %(manager)s "
+                            "notified.",
+                            hours=round(delay.total_seconds() / 3600, 1),
+                            manager=manager.name or self.env._("(none)"),
+                        ),
+                        manager.partner_id,
+                    )
+
+    def _log_escalation(self, level, body, notify=None):
+        self.ensure_one()
+        self.write({"escalation_level": level})
+        self.message_post(
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            partner_ids=notify.ids if notify else [],
+        )
+
+    def _deadline_text(self):
+        deadline = self.resolve_deadline if self.acknowledged_date else self.ack_deadline
+        return fields.Datetime.to_string(fields.Datetime.context_timestamp(self, deadline))[:16]
+
+    # ------------------------------------------------------------------ notifications, close
+    def _notify_stage(self):
+        for complaint in self.filtered(lambda c: c.stage_id.template_id and c.partner_id):
+            complaint.message_post_with_source(
+                complaint.stage_id.template_id,
+                subtype_xmlid="mail.mt_comment",
+            )
+
+    def _on_closed(self):
+        """Closed complaints: the post-resolution survey of campaigns that ask for it."""
+        if "crm.satisfaction.campaign" in self.env:
+            self.env["crm.satisfaction.campaign"].sudo()._trigger_complaint_closed(self)
+
+    def action_acknowledge(self):
+        stage = self.env["crm.complaint.stage"].search(
+            [("sla_step", "=", SLA_STEP_ACKNOWLEDGED), ("is_waiting", "=", False)], limit=1
+        )
+        self.filtered(lambda c: not c.acknowledged_date).write({"stage_id": stage.id})
+
+    def action_reopen(self):
+        for complaint in self:
+            if not complaint.is_closed:
+                raise UserError(
+                    self.env._("Complaint %(ref)s is not closed.", ref=complaint.reference)
+                )
+        stage = self.env["crm.complaint.stage"].search(
+            [("sla_step", "=", SLA_STEP_ACKNOWLEDGED), ("is_closed", "=", False)],
+            order="sequence desc",
+            limit=1,
+        )
+        for complaint in self:
+            complaint.write(
+                {
+                    "stage_id": stage.id,
+                    "reopen_count": complaint.reopen_count + 1,
+                    "customer_confirmed": False,
+                }
+            )
+            complaint.message_post(
+                body=self.env._("Complaint reopened."), subtype_xmlid="mail.mt_note"
+            )
+
+    def action_confirm_resolution(self):
+        """The customer confirms the resolution: the complaint is closed."""
+        stage = self.env["crm.complaint.stage"].search(
+            [("is_closed", "=", True), ("sla_step", "=", SLA_STEP_RESOLVED)], limit=1
+        )
+        self.write({"customer_confirmed": True, "stage_id": stage.id})
+
+    # ------------------------------------------------------------------ mail gateway
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """An e-mail to a team's alias files a complaint; the sender is matched to a partner
+        by address."""
+        values = dict(custom_values or {})
+        email = email_normalize(msg_dict.get("email_from") or "")
+        partner = self.env["res.partner"]
+        if email:
+            partner = partner.search([("email_normalized", "=", email)], limit=1)
+        values.setdefault("name", msg_dict.get("subject") or self.env._("No subject"))
+        values.setdefault("channel", "email")
+        values["email_from"] = msg_dict.get("email_from")
+        if partner:
+            values["partner_id"] = partner.id
+        values["description"] = msg_dict.get("body")
+        return super().message_new(msg_dict, custom_values=values)
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for complaint in self:
+            complaint.access_url = f"/my/complaints/{complaint.id}"
+        return result

@@ -1,0 +1,306 @@
+"""Follow-up visits: the record of each one done, and the scheduler of the next ones.
+
+The next follow-up date of a customer, per company, is
+- its first purchase + the company's first follow-up delay, when no follow-up was done since;
+- else its last follow-up + its tier's follow-up interval;
+- none for prospects, churned customers, archived partners, and tiers with an interval of 0.
+Dates are recomputed set-wise with one query per company, and only changed rows are written; a
+done follow-up recomputes its partner at once. The daily cron then schedules exactly one
+"Customer follow-up" activity for the salesperson of each customer due within the company's
+horizon that has none open yet; running it twice creates nothing more.
+"""
+
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    STAGE_FIRST_PURCHASE,
+    STAGE_LOYAL,
+    STAGE_REPEAT,
+)
+
+from .followup_data import FOLLOWUP_ACTIVITY_TYPE_XMLID, FOLLOWUP_BATCH_SIZE, FOLLOWUP_OUTCOMES
+
+_logger = logging.getLogger(__name__)
+
+# stages of customers we visit: buyers who have not churned
+FOLLOWUP_STAGES = [STAGE_FIRST_PURCHASE, STAGE_REPEAT, STAGE_LOYAL]
+
+
+class CrmFollowup(models.Model):
+    _name = "crm.followup"
+    _description = "Customer Follow-up"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    user_id = fields.Many2one(
+        "res.users", string="Done By", default=lambda self: self.env.user, index=True
+    )
+    activity_type_id = fields.Many2one("mail.activity.type")
+    tier_id = fields.Many2one(
+        "crm.customer.tier",
+        help="The customer's tier when the follow-up was done.",
+    )
+    summary = fields.Char()
+    note = fields.Text(string="Feedback")
+    outcome = fields.Selection(FOLLOWUP_OUTCOMES)
+
+    @api.depends("partner_id", "date")
+    def _compute_display_name(self):
+        for followup in self:
+            followup.display_name = self.env._(
+                "%(partner)s on %(date)s",
+                partner=followup.partner_id.display_name or "",
+                date=followup.date or "",
+            )
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = self.env["res.partner"].browse(
+            [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
+        )
+        commercial = {p.id: p.commercial_partner_id for p in partners.sudo()}
+        for vals in vals_list:
+            partner = commercial.get(vals.get("partner_id"))
+            if partner:
+                vals["partner_id"] = partner.id
+                if "tier_id" not in vals:
+                    company_id = vals.get("company_id") or self.env.company.id
+                    vals["tier_id"] = partner.with_company(company_id).crm_tier_id.id
+        followups = super().create(vals_list)
+        self._update_partner_dates(followups._get_date_targets())
+        return followups
+
+    def write(self, vals):
+        moved = bool({"partner_id", "company_id", "date"} & set(vals))
+        targets = self._get_date_targets() if moved else []
+        result = super().write(vals)
+        if moved:
+            self._update_partner_dates(targets + self._get_date_targets())
+        return result
+
+    def unlink(self):
+        targets = self._get_date_targets()
+        result = super().unlink()
+        self._update_partner_dates(targets)
+        return result
+
+    def _get_date_targets(self):
+        return [(f.company_id, f.partner_id) for f in self.sudo()]
+
+    @api.model
+    def _update_partner_dates(self, targets):
+        """Recomputes right away the follow-up dates of the given (company, partner) pairs:
+        one query per company, for these partners only."""
+        by_company = {}
+        for company, partner in targets:
+            by_company[company] = by_company.get(company, self.env["res.partner"]) | partner
+        for company, partners in by_company.items():
+            self.sudo()._update_next_dates(company, partners)
+
+    # ------------------------------------------------------------------ next dates
+    def _get_next_date_changes_query(self, company, partners=None):
+        """(partner id, new last date, new next date) of every partner whose stored follow-up
+        dates in the company differ from what they should be."""
+        cid = str(company.id)
+        partner_filter = SQL()
+        followup_filter = SQL()
+        if partners is not None:
+            partner_filter = SQL("AND p.id = ANY(%s)", partners.ids)
+            followup_filter = SQL("AND f.partner_id = ANY(%s)", partners.ids)
+        return SQL(
+            """
+            WITH done AS (
+                SELECT f.partner_id, MAX(f.date) AS last_date
+                  FROM crm_followup f
+                 WHERE f.company_id = %(company)s %(followup_filter)s
+                 GROUP BY f.partner_id
+            ), target AS (
+                SELECT p.id,
+                       (p.crm_followup_last_date ->> %(cid)s)::date AS old_last,
+                       (p.crm_followup_next_date ->> %(cid)s)::date AS old_next,
+                       d.last_date AS new_last,
+                       CASE
+                           WHEN NOT p.active
+                                OR COALESCE(t.followup_interval_days, 0) <= 0
+                                OR (p.crm_lifecycle_stage ->> %(cid)s) IS NULL
+                                OR NOT (p.crm_lifecycle_stage ->> %(cid)s) = ANY(%(stages)s)
+                                OR (p.crm_first_order_date ->> %(cid)s) IS NULL
+                           THEN NULL
+                           WHEN d.last_date IS NULL
+                                OR d.last_date < (p.crm_first_order_date ->> %(cid)s)::date
+                           THEN (p.crm_first_order_date ->> %(cid)s)::date + %(first_days)s
+                           ELSE d.last_date + t.followup_interval_days
+                       END AS new_next
+                  FROM res_partner p
+                  LEFT JOIN done d ON d.partner_id = p.id
+                  LEFT JOIN crm_customer_tier t ON t.id = (p.crm_tier_id ->> %(cid)s)::int
+                 WHERE (p.crm_lifecycle_stage ? %(cid)s
+                        OR p.crm_followup_next_date ? %(cid)s
+                        OR p.crm_followup_last_date ? %(cid)s
+                        OR d.partner_id IS NOT NULL)
+                   %(partner_filter)s
+            )
+            SELECT id, new_last, new_next
+              FROM target
+             WHERE old_last IS DISTINCT FROM new_last OR old_next IS DISTINCT FROM new_next
+             ORDER BY id
+            """,
+            company=company.id,
+            cid=cid,
+            stages=FOLLOWUP_STAGES,
+            first_days=company.crm_followup_first_days,
+            followup_filter=followup_filter,
+            partner_filter=partner_filter,
+        )
+
+    @api.model
+    def _update_next_dates(self, company, partners=None, commit=False):
+        """Writes the follow-up dates of the company's customers (or of these partners) that
+        changed, in batches. Returns False when the cron ran out of time (``commit``)."""
+        self.env["res.partner"].flush_model()
+        self.env["crm.followup"].flush_model()
+        self.env["crm.customer.tier"].flush_model(["followup_interval_days"])
+        cr = self.env.cr
+        cr.execute(self._get_next_date_changes_query(company, partners))
+        rows = cr.fetchall()
+        cid = str(company.id)
+        for start in range(0, len(rows), FOLLOWUP_BATCH_SIZE):
+            batch = rows[start : start + FOLLOWUP_BATCH_SIZE]
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE res_partner p
+                       SET crm_followup_last_date = CASE
+                               WHEN v.last_date IS NULL
+                               THEN COALESCE(p.crm_followup_last_date, '{}'::jsonb) - %(cid)s::text
+                               ELSE COALESCE(p.crm_followup_last_date, '{}'::jsonb)
+                                    || jsonb_build_object(%(cid)s::text, v.last_date)
+                           END,
+                           crm_followup_next_date = CASE
+                               WHEN v.next_date IS NULL
+                               THEN COALESCE(p.crm_followup_next_date, '{}'::jsonb) - %(cid)s::text
+                               ELSE COALESCE(p.crm_followup_next_date, '{}'::jsonb)
+                                    || jsonb_build_object(%(cid)s::text, v.next_date)
+                           END
+                      FROM unnest(%(ids)s::int[], %(lasts)s::text[], %(nexts)s::text[])
+                           AS v(id, last_date, next_date)
+                     WHERE p.id = v.id
+                    """,
+                    cid=cid,
+                    ids=[row[0] for row in batch],
+                    lasts=[row[1] and row[1].isoformat() for row in batch],
+                    nexts=[row[2] and row[2].isoformat() for row in batch],
+                )
+            )
+            self.env["res.partner"].invalidate_model(
+                ["crm_followup_last_date", "crm_followup_next_date"]
+            )
+            remaining = len(rows) - start - len(batch)
+            if commit and not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                return not remaining
+        return True
+
+    # ------------------------------------------------------------------ scheduling
+    @api.model
+    def _cron_schedule_followups(self):
+        """Daily: refresh every company's follow-up dates and schedule the due follow-ups."""
+        for company in self.env["res.company"].search([], order="id"):
+            if not self.sudo()._schedule_followups(company, commit=True)["done"]:
+                return  # out of time: the cron is re-triggered and resumes
+
+    def _get_due_partners_query(self, company, until):
+        """Customers due for a follow-up by ``until`` without an open follow-up activity in the
+        company, with their active salesperson (NULL when none)."""
+        cid = str(company.id)
+        return SQL(
+            """
+            SELECT p.id, u.id, (p.crm_followup_next_date ->> %(cid)s)::date
+              FROM res_partner p
+              LEFT JOIN res_users u ON u.id = p.user_id AND u.active
+             WHERE p.crm_followup_next_date ? %(cid)s
+               AND (p.crm_followup_next_date ->> %(cid)s)::date <= %(until)s
+               AND p.active
+               AND NOT EXISTS (
+                    SELECT 1 FROM mail_activity a
+                     WHERE a.res_model = 'res.partner'
+                       AND a.res_id = p.id
+                       AND a.activity_type_id = %(type)s
+                       AND a.active
+                       AND (a.crm_followup_company_id = %(company)s
+                            OR a.crm_followup_company_id IS NULL)
+               )
+             ORDER BY p.id
+            """,
+            cid=cid,
+            until=until,
+            type=self.env.ref(FOLLOWUP_ACTIVITY_TYPE_XMLID).id,
+            company=company.id,
+        )
+
+    @api.model
+    def _schedule_followups(self, company, today=None, commit=False):
+        """Refreshes the company's follow-up dates, then creates one follow-up activity for
+        each due customer with a salesperson and none open. Returns counts and whether the run
+        completed."""
+        result = {"done": True, "created": 0, "skipped": 0}
+        if not self._update_next_dates(company, commit=commit):
+            result["done"] = False
+            return result
+        today = today or fields.Date.context_today(self.with_company(company))
+        until = today + timedelta(days=company.crm_followup_horizon_days)
+        activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE_XMLID)
+        self.env["mail.activity"].flush_model()
+        self.env.cr.execute(self._get_due_partners_query(company, until))
+        rows = self.env.cr.fetchall()
+        todo = [row for row in rows if row[1]]
+        result["skipped"] = len(rows) - len(todo)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        summary = activity_type.with_context(lang=company.partner_id.lang).summary
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        for start in range(0, len(todo), FOLLOWUP_BATCH_SIZE):
+            batch = todo[start : start + FOLLOWUP_BATCH_SIZE]
+            Activity.create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner_id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": user_id,
+                        "date_deadline": next_date,
+                        "summary": summary,
+                        "automated": True,
+                        "crm_followup_company_id": company.id,
+                    }
+                    for partner_id, user_id, next_date in batch
+                ]
+            )
+            result["created"] += len(batch)
+            remaining = len(todo) - start - len(batch)
+            if commit and not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                result["done"] = not remaining
+                if remaining:
+                    break
+        _logger.info(
+            "Follow-ups of %s: %d activities scheduled, %d due customers without salesperson",
+            company.name,
+            result["created"],
+            result["skipped"],
+        )
+        return result

@@ -1,0 +1,410 @@
+from ast import literal_eval
+from datetime import datetime, time, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from .satisfaction_data import (
+    CAMPAIGN_TRIGGERS,
+    ORDER_CATCH_UP_DAYS,
+    ORDER_TRIGGERS,
+    TRIGGER_COMPLAINT_CLOSED,
+    TRIGGER_MANUAL,
+    TRIGGER_ORDER_DELIVERED,
+    TRIGGER_ORDER_INVOICED,
+    TRIGGER_PERIODIC,
+)
+
+
+class CrmSatisfactionCampaign(models.Model):
+    _name = "crm.satisfaction.campaign"
+    _description = "Satisfaction Survey Campaign"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        domain=[("share", "=", False)],
+        help="Follows up unhappy answers of customers without a salesperson.",
+    )
+    survey_id = fields.Many2one(
+        "survey.survey",
+        required=True,
+        domain=[("access_mode", "=", "token")],
+        tracking=True,
+        help="A survey for invited people only, with a question marked as CSAT, NPS or CES.",
+    )
+    trigger = fields.Selection(
+        CAMPAIGN_TRIGGERS, required=True, default=TRIGGER_MANUAL, tracking=True
+    )
+    delay_days = fields.Integer(
+        string="Days After the Order",
+        default=7,
+        help="Customers are invited this many days after the order event.",
+    )
+    interval_days = fields.Integer(
+        string="Every (days)",
+        default=180,
+        help="A periodic campaign invites each customer of its audience again after this many "
+        "days.",
+    )
+    partner_domain = fields.Char(
+        string="Audience",
+        default="[]",
+        help="Which customers the campaign invites (besides having an email address and no "
+        "survey in the fatigue period).",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Invitation Template",
+        required=True,
+        domain=[("model", "=", "survey.user_input")],
+        default=lambda self: self.env.ref(
+            "crm_satisfaction.mail_template_crm_satisfaction_invite", raise_if_not_found=False
+        ),
+    )
+    reminder_days = fields.Integer(
+        string="Remind After (days)",
+        default=5,
+        help="Invitations still unanswered after this many days are sent once more; 0 sends "
+        "no reminder.",
+    )
+    user_input_ids = fields.One2many("survey.user_input", "crm_campaign_id", string="Invitations")
+    response_ids = fields.One2many(
+        "crm.satisfaction.response", "campaign_id", string="Satisfaction Responses"
+    )
+    invited_count = fields.Integer(string="Invited", compute="_compute_statistics")
+    responded_count = fields.Integer(string="Responded", compute="_compute_statistics")
+    response_rate = fields.Float(
+        string="Response Rate (%)", compute="_compute_statistics", digits=(16, 1)
+    )
+    nps = fields.Float(string="NPS", compute="_compute_statistics", digits=(16, 1))
+    csat_percent = fields.Float(string="CSAT %", compute="_compute_statistics", digits=(16, 1))
+    response_count = fields.Integer(compute="_compute_statistics")
+
+    _delay_days_positive = models.Constraint(
+        "CHECK(delay_days >= 0 AND reminder_days >= 0)",
+        "Delays cannot be negative.",
+    )
+    _interval_days_positive = models.Constraint(
+        "CHECK(trigger != 'periodic' OR interval_days > 0)",
+        "A periodic campaign needs a positive interval.",
+    )
+
+    @api.constrains("partner_domain")
+    def _check_partner_domain(self):
+        for campaign in self:
+            try:
+                campaign._get_audience_domain()
+            except (ValueError, SyntaxError) as error:
+                raise ValidationError(
+                    self.env._(
+                        "The audience of %(campaign)s is not a valid domain.",
+                        campaign=campaign.name,
+                    )
+                ) from error
+
+    @api.depends("user_input_ids.state", "response_ids")
+    def _compute_statistics(self):
+        invited = {
+            (campaign.id, state): count
+            for campaign, state, count in self.env["survey.user_input"]
+            .sudo()
+            ._read_group(
+                [("crm_campaign_id", "in", self.ids)], ["crm_campaign_id", "state"], ["__count"]
+            )
+        }
+        measures = {
+            campaign.id: (count, nps, csat)
+            for campaign, count, nps, csat in self.env["crm.satisfaction.response"]
+            .sudo()
+            ._read_group(
+                [("campaign_id", "in", self.ids)],
+                ["campaign_id"],
+                ["__count", "nps_value:avg", "csat_satisfied:avg"],
+            )
+        }
+        for campaign in self:
+            total = sum(count for (cid, _state), count in invited.items() if cid == campaign.id)
+            done = invited.get((campaign.id, "done"), 0)
+            count, nps, csat = measures.get(campaign.id, (0, 0.0, 0.0))
+            campaign.invited_count = total
+            campaign.responded_count = done
+            campaign.response_rate = 100.0 * done / total if total else 0.0
+            campaign.response_count = count
+            campaign.nps = nps or 0.0
+            campaign.csat_percent = csat or 0.0
+
+    # ------------------------------------------------------------
+    # audience and fatigue
+    # ------------------------------------------------------------
+
+    def _get_audience_domain(self):
+        self.ensure_one()
+        return Domain(literal_eval(self.partner_domain or "[]"))
+
+    def _get_partner_domain(self):
+        """Customers this campaign may invite now: its audience, as commercial partners of its
+        company with an email address, none surveyed within the company's fatigue period."""
+        self.ensure_one()
+        return Domain.AND(
+            [
+                Domain("parent_id", "=", False),
+                Domain("email", "!=", False),
+                Domain("company_id", "in", [False, self.company_id.id]),
+                self._get_audience_domain(),
+                self._get_fatigue_domain(self.company_id),
+            ]
+        )
+
+    @api.model
+    def _get_fatigue_domain(self, company):
+        """Partners not invited to any satisfaction survey of the company in its fatigue period."""
+        UserInput = self.env["survey.user_input"].sudo()
+        UserInput.flush_model(["partner_id", "crm_company_id", "crm_campaign_id"])
+        since = fields.Datetime.now() - timedelta(days=company.crm_survey_fatigue_days)
+        recent = UserInput._search(
+            [
+                ("crm_company_id", "=", company.id),
+                ("crm_campaign_id", "!=", False),
+                ("partner_id", "!=", False),
+                ("create_date", ">=", since),
+            ]
+        )
+        return Domain("id", "not in", recent.subselect("partner_id"))
+
+    def _get_eligible_partners(self, partners=None):
+        self.ensure_one()
+        domain = self._get_partner_domain()
+        if partners is not None:
+            domain &= Domain("id", "in", partners.ids)
+        return (
+            self.env["res.partner"].sudo().with_company(self.company_id).search(domain, order="id")
+        )
+
+    # ------------------------------------------------------------
+    # invitations
+    # ------------------------------------------------------------
+
+    def _invite(self, invitations):
+        """Creates the survey answers (with their access token) of [(partner, extra values)]
+        and mails the invitations with the campaign's template."""
+        self.ensure_one()
+        survey = self.survey_id.sudo()
+        user_inputs = self.env["survey.user_input"].sudo()
+        for partner, extra in invitations:
+            user_inputs |= survey._create_answer(
+                partner=partner,
+                check_attempts=False,
+                crm_campaign_id=self.id,
+                crm_company_id=self.company_id.id,
+                **extra,
+            )
+        if user_inputs:
+            self._send_invitations(user_inputs)
+        return user_inputs
+
+    def _send_invitations(self, user_inputs, reminder=False):
+        self.ensure_one()
+        self.mail_template_id.sudo().with_context(crm_survey_reminder=reminder).with_company(
+            self.company_id
+        ).send_mail_batch(user_inputs.ids, email_layout_xmlid="mail.mail_notification_light")
+
+    def action_send(self):
+        """Invites now every customer of the audience not surveyed in the fatigue period."""
+        if not self.env.user.has_group("crm_satisfaction.crm_satisfaction_group_manager"):
+            raise UserError(self.env._("Only customer care managers can send survey campaigns."))
+        invited = self.env["survey.user_input"]
+        for campaign in self:
+            campaign.survey_id.sudo().check_validity()
+            partners = campaign._get_eligible_partners()
+            invited |= campaign._invite([(partner, {}) for partner in partners])
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if invited else "warning",
+                "message": self.env._("%(count)s customers invited.", count=len(invited)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _run_periodic(self):
+        """Invites the audience's customers this campaign has not invited for its interval."""
+        self.ensure_one()
+        since = fields.Datetime.now() - timedelta(days=self.interval_days)
+        recent = (
+            self.env["survey.user_input"]
+            .sudo()
+            ._search([("crm_campaign_id", "=", self.id), ("create_date", ">=", since)])
+        )
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(self.company_id)
+            .search(
+                self._get_partner_domain() & Domain("id", "not in", recent.subselect("partner_id")),
+                order="id",
+            )
+        )
+        return self._invite([(partner, {}) for partner in partners])
+
+    def _get_due_order_domain(self):
+        """Orders whose event (confirmation, delivery or invoice) happened the campaign's delay
+        ago (catching up a few missed days), not yet surveyed by it, of customers it may invite."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        last_day = today - timedelta(days=self.delay_days)
+        first_day = last_day - timedelta(days=ORDER_CATCH_UP_DAYS)
+        start = datetime.combine(first_day, time.min)
+        end = datetime.combine(last_day + timedelta(days=1), time.min)
+        if self.trigger == TRIGGER_ORDER_INVOICED:
+            event = Domain(
+                "order_line.invoice_lines",
+                "any",
+                [
+                    ("move_id.state", "=", "posted"),
+                    ("move_id.move_type", "=", "out_invoice"),
+                    ("move_id.invoice_date", ">=", first_day),
+                    ("move_id.invoice_date", "<=", last_day),
+                ],
+            )
+        else:
+            date_field = "date_order"
+            if self.trigger == TRIGGER_ORDER_DELIVERED:
+                # sale_stock's real delivery date when installed, else the committed date
+                SaleOrder = self.env["sale.order"]
+                date_field = (
+                    "effective_date" if "effective_date" in SaleOrder._fields else "commitment_date"
+                )
+            event = Domain(date_field, ">=", start) & Domain(date_field, "<", end)
+        surveyed = (
+            self.env["survey.user_input"]
+            .sudo()
+            ._search([("crm_campaign_id", "=", self.id), ("crm_sale_order_id", "!=", False)])
+        )
+        return Domain.AND(
+            [
+                Domain("state", "=", "sale"),
+                Domain("company_id", "=", self.company_id.id),
+                event,
+                Domain("id", "not in", surveyed.subselect("crm_sale_order_id")),
+                Domain("partner_id.commercial_partner_id", "any", self._get_partner_domain()),
+            ]
+        )
+
+    def _run_after_orders(self):
+        """One invitation per customer (for its earliest due order)."""
+        self.ensure_one()
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .with_company(self.company_id)
+            .search(self._get_due_order_domain(), order="date_order, id")
+        )
+        invitations = {}
+        for order in orders:
+            partner = order.partner_id.commercial_partner_id
+            invitations.setdefault(partner, {"crm_sale_order_id": order.id})
+        return self._invite(list(invitations.items()))
+
+    def _send_reminders(self):
+        """Sends once more the invitations left unanswered for the campaign's reminder delay."""
+        self.ensure_one()
+        if not self.reminder_days:
+            return self.env["survey.user_input"]
+        before = fields.Datetime.now() - timedelta(days=self.reminder_days)
+        user_inputs = (
+            self.env["survey.user_input"]
+            .sudo()
+            .search(
+                [
+                    ("crm_campaign_id", "=", self.id),
+                    ("state", "!=", "done"),
+                    ("crm_reminder_date", "=", False),
+                    ("create_date", "<=", before),
+                ]
+            )
+        )
+        if user_inputs:
+            self._send_invitations(user_inputs, reminder=True)
+            user_inputs.write({"crm_reminder_date": fields.Datetime.now()})
+        return user_inputs
+
+    def _run(self):
+        """Sends what is due today for these campaigns: periodic and after-order invitations,
+        then reminders. Running twice the same day sends nothing more."""
+        invited = self.env["survey.user_input"]
+        for campaign in self:
+            campaign = campaign.with_company(campaign.company_id)
+            if campaign.trigger == TRIGGER_PERIODIC:
+                invited |= campaign._run_periodic()
+            elif campaign.trigger in ORDER_TRIGGERS:
+                invited |= campaign._run_after_orders()
+            campaign._send_reminders()
+        return invited
+
+    @api.model
+    def _cron_run_campaigns(self):
+        campaigns = self.sudo().search([])
+        campaigns._run()
+        self.env["res.partner"].sudo()._crm_cron_refresh_satisfaction()
+
+    @api.model
+    def _trigger_complaint_closed(self, complaints):
+        """Invites the customers of closed complaints through the active campaigns triggered by
+        complaint closing (audience and fatigue apply); returns the survey answers created."""
+        invited = self.env["survey.user_input"]
+        if not complaints:
+            return invited
+        complaints = complaints.sudo()
+        campaigns = self.sudo().search(
+            [
+                ("trigger", "=", TRIGGER_COMPLAINT_CLOSED),
+                ("company_id", "in", complaints.company_id.ids),
+            ]
+        )
+        for campaign in campaigns:
+            campaign_complaints = complaints.filtered(
+                lambda complaint, company=campaign.company_id: complaint.company_id == company
+            )
+            eligible = campaign._get_eligible_partners(
+                campaign_complaints.partner_id.commercial_partner_id
+            )
+            invitations = {}
+            for complaint in campaign_complaints:
+                partner = complaint.partner_id.commercial_partner_id
+                if partner in eligible:
+                    invitations.setdefault(partner, {"crm_complaint_res_id": complaint.id})
+            invited |= campaign._invite(list(invitations.items()))
+        return invited
+
+    # ------------------------------------------------------------
+    # smart buttons
+    # ------------------------------------------------------------
+
+    def action_open_invitations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("survey.action_survey_user_input")
+        action["domain"] = [("crm_campaign_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_open_responses(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_satisfaction.crm_satisfaction_response_action"
+        )
+        action["domain"] = [("campaign_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action

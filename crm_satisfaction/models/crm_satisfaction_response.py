@@ -1,0 +1,261 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import LIFECYCLE_STAGES
+
+from .satisfaction_data import (
+    CSAT_MAX,
+    CSAT_MIN,
+    CSAT_SATISFIED_MIN,
+    CSAT_SATISFIED_VALUE,
+    CSAT_UNHAPPY_MAX,
+    INDICATOR_CES,
+    INDICATOR_CSAT,
+    INDICATOR_NPS,
+    NPS_CATEGORIES,
+    NPS_CATEGORY_VALUES,
+    NPS_DETRACTOR,
+    NPS_MAX,
+    nps_category,
+)
+
+# measures left empty (NULL) when the customer gave no such answer, so that averages skip them
+_NULLABLE_MEASURES = ("csat", "csat_satisfied", "nps", "nps_value", "ces", "satisfaction_score")
+
+
+class CrmSatisfactionResponse(models.Model):
+    _name = "crm.satisfaction.response"
+    _description = "Satisfaction Response"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    campaign_id = fields.Many2one(
+        "crm.satisfaction.campaign", index="btree_not_null", check_company=True
+    )
+    user_input_id = fields.Many2one(
+        "survey.user_input", string="Survey Answer", ondelete="cascade", index="btree_not_null"
+    )
+    survey_id = fields.Many2one(related="user_input_id.survey_id", string="Survey")
+    sale_order_id = fields.Many2one("sale.order", index="btree_not_null")
+    complaint_res_id = fields.Integer(string="Complaint")
+    date = fields.Date(required=True, index=True, default=fields.Date.context_today)
+    csat = fields.Integer(string="CSAT", aggregator="avg")
+    csat_satisfied = fields.Integer(
+        string="CSAT %",
+        aggregator="avg",
+        help="100 when the customer is satisfied (CSAT 4 or 5), 0 otherwise: its average is the "
+        "CSAT percentage. Empty without a CSAT answer.",
+    )
+    nps = fields.Integer(string="Recommendation (0-10)", aggregator="avg")
+    nps_category = fields.Selection(NPS_CATEGORIES, string="NPS Category", index=True)
+    nps_value = fields.Integer(
+        string="NPS",
+        aggregator="avg",
+        help="+100 for a promoter, 0 for a passive, -100 for a detractor: its average is the "
+        "Net Promoter Score. Empty without a recommendation answer.",
+    )
+    ces = fields.Integer(string="Effort (CES)", aggregator="avg")
+    satisfaction_score = fields.Integer(
+        aggregator="avg",
+        help="The answer on a 0-100 scale (CSAT, else recommendation), used for trends.",
+    )
+    comment = fields.Text()
+    is_unhappy = fields.Boolean(
+        string="Unhappy", help="A detractor or a CSAT of 1 or 2.", readonly=True
+    )
+    tier_id = fields.Many2one("crm.customer.tier", string="Tier at Answer")
+    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, string="Stage at Answer")
+    user_id = fields.Many2one("res.users", string="Salesperson", index="btree_not_null")
+
+    _user_input_uniq = models.Constraint(
+        "UNIQUE(user_input_id)", "A survey answer gives one satisfaction response."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        responses = super().create(vals_list)
+        # the ORM writes 0 for an empty integer: give NULL back to measures without an answer
+        # (a measure is answered when its key is given; 0 is a valid value of several)
+        empty = {}
+        for response, vals in zip(responses, vals_list, strict=True):
+            for column in _NULLABLE_MEASURES:
+                if vals.get(column) is None or vals[column] is False:
+                    empty.setdefault(column, []).append(response.id)
+        if empty:
+            responses.flush_recordset()
+            for column, ids in empty.items():
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE %s SET %s = NULL WHERE id = ANY(%s)",
+                        SQL.identifier(self._table),
+                        SQL.identifier(column),
+                        ids,
+                    )
+                )
+            responses.invalidate_recordset(list(empty))
+        return responses
+
+    # ------------------------------------------------------------
+    # from survey answers
+    # ------------------------------------------------------------
+
+    @api.model
+    def _prepare_values(self, user_input):
+        """Values of the response to a completed survey answer, or None when the survey asks
+        no indicator question or the answer has no partner."""
+        indicator_lines = user_input.user_input_line_ids.filtered("question_id.crm_indicator")
+        partner = user_input.partner_id.commercial_partner_id
+        if not partner or not user_input.survey_id.question_ids.filtered("crm_indicator"):
+            return None
+        scores = {}
+        for line in indicator_lines.filtered(lambda line: not line.skipped):
+            scores.setdefault(line.question_id.crm_indicator, line.value_scale)
+        comment_lines = user_input.user_input_line_ids.filtered(
+            lambda line: not line.skipped
+            and line.answer_type in ("text_box", "char_box")
+            and not line.question_id.save_as_email
+            and not line.question_id.save_as_nickname
+        )
+        comment = "\n".join(
+            value
+            for value in (line.value_text_box or line.value_char_box for line in comment_lines)
+            if value
+        )
+        company = user_input.crm_company_id or user_input.crm_campaign_id.company_id
+        company = company or self.env.company
+        partner_in_company = partner.with_company(company)
+        vals = {
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "campaign_id": user_input.crm_campaign_id.id,
+            "user_input_id": user_input.id,
+            "sale_order_id": user_input.crm_sale_order_id.id,
+            "complaint_res_id": user_input.crm_complaint_res_id,
+            "date": fields.Date.context_today(self, user_input.end_datetime),
+            "comment": comment or False,
+            "tier_id": partner_in_company.crm_tier_id.id,
+            "lifecycle_stage": partner_in_company.crm_lifecycle_stage,
+            "user_id": partner.user_id.id,
+        }
+        vals.update(self._prepare_score_values(scores))
+        return vals
+
+    @api.model
+    def _prepare_score_values(self, scores):
+        """Measures of one response from its answers {indicator: score}; missing keys stay
+        empty (NULL), and 0 is a valid recommendation answer (a detractor)."""
+        vals = {}
+        csat = scores.get(INDICATOR_CSAT)
+        nps = scores.get(INDICATOR_NPS)
+        if csat is not None:
+            csat_satisfied = CSAT_SATISFIED_VALUE if csat >= CSAT_SATISFIED_MIN else 0
+            vals.update(
+                csat=csat,
+                csat_satisfied=csat_satisfied,
+                satisfaction_score=round((csat - CSAT_MIN) * 100 / (CSAT_MAX - CSAT_MIN)),
+            )
+        if nps is not None:
+            category = nps_category(nps)
+            vals.update(nps=nps, nps_category=category, nps_value=NPS_CATEGORY_VALUES[category])
+            if csat is None:
+                vals["satisfaction_score"] = round(nps * 100 / NPS_MAX)
+        if scores.get(INDICATOR_CES) is not None:
+            vals["ces"] = scores[INDICATOR_CES]
+        vals["is_unhappy"] = (csat is not None and csat <= CSAT_UNHAPPY_MAX) or vals.get(
+            "nps_category"
+        ) == NPS_DETRACTOR
+        return vals
+
+    @api.model
+    def _create_from_user_inputs(self, user_inputs):
+        user_inputs = user_inputs.sudo().filtered(
+            lambda user_input: user_input.state == "done" and not user_input.test_entry
+        )
+        if not user_inputs:
+            return self.browse()
+        existing = self.sudo().search([("user_input_id", "in", user_inputs.ids)]).user_input_id
+        vals_list = [
+            vals
+            for vals in (self._prepare_values(user_input) for user_input in user_inputs - existing)
+            if vals
+        ]
+        if not vals_list:
+            return self.browse()
+        responses = self.sudo().create(vals_list)
+        responses._close_the_loop()
+        for company, company_responses in responses.grouped("company_id").items():
+            self.env["res.partner"].sudo()._crm_refresh_satisfaction(
+                company_responses.partner_id, company
+            )
+        return responses
+
+    # ------------------------------------------------------------
+    # closing the loop
+    # ------------------------------------------------------------
+
+    def _close_the_loop(self):
+        """An unhappy customer gets an activity for its salesperson, and a complaint when the
+        company asks for it (and complaints are available)."""
+        unhappy = self.filtered("is_unhappy")
+        if not unhappy:
+            return
+        activity_type = self.env.ref(
+            "crm_satisfaction.mail_activity_type_unhappy_customer", raise_if_not_found=False
+        ) or self.env.ref("mail.mail_activity_data_todo")
+        Complaint = self.env.get("crm.complaint")
+        complaint_vals_list = []
+        for response in unhappy:
+            company = response.company_id
+            summary = response._get_unhappy_summary()
+            if company.crm_satisfaction_create_activity:
+                partner = response.partner_id.with_company(company)
+                partner.activity_schedule(
+                    activity_type_id=activity_type.id,
+                    summary=summary,
+                    note=response.comment or False,
+                    user_id=response._get_loop_user().id,
+                )
+            if Complaint is not None and company.crm_satisfaction_open_complaint:
+                complaint_vals_list.append(
+                    {
+                        "partner_id": response.partner_id.id,
+                        "company_id": company.id,
+                        "name": summary,
+                        "description": response.comment or summary,
+                        "channel": "other",
+                        "priority": "2",
+                    }
+                )
+        if complaint_vals_list:
+            Complaint.sudo().create(complaint_vals_list)
+
+    def _get_loop_user(self):
+        """Who follows up an unhappy answer: the salesperson, else the campaign's or the
+        survey's responsible, else the administrator."""
+        self.ensure_one()
+        return (
+            self.user_id
+            or self.campaign_id.user_id
+            or self.user_input_id.survey_id.user_id
+            or self.env.ref("base.user_admin")
+        )
+
+    def _get_unhappy_summary(self):
+        self.ensure_one()
+        if self.nps_category == NPS_DETRACTOR:
+            return self.env._(
+                "Unhappy customer: %(partner)s would recommend us %(score)s/10",
+                partner=self.partner_id.name,
+                score=self.nps,
+            )
+        return self.env._(
+            "Unhappy customer: %(partner)s rated satisfaction %(score)s/5",
+            partner=self.partner_id.name,
+            score=self.csat,
+        )

@@ -1,0 +1,23 @@
+"""Keys of the follow-up visits, shared by fields, views, crons and tests."""
+
+FOLLOWUP_ACTIVITY_TYPE_XMLID = "crm_satisfaction.mail_activity_type_crm_followup"
+
+OUTCOME_VISITED = "visited"
+OUTCOME_CALLED = "called"
+OUTCOME_MEETING = "meeting"
+OUTCOME_NO_ANSWER = "no_answer"
+OUTCOME_POSTPONED = "postponed"
+FOLLOWUP_OUTCOMES = [
+    (OUTCOME_VISITED, "Visited"),
+    (OUTCOME_CALLED, "Called"),
+    (OUTCOME_MEETING, "Online meeting"),
+    (OUTCOME_NO_ANSWER, "No answer"),
+    (OUTCOME_POSTPONED, "Postponed by the customer"),
+]
+
+# default number of days between the first purchase and the first follow-up
+FOLLOWUP_FIRST_DAYS = 7
+# default number of days ahead the cron schedules follow-up activities
+FOLLOWUP_HORIZON_DAYS = 7
+# partners written or activities created per committed batch
+FOLLOWUP_BATCH_SIZE = 1000

@@ -1,0 +1,270 @@
+"""res.partner extended by the three features of this addon: satisfaction surveys,
+complaints and follow-up visits."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .satisfaction_data import (
+    NPS_CATEGORIES,
+    TREND_DAYS,
+    TREND_DOWN,
+    TREND_STABLE,
+    TREND_THRESHOLD,
+    TREND_UP,
+    TRENDS,
+)
+
+_SATISFACTION_FIELDS = (
+    "crm_csat_last",
+    "crm_csat_avg",
+    "crm_nps_last",
+    "crm_nps_category",
+    "crm_satisfaction_trend",
+    "crm_last_surveyed_date",
+    "crm_response_count",
+)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    crm_csat_last = fields.Integer(
+        string="Last CSAT", company_dependent=True, index=False, copy=False, readonly=True
+    )
+    crm_csat_avg = fields.Float(
+        string="Average CSAT",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        digits=(16, 2),
+        help="Average CSAT (1-5) over the company's satisfaction window.",
+    )
+    crm_nps_last = fields.Integer(
+        string="Last Recommendation Score",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        help="Last answer to 'would you recommend us' (0-10); see the category for no answer.",
+    )
+    crm_nps_category = fields.Selection(
+        NPS_CATEGORIES, string="NPS Category", company_dependent=True, copy=False, readonly=True
+    )
+    crm_satisfaction_trend = fields.Selection(
+        TRENDS,
+        string="Satisfaction Trend",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        help="Average satisfaction of the last 90 days against the 90 days before.",
+    )
+    crm_last_surveyed_date = fields.Date(
+        string="Last Surveyed", company_dependent=True, index=False, copy=False, readonly=True
+    )
+    crm_response_count = fields.Integer(
+        string="Survey Responses", company_dependent=True, index=False, copy=False, readonly=True
+    )
+
+    @api.model
+    def _crm_last_scores(self, partners, company, column):
+        """{partner id: last non-empty value of a response column} in one query."""
+        Response = self.env["crm.satisfaction.response"]
+        Response.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT ON (partner_id) partner_id, %(column)s
+                     FROM crm_satisfaction_response
+                    WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s
+                      AND %(column)s IS NOT NULL
+                 ORDER BY partner_id, date DESC, id DESC""",
+                column=SQL.identifier(column),
+                partners=partners.ids,
+                company=company.id,
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _crm_refresh_satisfaction(self, partners, company):
+        """Recomputes the satisfaction fields of these (commercial) partners in a company from
+        their responses: a few aggregate queries, then one write per set of equal values."""
+        partners = partners.commercial_partner_id
+        if not partners:
+            return
+        Response = self.env["crm.satisfaction.response"].sudo()
+        today = fields.Date.context_today(self)
+        base = [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
+        window_start = today - timedelta(days=company.crm_satisfaction_window_days)
+        counts = {
+            partner.id: (count, last_date)
+            for partner, count, last_date in Response._read_group(
+                base, ["partner_id"], ["__count", "date:max"]
+            )
+        }
+        csat_avg = {
+            partner.id: avg
+            for partner, avg in Response._read_group(
+                [*base, ("date", ">", window_start)], ["partner_id"], ["csat:avg"]
+            )
+        }
+        recent_start = today - timedelta(days=TREND_DAYS)
+        previous_start = recent_start - timedelta(days=TREND_DAYS)
+        recent = {
+            partner.id: avg
+            for partner, avg in Response._read_group(
+                [*base, ("date", ">", recent_start)], ["partner_id"], ["satisfaction_score:avg"]
+            )
+        }
+        previous = {
+            partner.id: avg
+            for partner, avg in Response._read_group(
+                [*base, ("date", ">", previous_start), ("date", "<=", recent_start)],
+                ["partner_id"],
+                ["satisfaction_score:avg"],
+            )
+        }
+        invited = {
+            partner.id: last
+            for partner, last in self.env["survey.user_input"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("crm_company_id", "=", company.id),
+                    ("crm_campaign_id", "!=", False),
+                ],
+                ["partner_id"],
+                ["create_date:max"],
+            )
+        }
+        csat_last = self._crm_last_scores(partners, company, "csat")
+        nps_last = self._crm_last_scores(partners, company, "nps")
+        category_last = self._crm_last_scores(partners, company, "nps_category")
+
+        by_values = defaultdict(list)
+        partners = partners.with_company(company).sudo()
+        for partner in partners:
+            count, last_answer = counts.get(partner.id, (0, False))
+            last_invited = invited.get(partner.id)
+            last_dates = [day for day in (last_answer, last_invited and last_invited.date()) if day]
+            values = {
+                "crm_csat_last": csat_last.get(partner.id, 0),
+                "crm_csat_avg": round(csat_avg.get(partner.id) or 0.0, 2),
+                "crm_nps_last": nps_last.get(partner.id, 0),
+                "crm_nps_category": category_last.get(partner.id, False),
+                "crm_satisfaction_trend": self._crm_trend(
+                    recent.get(partner.id), previous.get(partner.id)
+                ),
+                "crm_last_surveyed_date": max(last_dates) if last_dates else False,
+                "crm_response_count": count,
+            }
+            current = {name: partner[name] for name in _SATISFACTION_FIELDS}
+            current["crm_csat_avg"] = round(current["crm_csat_avg"], 2)
+            if values != current:
+                by_values[tuple(values.items())].append(partner.id)
+        for values, ids in by_values.items():
+            partners.browse(ids).write(dict(values))
+
+    @api.model
+    def _crm_trend(self, recent, previous):
+        if recent is None or previous is None:
+            return False
+        if recent - previous > TREND_THRESHOLD:
+            return TREND_UP
+        if previous - recent > TREND_THRESHOLD:
+            return TREND_DOWN
+        return TREND_STABLE
+
+    @api.model
+    def _crm_cron_refresh_satisfaction(self):
+        """Daily: the window and the trend move with the date, so the customers with responses
+        are refreshed in each company."""
+        Response = self.env["crm.satisfaction.response"].sudo()
+        for company, partners in Response._read_group([], ["company_id"], ["partner_id:recordset"]):
+            self._crm_refresh_satisfaction(partners, company)
+
+    crm_complaint_ids = fields.One2many("crm.complaint", "commercial_partner_id")
+    crm_complaint_open_count = fields.Integer(
+        string="Open Complaints", compute="_compute_crm_complaint_counts"
+    )
+    crm_complaint_count_period = fields.Integer(
+        string="Complaints in Window",
+        compute="_compute_crm_complaint_counts",
+        help="Complaints filed over the company's complaint window (days, settings).",
+    )
+
+    @api.depends_context("company")
+    def _compute_crm_complaint_counts(self):
+        commercial = self.commercial_partner_id
+        company = self.env.company
+        since = fields.Datetime.now() - timedelta(days=company.crm_complaint_window_days or 365)
+        base = [("commercial_partner_id", "in", commercial.ids), ("company_id", "=", company.id)]
+        Complaint = self.env["crm.complaint"]
+        open_counts = dict(
+            Complaint._read_group(
+                base + [("is_closed", "=", False)], ["commercial_partner_id"], ["__count"]
+            )
+        )
+        period_counts = dict(
+            Complaint._read_group(
+                base + [("create_date", ">=", since)], ["commercial_partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.crm_complaint_open_count = open_counts.get(partner.commercial_partner_id, 0)
+            partner.crm_complaint_count_period = period_counts.get(partner.commercial_partner_id, 0)
+
+    def action_crm_open_complaints(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_satisfaction.crm_complaint_action"
+        )
+        action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.id, "search_default_open": 1}
+        return action
+
+    crm_followup_last_date = fields.Date(
+        string="Last Follow-up", company_dependent=True, index=False, copy=False, readonly=True
+    )
+    crm_followup_next_date = fields.Date(
+        string="Next Follow-up",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        help="When the next follow-up visit is due: a week after the first purchase, then "
+        "at the interval of the customer's tier.",
+    )
+    crm_followup_count = fields.Integer(string="Follow-ups", compute="_compute_crm_followup_count")
+
+    @api.depends_context("company")
+    def _compute_crm_followup_count(self):
+        counts = dict(
+            self.env["crm.followup"]._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.crm_followup_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_crm_open_followups(self):
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_satisfaction.crm_followup_action"
+        )
+        action["domain"] = [
+            ("partner_id", "=", partner.id),
+            ("company_id", "=", self.env.company.id),
+        ]
+        action["context"] = {"default_partner_id": partner.id}
+        return action

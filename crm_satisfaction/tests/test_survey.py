@@ -1,0 +1,354 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import SQL
+
+from odoo.addons.crm_satisfaction.models.satisfaction_data import (
+    NPS_DETRACTOR,
+    NPS_PASSIVE,
+    NPS_PROMOTER,
+    TREND_DOWN,
+    TRIGGER_ORDER_CONFIRMED,
+    TRIGGER_PERIODIC,
+)
+
+
+@tagged("post_install", "-at_install")
+class TestSatisfactionSurvey(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create(
+            {"name": "Survey Test Co", "crm_survey_fatigue_days": 30}
+        )
+        cls.env.user.company_ids |= cls.company
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
+        cls.salesperson = new_test_user(
+            cls.env,
+            login="sat_salesperson",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="sat_manager",
+            groups="crm_satisfaction.crm_satisfaction_group_manager,sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.public_user = cls.env.ref("base.public_user")
+        cls.tag = cls.env["res.partner.category"].create({"name": "Surveyed in tests"})
+        cls.customers = cls.env["res.partner"].create(
+            [
+                {
+                    "name": f"Survey Customer {index}",
+                    "is_company": True,
+                    "email": f"customer{index}@example.com",
+                    "user_id": cls.salesperson.id,
+                    "category_id": [(4, cls.tag.id)],
+                }
+                for index in range(6)
+            ]
+        )
+        cls.nps_survey = cls.env.ref("crm_satisfaction.survey_survey_nps")
+        cls.nps_question = cls.env.ref("crm_satisfaction.survey_question_nps_score")
+        cls.nps_comment = cls.env.ref("crm_satisfaction.survey_question_nps_comment")
+        cls.csat_survey = cls.env.ref("crm_satisfaction.survey_survey_csat")
+        cls.csat_question = cls.env.ref("crm_satisfaction.survey_question_csat_score")
+        cls.Campaign = cls.env["crm.satisfaction.campaign"]
+        cls.Response = cls.env["crm.satisfaction.response"]
+        cls.nps_campaign = cls.Campaign.create(
+            {
+                "name": "NPS test",
+                "company_id": cls.company.id,
+                "survey_id": cls.nps_survey.id,
+                "partner_domain": str([("category_id", "in", [cls.tag.id])]),
+            }
+        )
+
+    # helpers -----------------------------------------------------------------------------
+
+    def answer(self, user_input, question, score, comment=None):
+        """Fills an invitation as the public visitor who holds its token, as survey's
+        controller does (strings as posted by the form; '' is an empty answer)."""
+        answer = (
+            self.env["survey.user_input"]
+            .with_user(self.public_user)
+            .sudo()
+            .search([("access_token", "=", user_input.access_token)])
+        )
+        self.assertEqual(answer, user_input)
+        answer._save_lines(question, score)
+        if comment:
+            answer._save_lines(self.nps_comment, comment)
+        answer._mark_done()
+        return self.Response.search([("user_input_id", "=", user_input.id)])
+
+    def invitations(self, campaign):
+        return self.env["survey.user_input"].search([("crm_campaign_id", "=", campaign.id)])
+
+    def age_invitations(self, user_inputs, days):
+        user_inputs.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE survey_user_input SET create_date = create_date - %s WHERE id = ANY(%s)",
+                timedelta(days=days),
+                user_inputs.ids,
+            )
+        )
+        user_inputs.invalidate_recordset(["create_date"])
+
+    def invitation_mails(self, user_inputs):
+        return self.env["mail.mail"].search(
+            [("model", "=", "survey.user_input"), ("res_id", "in", user_inputs.ids)]
+        )
+
+    # tests -------------------------------------------------------------------------------
+
+    def test_invitation_token_public_answer(self):
+        self.nps_campaign.with_user(self.manager).action_send()
+        invitations = self.invitations(self.nps_campaign)
+        self.assertEqual(invitations.partner_id, self.customers)
+        self.assertEqual(len(invitations), 6)
+        self.assertTrue(all(invitations.mapped("access_token")))
+        self.assertEqual(invitations.crm_company_id, self.company)
+        mails = self.invitation_mails(invitations)
+        self.assertEqual(len(mails), 6)
+        invitation = invitations.filtered(lambda ui: ui.partner_id == self.customers[0])
+        mail = mails.filtered(lambda mail: mail.res_id == invitation.id)
+        self.assertEqual(mail.recipient_ids, self.customers[0])
+        self.assertIn(invitation.access_token, str(mail.body_html))
+
+        response = self.answer(invitation, self.nps_question, "3", comment="Late delivery")
+        self.assertEqual(invitation.state, "done")
+        self.assertEqual(response.partner_id, self.customers[0])
+        self.assertEqual(response.company_id, self.company)
+        self.assertEqual(response.campaign_id, self.nps_campaign)
+        self.assertEqual(response.nps, 3)
+        self.assertEqual(response.nps_category, NPS_DETRACTOR)
+        self.assertEqual(response.nps_value, -100)
+        self.assertEqual(response.comment, "Late delivery")
+        self.assertEqual(response.user_id, self.salesperson)
+        partner = self.customers[0].with_company(self.company)
+        self.assertEqual(partner.crm_nps_last, 3)
+        self.assertEqual(partner.crm_nps_category, NPS_DETRACTOR)
+        self.assertEqual(partner.crm_response_count, 1)
+        self.assertEqual(partner.crm_last_surveyed_date, fields.Date.context_today(partner))
+
+    def test_fatigue_and_audience(self):
+        first_three = self.customers[:3]
+        self.nps_campaign.partner_domain = str([("id", "in", first_three.ids)])
+        self.nps_campaign.action_send()
+        self.assertEqual(self.invitations(self.nps_campaign).partner_id, first_three)
+        # fatigue is shared by all campaigns of the company
+        csat_campaign = self.Campaign.create(
+            {
+                "name": "CSAT test",
+                "company_id": self.company.id,
+                "survey_id": self.csat_survey.id,
+                "partner_domain": str([("category_id", "in", [self.tag.id])]),
+            }
+        )
+        csat_campaign.action_send()
+        self.assertEqual(self.invitations(csat_campaign).partner_id, self.customers[3:])
+        # nobody left: sending again invites nobody
+        self.nps_campaign.action_send()
+        csat_campaign.action_send()
+        self.assertEqual(len(self.invitations(self.nps_campaign)), 3)
+        self.assertEqual(len(self.invitations(csat_campaign)), 3)
+        # after the fatigue period, the audience can be invited again
+        self.age_invitations(self.invitations(self.nps_campaign), 31)
+        self.nps_campaign.action_send()
+        self.assertEqual(len(self.invitations(self.nps_campaign)), 6)
+        # a customer without email or outside the audience is never invited
+        self.assertNotIn(
+            self.env.ref("base.partner_admin"), self.invitations(csat_campaign).partner_id
+        )
+
+    def test_nps_and_csat_maths(self):
+        self.nps_campaign.action_send()
+        invitations = self.invitations(self.nps_campaign).sorted(lambda ui: ui.partner_id.id)
+        responses = self.Response
+        for invitation, score in zip(invitations, ["10", "9", "8", "0", ""], strict=False):
+            responses |= self.answer(invitation, self.nps_question, score)
+        self.assertEqual(len(responses), 5)
+        self.assertEqual(
+            responses.mapped("nps_category"),
+            [NPS_PROMOTER, NPS_PROMOTER, NPS_PASSIVE, NPS_DETRACTOR, False],
+        )
+        [(count, nps, answered)] = self.Response._read_group(
+            [("id", "in", responses.ids)], [], ["__count", "nps_value:avg", "nps:count"]
+        )
+        self.assertEqual(count, 5)
+        self.assertEqual(answered, 4, "the empty answer has no value (NULL), 0 has one")
+        self.assertEqual(nps, 25.0, "(2 promoters - 1 detractor) / 4 answers")
+        self.nps_campaign.invalidate_recordset()
+        self.assertEqual(self.nps_campaign.nps, 25.0)
+        self.assertEqual(self.nps_campaign.invited_count, 6)
+        self.assertEqual(self.nps_campaign.responded_count, 5)
+        self.assertEqual(self.nps_campaign.response_rate, 83.3, "5 of 6, one decimal")
+        self.assertEqual(
+            self.customers[3].with_company(self.company).crm_nps_category, NPS_DETRACTOR
+        )
+
+        # CSAT: 5, 4, 3, 1 and an empty answer -> 50% satisfied, average 3.25
+        self.age_invitations(invitations, 31)
+        csat_campaign = self.Campaign.create(
+            {
+                "name": "CSAT maths",
+                "company_id": self.company.id,
+                "survey_id": self.csat_survey.id,
+                "partner_domain": self.nps_campaign.partner_domain,
+            }
+        )
+        csat_campaign.action_send()
+        csat_invitations = self.invitations(csat_campaign).sorted(lambda ui: ui.partner_id.id)
+        csat_responses = self.Response
+        for invitation, score in zip(csat_invitations, ["5", "4", "3", "1", ""], strict=False):
+            csat_responses |= self.answer(invitation, self.csat_question, score)
+        [(csat, satisfied, nps_none)] = self.Response._read_group(
+            [("id", "in", csat_responses.ids)], [], ["csat:avg", "csat_satisfied:avg", "nps:count"]
+        )
+        self.assertEqual(csat, 3.25)
+        self.assertEqual(satisfied, 50.0)
+        self.assertEqual(nps_none, 0, "a CSAT survey gives no NPS value")
+        csat_campaign.invalidate_recordset()
+        self.assertEqual(csat_campaign.csat_percent, 50.0)
+
+    def test_low_score_loop(self):
+        self.company.crm_satisfaction_open_complaint = True
+        self.nps_campaign.action_send()
+        invitations = self.invitations(self.nps_campaign).sorted(lambda ui: ui.partner_id.id)
+        unhappy_type = self.env.ref("crm_satisfaction.mail_activity_type_unhappy_customer")
+        Complaint = self.env.get("crm.complaint")
+        complaints_before = Complaint.search_count([]) if Complaint is not None else 0
+
+        self.answer(invitations[0], self.nps_question, "10")
+        self.answer(invitations[1], self.nps_question, "7")
+        self.answer(invitations[2], self.nps_question, "0", comment="Nobody answers the phone")
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "in", self.customers.ids)]
+        )
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(activities.res_id, invitations[2].partner_id.id)
+        self.assertEqual(activities.activity_type_id, unhappy_type)
+        self.assertEqual(activities.user_id, self.salesperson)
+        self.assertIn("Nobody answers the phone", str(activities.note))
+        if Complaint is not None:
+            complaints = Complaint.search([], order="id desc", limit=1)
+            self.assertEqual(Complaint.search_count([]), complaints_before + 1)
+            self.assertEqual(complaints.partner_id, invitations[2].partner_id)
+            self.assertEqual(complaints.company_id, self.company)
+
+    def test_periodic_cron_idempotent_with_reminders(self):
+        self.nps_campaign.write({"trigger": TRIGGER_PERIODIC, "interval_days": 90})
+        Campaign = self.Campaign
+        Campaign._cron_run_campaigns()
+        invitations = self.invitations(self.nps_campaign)
+        self.assertEqual(len(invitations), 6)
+        self.assertEqual(len(self.invitation_mails(invitations)), 6)
+        Campaign._cron_run_campaigns()
+        self.assertEqual(len(self.invitations(self.nps_campaign)), 6, "second run sends nothing")
+        self.assertEqual(len(self.invitation_mails(invitations)), 6)
+
+        # 6 days later, 5 unanswered invitations are reminded once
+        self.answer(invitations[0], self.nps_question, "9")
+        self.age_invitations(invitations, 6)
+        Campaign._cron_run_campaigns()
+        self.assertEqual(len(self.invitation_mails(invitations)), 11)
+        self.assertEqual(len(invitations.filtered("crm_reminder_date")), 5)
+        Campaign._cron_run_campaigns()
+        self.assertEqual(len(self.invitation_mails(invitations)), 11)
+        # past the fatigue period but within the interval: still nothing
+        self.age_invitations(invitations, 40)
+        Campaign._cron_run_campaigns()
+        self.assertEqual(len(self.invitations(self.nps_campaign)), 6)
+        # past the interval: everybody again
+        self.age_invitations(invitations, 50)
+        Campaign._cron_run_campaigns()
+        self.assertEqual(len(self.invitations(self.nps_campaign)), 12)
+
+    def test_after_order_trigger(self):
+        self.nps_campaign.write({"trigger": TRIGGER_ORDER_CONFIRMED, "delay_days": 3})
+        product = self.env["product.product"].create(
+            {"name": "Survey Service", "type": "service", "list_price": 50}
+        )
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.company.id,
+                    "order_line": [(0, 0, {"product_id": product.id, "tax_ids": False})],
+                }
+                for partner in (self.customers[0], self.customers[0], self.customers[1])
+            ]
+        )
+        orders.action_confirm()
+        now = fields.Datetime.now()
+        orders[0].date_order = now - timedelta(days=3)
+        orders[1].date_order = now - timedelta(days=4)
+        orders[2].date_order = now  # not due yet
+        self.Campaign._cron_run_campaigns()
+        invitations = self.invitations(self.nps_campaign)
+        self.assertEqual(len(invitations), 1, "one invitation per customer")
+        self.assertEqual(invitations.partner_id, self.customers[0])
+        self.assertEqual(invitations.crm_sale_order_id, orders[1], "the earliest due order")
+        self.Campaign._cron_run_campaigns()
+        self.assertEqual(self.invitations(self.nps_campaign), invitations)
+        # answering ties the response to the order
+        response = self.answer(invitations, self.nps_question, "8")
+        self.assertEqual(response.sale_order_id, orders[1])
+
+    def test_complaint_closed_trigger(self):
+        self.nps_campaign.trigger = "complaint_closed"
+        # anything with partner_id, company_id and id stands for closed complaints here
+        users = self.salesperson | self.manager
+        users.partner_id.write({"email": "x@example.com", "category_id": [(4, self.tag.id)]})
+        invited = self.Campaign._trigger_complaint_closed(users)
+        self.assertEqual(invited.partner_id, users.partner_id)
+        self.assertEqual(sorted(invited.mapped("crm_complaint_res_id")), sorted(users.ids))
+        self.assertFalse(self.Campaign._trigger_complaint_closed(users), "fatigue")
+
+    def test_partner_fields_and_trend(self):
+        partner = self.customers[5]
+        today = fields.Date.context_today(self.Response)
+        Response = self.Response
+        vals = {"partner_id": partner.id, "company_id": self.company.id}
+        Response.create(
+            [
+                {
+                    **vals,
+                    "date": today - timedelta(days=120),
+                    **Response._prepare_score_values({"csat": 5}),
+                },
+                {
+                    **vals,
+                    "date": today - timedelta(days=100),
+                    **Response._prepare_score_values({"csat": 4, "nps": 9}),
+                },
+                {
+                    **vals,
+                    "date": today - timedelta(days=10),
+                    **Response._prepare_score_values({"csat": 2, "nps": 0}),
+                },
+                {**vals, "date": today - timedelta(days=5), **Response._prepare_score_values({})},
+                {
+                    **vals,
+                    "date": today - timedelta(days=400),
+                    **Response._prepare_score_values({"csat": 1}),
+                },
+            ]
+        )
+        self.env["res.partner"]._crm_refresh_satisfaction(partner, self.company)
+        partner = partner.with_company(self.company)
+        self.assertEqual(partner.crm_csat_last, 2)
+        self.assertEqual(partner.crm_csat_avg, 3.67, "(5 + 4 + 2) / 3 within 365 days")
+        self.assertEqual(partner.crm_nps_last, 0)
+        self.assertEqual(partner.crm_nps_category, NPS_DETRACTOR)
+        self.assertEqual(partner.crm_response_count, 5)
+        self.assertEqual(partner.crm_last_surveyed_date, today - timedelta(days=5))
+        # recent average 25 (CSAT 2) against 87.5 before: declining
+        self.assertEqual(partner.crm_satisfaction_trend, TREND_DOWN)
+        self.assertFalse(self.customers[4].with_company(self.company).crm_satisfaction_trend)
