@@ -18,6 +18,7 @@
         "data/crm_complaint_data.xml",
         "views/crm_complaint_category_views.xml",
         "views/crm_complaint_views.xml",
+        "views/crm_complaint_portal_templates.xml",
         "security/crm_satisfaction_survey_security.xml",
         "data/mail_template_data.xml",
         "data/survey_survey_data.xml",
@@ -37,6 +38,12 @@
     ],
     "demo": [
         "demo/crm_satisfaction_survey_demo.xml",
+        "demo/crm_complaint_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_satisfaction/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
 }

@@ -4,6 +4,7 @@ from . import crm_complaint_stage
 from . import crm_complaint_team
 from . import crm_complaint_sla
 from . import crm_complaint
+from . import crm_complaint_demo
 from . import sale_order_complaint
 from . import satisfaction_data
 from . import res_company

@@ -97,14 +97,17 @@ class CrmComplaint(models.Model):
         store=True,
         help="The customer's tier when the complaint was filed or its customer last changed.",
     )
-    root_cause = fields.Text()
+    root_cause = fields.Text(groups="base.group_user")
     resolution = fields.Html()
-    compensation_amount = fields.Monetary(string="Compensation", currency_field="currency_id")
+    compensation_amount = fields.Monetary(
+        groups="base.group_user", string="Compensation", currency_field="currency_id"
+    )
     customer_confirmed = fields.Boolean(string="Confirmed by Customer", copy=False, tracking=True)
     reopen_count = fields.Integer(copy=False, readonly=True)
     # SLA
     sla_id = fields.Many2one(
         "crm.complaint.sla",
+        groups="base.group_user",
         string="SLA Policy",
         compute="_compute_sla_id",
         store=True,
@@ -112,31 +115,56 @@ class CrmComplaint(models.Model):
         check_company=True,
     )
     ack_deadline = fields.Datetime(
-        string="Acknowledge by", compute="_compute_deadlines", store=True, copy=False
+        groups="base.group_user",
+        string="Acknowledge by",
+        compute="_compute_deadlines",
+        store=True,
+        copy=False,
     )
     resolve_deadline = fields.Datetime(
-        string="Resolve by", compute="_compute_deadlines", store=True, copy=False
+        groups="base.group_user",
+        string="Resolve by",
+        compute="_compute_deadlines",
+        store=True,
+        copy=False,
     )
     acknowledged_date = fields.Datetime(copy=False, readonly=True)
     resolved_date = fields.Datetime(copy=False, readonly=True)
     closed_date = fields.Datetime(copy=False, readonly=True)
-    sla_paused_since = fields.Datetime(copy=False, readonly=True)
+    sla_paused_since = fields.Datetime(groups="base.group_user", copy=False, readonly=True)
     sla_paused_hours = fields.Float(
+        groups="base.group_user",
         string="Paused (working hours)",
         copy=False,
         readonly=True,
         help="Working hours spent waiting for the customer; they extend the deadlines.",
     )
-    sla_status = fields.Selection(SLA_STATUSES, string="SLA", copy=False, readonly=True, index=True)
-    sla_breached_date = fields.Datetime(copy=False, readonly=True)
-    escalation_level = fields.Integer(copy=False, readonly=True)
+    sla_status = fields.Selection(
+        SLA_STATUSES,
+        string="SLA",
+        copy=False,
+        readonly=True,
+        index=True,
+        groups="base.group_user",
+    )
+    sla_breached_date = fields.Datetime(groups="base.group_user", copy=False, readonly=True)
+    escalation_level = fields.Integer(groups="base.group_user", copy=False, readonly=True)
     ack_hours_taken = fields.Float(
-        string="Hours to Acknowledge", copy=False, readonly=True, aggregator="avg"
+        groups="base.group_user",
+        string="Hours to Acknowledge",
+        copy=False,
+        readonly=True,
+        aggregator="avg",
     )
     resolve_hours_taken = fields.Float(
-        string="Hours to Resolve", copy=False, readonly=True, aggregator="avg"
+        groups="base.group_user",
+        string="Hours to Resolve",
+        copy=False,
+        readonly=True,
+        aggregator="avg",
     )
     sla_met_percent = fields.Float(
+        groups="base.group_user",
         string="SLA Compliance (%)",
         copy=False,
         readonly=True,

@@ -216,7 +216,9 @@ class CrmSatisfactionCampaign(models.Model):
 
     def _send_invitations(self, user_inputs, reminder=False):
         self.ensure_one()
-        self.mail_template_id.sudo().with_context(crm_survey_reminder=reminder).with_company(
+        # the subject's prefix of a reminder, translated here (a template expression is not)
+        prefix = self.env._("Reminder: ") if reminder else ""
+        self.mail_template_id.sudo().with_context(crm_survey_reminder=prefix).with_company(
             self.company_id
         ).send_mail_batch(user_inputs.ids, email_layout_xmlid="mail.mail_notification_light")
 

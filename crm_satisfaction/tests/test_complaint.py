@@ -344,3 +344,8 @@ class TestComplaintIntakeAndAccess(ComplaintCase):
             theirs.with_user(portal).read(["name"])
         with self.assertRaises(AccessError):
             mine.with_user(portal).write({"name": "changed"})
+        # internal fields stay internal, even on the customer's own complaint
+        self.assertEqual(mine.with_user(portal).name, "Broken parts")
+        for field in ("root_cause", "compensation_amount", "sla_status", "escalation_level"):
+            with self.assertRaises(AccessError):
+                mine.with_user(portal).read([field])
