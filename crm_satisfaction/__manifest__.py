@@ -18,6 +18,7 @@
         "data/crm_complaint_data.xml",
         "views/crm_complaint_category_views.xml",
         "views/crm_complaint_views.xml",
+        "report/crm_complaint_rate_report_views.xml",
         "views/crm_complaint_portal_templates.xml",
         "security/crm_satisfaction_survey_security.xml",
         "data/mail_template_data.xml",
@@ -34,6 +35,7 @@
         "views/crm_customer_tier_followup_views.xml",
         "views/crm_followup_views.xml",
         "views/res_partner_followup_views.xml",
+        "wizard/crm_satisfaction_export_wizard_views.xml",
         "views/crm_satisfaction_menus.xml",
     ],
     "demo": [

@@ -4,3 +4,6 @@ from . import test_survey
 from . import test_followup
 from . import test_portal
 from . import test_complaint_demo
+from . import test_complaint_rate
+from . import test_complaint_tour
+from . import test_export
