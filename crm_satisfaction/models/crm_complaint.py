@@ -456,6 +456,24 @@ class CrmComplaint(models.Model):
         if "crm.satisfaction.campaign" in self.env:
             self.env["crm.satisfaction.campaign"].sudo()._trigger_complaint_closed(self)
 
+    @api.model
+    def _action_new_about(self, document, subject, **defaults):
+        """A new complaint form about a sales order or an invoice (their header buttons)."""
+        context = {f"default_{key}": value for key, value in defaults.items()}
+        context.update(
+            default_partner_id=document.partner_id.id,
+            default_company_id=document.company_id.id,
+            default_name=subject,
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.complaint",
+            "view_mode": "form",
+            "target": "current",
+            "name": self.env._("New Complaint"),
+            "context": context,
+        }
+
     def action_acknowledge(self):
         stage = self.env["crm.complaint.stage"].search(
             [("sla_step", "=", SLA_STEP_ACKNOWLEDGED), ("is_waiting", "=", False)], limit=1

@@ -6,19 +6,9 @@ class SaleOrder(models.Model):
 
     def action_crm_new_complaint(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.complaint",
-            "view_mode": "form",
-            "target": "current",
-            "name": self.env._("New Complaint"),
-            "context": {
-                "default_partner_id": self.partner_id.id,
-                "default_sale_order_id": self.id,
-                "default_company_id": self.company_id.id,
-                "default_name": self.env._("About %(order)s", order=self.name),
-            },
-        }
+        return self.env["crm.complaint"]._action_new_about(
+            self, self.env._("About %(document)s", document=self.name), sale_order_id=self.id
+        )
 
 
 class AccountMove(models.Model):
@@ -26,16 +16,6 @@ class AccountMove(models.Model):
 
     def action_crm_new_complaint(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.complaint",
-            "view_mode": "form",
-            "target": "current",
-            "name": self.env._("New Complaint"),
-            "context": {
-                "default_partner_id": self.partner_id.id,
-                "default_invoice_id": self.id,
-                "default_company_id": self.company_id.id,
-                "default_name": self.env._("About %(invoice)s", invoice=self.name),
-            },
-        }
+        return self.env["crm.complaint"]._action_new_about(
+            self, self.env._("About %(document)s", document=self.name), invoice_id=self.id
+        )

@@ -5,6 +5,8 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user
 
+from .common import make_office_calendar
+
 # 2026-03-02 is a Monday; the test calendar works Monday to Friday, 8-12 and 13-17 UTC
 MONDAY_10 = datetime(2026, 3, 2, 10, 0)
 
@@ -16,28 +18,7 @@ class ComplaintCase(TransactionCase):
         cls.company = cls.env["res.company"].create({"name": "Complaint Test Co"})
         cls.env.user.company_ids |= cls.company
         cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Office hours UTC",
-                "tz": "UTC",
-                "company_id": cls.company.id,
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": end,
-                            "day_period": period,
-                        },
-                    )
-                    for day in range(5)
-                    for start, end, period in ((8, 12, "morning"), (13, 17, "afternoon"))
-                ],
-            }
-        )
+        cls.calendar = make_office_calendar(cls.env, cls.company, "Office hours UTC")
         cls.env["crm.complaint.sla"].search([]).active = False
         cls.vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
         Sla = cls.env["crm.complaint.sla"]

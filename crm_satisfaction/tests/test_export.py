@@ -11,6 +11,8 @@ from odoo.tools import mute_logger
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_LOYAL, STAGE_REPEAT
 
+from .common import make_office_calendar
+
 COMPLAINT_HEADER = [
     "Reference",
     "Reported on",
@@ -104,28 +106,7 @@ class TestSatisfactionExport(TransactionCase):
 
     @classmethod
     def _setup_complaints(cls):
-        calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Export office hours UTC",
-                "tz": "UTC",
-                "company_id": cls.company.id,
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": end,
-                            "day_period": period,
-                        },
-                    )
-                    for day in range(5)
-                    for start, end, period in ((8, 12, "morning"), (13, 17, "afternoon"))
-                ],
-            }
-        )
+        calendar = make_office_calendar(cls.env, cls.company, "Export office hours UTC")
         Sla = cls.env["crm.complaint.sla"]
         Sla.search([]).active = False
         cls.sla_vip = Sla.create(
