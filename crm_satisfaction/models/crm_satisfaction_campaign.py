@@ -358,8 +358,14 @@ class CrmSatisfactionCampaign(models.Model):
 
     @api.model
     def _cron_run_campaigns(self):
-        campaigns = self.sudo().search([])
-        campaigns._run()
+        """Daily: each campaign is committed on its own; a run cut short is re-triggered and
+        carries on (the campaigns already run send nothing twice the same day)."""
+        campaigns = self.sudo().search([], order="id")
+        for done, campaign in enumerate(campaigns, start=1):
+            campaign._run()
+            remaining = len(campaigns) - done
+            if not self.env["ir.cron"]._commit_progress(1, remaining=remaining) and remaining:
+                return
         self.env["res.partner"].sudo()._crm_cron_refresh_satisfaction()
 
     @api.model

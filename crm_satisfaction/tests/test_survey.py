@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -241,6 +242,38 @@ class TestSatisfactionSurvey(TransactionCase):
             self.assertEqual(Complaint.search_count([]), complaints_before + 1)
             self.assertEqual(complaints.partner_id, invitations[2].partner_id)
             self.assertEqual(complaints.company_id, self.company)
+
+    def setUp(self):
+        super().setUp()
+        # the cron commits its progress after each campaign: keep the test transaction
+        self.progress = []
+        patcher = patch.object(
+            type(self.env["ir.cron"]),
+            "_commit_progress",
+            side_effect=lambda processed=0, remaining=None, deactivate=False: (
+                self.progress.append((processed, remaining)) or 60.0
+            ),
+        )
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_cron_commits_each_campaign_and_stops_when_out_of_time(self):
+        second = self.nps_campaign.copy({"name": "Second NPS", "trigger": TRIGGER_PERIODIC})
+        self.nps_campaign.write({"trigger": TRIGGER_PERIODIC, "interval_days": 90})
+        campaigns = self.Campaign.search([], order="id")
+        self.assertIn(second, campaigns)
+        self.Campaign._cron_run_campaigns()
+        self.assertEqual(
+            self.progress, [(1, len(campaigns) - i) for i in range(1, len(campaigns) + 1)]
+        )
+        # out of time after the first campaign: the others wait for the re-triggered run
+        self.progress.clear()
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=0):
+            with patch.object(
+                type(self.env["res.partner"]), "_crm_cron_refresh_satisfaction"
+            ) as refresh:
+                self.Campaign._cron_run_campaigns()
+        refresh.assert_not_called()
 
     def test_periodic_cron_idempotent_with_reminders(self):
         self.nps_campaign.write({"trigger": TRIGGER_PERIODIC, "interval_days": 90})
