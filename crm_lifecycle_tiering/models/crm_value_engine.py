@@ -558,15 +558,11 @@ class CrmValueEngine(models.AbstractModel):
         for row in rows:
             old = {col: row[col] for col in VALUE_NAMES}
             new = dict.fromkeys(old)
-            # keep the lock unless it expired
-            lock_released = False
-            if old["crm_tier_locked"]:
-                until = old["crm_tier_lock_until"]
-                if until and date.fromisoformat(until) < ctx.as_of:
-                    lock_released = True
-                else:
-                    for col in LOCK_COLUMNS:
-                        new[col] = old[col]
+            # keep the lock unless it expired (an expired lock is left out: released)
+            until = old["crm_tier_lock_until"]
+            if old["crm_tier_locked"] and not (until and date.fromisoformat(until) < ctx.as_of):
+                for col in LOCK_COLUMNS:
+                    new[col] = old[col]
             if row["is_buyer"]:
                 figures, metrics = self._compute_figures(ctx, row)
                 new.update(figures)
@@ -598,7 +594,6 @@ class CrmValueEngine(models.AbstractModel):
                     "old": old,
                     "new": new,
                     "changes": changes,
-                    "lock_released": lock_released,
                 }
             )
         return results

@@ -208,9 +208,12 @@ class CrmComplaint(models.Model):
 
     @api.depends("tier_id", "priority", "category_id", "company_id")
     def _compute_sla_id(self):
-        Sla = self.env["crm.complaint.sla"]
+        # the policies are read once for all these complaints, not once a complaint
+        policies = self.env["crm.complaint.sla"].search(
+            [("company_id", "in", self.company_id.ids + [False])]
+        )
         for complaint in self:
-            complaint.sla_id = Sla._get_policy(
+            complaint.sla_id = policies._get_policy(
                 complaint.company_id, complaint.tier_id, complaint.priority, complaint.category_id
             )
 
@@ -453,8 +456,7 @@ class CrmComplaint(models.Model):
 
     def _on_closed(self):
         """Closed complaints: the post-resolution survey of campaigns that ask for it."""
-        if "crm.satisfaction.campaign" in self.env:
-            self.env["crm.satisfaction.campaign"].sudo()._trigger_complaint_closed(self)
+        self.env["crm.satisfaction.campaign"].sudo()._trigger_complaint_closed(self)
 
     @api.model
     def _action_new_about(self, document, subject, **defaults):

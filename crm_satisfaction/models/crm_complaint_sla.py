@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.fields import Domain
 
 from .complaint_data import PRIORITIES
@@ -48,11 +48,13 @@ class CrmComplaintSla(models.Model):
         for sla in self:
             sla.complaint_count = counts.get(sla, 0)
 
-    @api.model
     def _get_policy(self, company, tier, priority, category):
-        """First active policy by sequence matching the tier, priority and category."""
-        domain = Domain("company_id", "in", [company.id, False])
-        for sla in self.search(domain):
+        """First policy of these (all active ones of the company when called on an empty
+        recordset) by sequence matching the tier, priority and category."""
+        policies = self or self.search(Domain("company_id", "in", [company.id, False]))
+        for sla in policies.sorted(lambda p: (p.sequence, p.id)):
+            if sla.company_id and sla.company_id != company:
+                continue
             if sla.tier_ids and tier not in sla.tier_ids:
                 continue
             if sla.priority and sla.priority != priority:

@@ -201,14 +201,13 @@ class CrmSatisfactionResponse(models.Model):
 
     def _close_the_loop(self):
         """An unhappy customer gets an activity for its salesperson, and a complaint when the
-        company asks for it (and complaints are available)."""
+        company asks for it."""
         unhappy = self.filtered("is_unhappy")
         if not unhappy:
             return
         activity_type = self.env.ref(
             "crm_satisfaction.mail_activity_type_unhappy_customer", raise_if_not_found=False
         ) or self.env.ref("mail.mail_activity_data_todo")
-        Complaint = self.env.get("crm.complaint")
         complaint_vals_list = []
         for response in unhappy:
             company = response.company_id
@@ -221,7 +220,7 @@ class CrmSatisfactionResponse(models.Model):
                     note=response.comment or False,
                     user_id=response._get_loop_user().id,
                 )
-            if Complaint is not None and company.crm_satisfaction_open_complaint:
+            if company.crm_satisfaction_open_complaint:
                 complaint_vals_list.append(
                     {
                         "partner_id": response.partner_id.id,
@@ -233,7 +232,7 @@ class CrmSatisfactionResponse(models.Model):
                     }
                 )
         if complaint_vals_list:
-            Complaint.sudo().create(complaint_vals_list)
+            self.env["crm.complaint"].sudo().create(complaint_vals_list)
 
     def _get_loop_user(self):
         """Who follows up an unhappy answer: the salesperson, else the campaign's or the
