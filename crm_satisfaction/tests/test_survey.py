@@ -223,8 +223,8 @@ class TestSatisfactionSurvey(TransactionCase):
         self.nps_campaign.action_send()
         invitations = self.invitations(self.nps_campaign).sorted(lambda ui: ui.partner_id.id)
         unhappy_type = self.env.ref("crm_satisfaction.mail_activity_type_unhappy_customer")
-        Complaint = self.env.get("crm.complaint")
-        complaints_before = Complaint.search_count([]) if Complaint is not None else 0
+        Complaint = self.env["crm.complaint"]
+        complaints_before = Complaint.search_count([])
 
         self.answer(invitations[0], self.nps_question, "10")
         self.answer(invitations[1], self.nps_question, "7")
@@ -237,11 +237,10 @@ class TestSatisfactionSurvey(TransactionCase):
         self.assertEqual(activities.activity_type_id, unhappy_type)
         self.assertEqual(activities.user_id, self.salesperson)
         self.assertIn("Nobody answers the phone", str(activities.note))
-        if Complaint is not None:
-            complaints = Complaint.search([], order="id desc", limit=1)
-            self.assertEqual(Complaint.search_count([]), complaints_before + 1)
-            self.assertEqual(complaints.partner_id, invitations[2].partner_id)
-            self.assertEqual(complaints.company_id, self.company)
+        complaints = Complaint.search([], order="id desc", limit=1)
+        self.assertEqual(Complaint.search_count([]), complaints_before + 1)
+        self.assertEqual(complaints.partner_id, invitations[2].partner_id)
+        self.assertEqual(complaints.company_id, self.company)
 
     def setUp(self):
         super().setUp()
@@ -336,13 +335,22 @@ class TestSatisfactionSurvey(TransactionCase):
 
     def test_complaint_closed_trigger(self):
         self.nps_campaign.trigger = "complaint_closed"
-        # anything with partner_id, company_id and id stands for closed complaints here
-        users = self.salesperson | self.manager
-        users.partner_id.write({"email": "x@example.com", "category_id": [(4, self.tag.id)]})
-        invited = self.Campaign._trigger_complaint_closed(users)
-        self.assertEqual(invited.partner_id, users.partner_id)
-        self.assertEqual(sorted(invited.mapped("crm_complaint_res_id")), sorted(users.ids))
-        self.assertFalse(self.Campaign._trigger_complaint_closed(users), "fatigue")
+        closed = self.env.ref("crm_satisfaction.crm_complaint_stage_closed")
+        complaints = self.env["crm.complaint"].create(
+            [
+                {"name": "Late", "partner_id": partner.id, "company_id": self.company.id}
+                for partner in self.customers[:2]
+            ]
+        )
+        # closing the complaints is what invites their customers
+        complaints.stage_id = closed
+        invited = self.invitations(self.nps_campaign)
+        self.assertEqual(invited.partner_id, self.customers[:2])
+        self.assertEqual(sorted(invited.mapped("crm_complaint_res_id")), sorted(complaints.ids))
+        # reopened and closed again within the fatigue period: no second survey
+        complaints.action_reopen()
+        complaints.stage_id = closed
+        self.assertEqual(self.invitations(self.nps_campaign), invited)
 
     def test_partner_fields_and_trend(self):
         partner = self.customers[5]
