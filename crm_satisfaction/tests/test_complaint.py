@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user
 
-from .common import make_office_calendar
+from .common import make_company_user, make_office_calendar
 
 # 2026-03-02 is a Monday; the test calendar works Monday to Friday, 8-12 and 13-17 UTC
 MONDAY_10 = datetime(2026, 3, 2, 10, 0)
@@ -55,33 +55,17 @@ class ComplaintCase(TransactionCase):
                 "resolve_hours": 40,
             }
         )
-        cls.agent_a = new_test_user(
-            cls.env,
-            login="agent_a",
-            groups="crm_satisfaction.crm_satisfaction_group_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+        cls.agent_a = make_company_user(
+            cls.env, "agent_a", "crm_satisfaction.crm_satisfaction_group_user", cls.company
         )
-        cls.agent_b = new_test_user(
-            cls.env,
-            login="agent_b",
-            groups="crm_satisfaction.crm_satisfaction_group_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+        cls.agent_b = make_company_user(
+            cls.env, "agent_b", "crm_satisfaction.crm_satisfaction_group_user", cls.company
         )
-        cls.leader = new_test_user(
-            cls.env,
-            login="care_leader",
-            groups="crm_satisfaction.crm_satisfaction_group_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+        cls.leader = make_company_user(
+            cls.env, "care_leader", "crm_satisfaction.crm_satisfaction_group_user", cls.company
         )
-        cls.manager = new_test_user(
-            cls.env,
-            login="care_boss",
-            groups="crm_satisfaction.crm_satisfaction_group_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+        cls.manager = make_company_user(
+            cls.env, "care_boss", "crm_satisfaction.crm_satisfaction_group_manager", cls.company
         )
         cls.team = cls.env["crm.complaint.team"].create(
             {

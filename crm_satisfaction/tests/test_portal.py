@@ -1,6 +1,8 @@
 from odoo import http
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import make_company_user
+
 
 @tagged("post_install", "-at_install")
 class TestComplaintPortal(HttpCase):
@@ -9,12 +11,11 @@ class TestComplaintPortal(HttpCase):
         super().setUpClass()
         cls.company = cls.env["res.company"].create({"name": "Portal Complaint Co"})
         cls.env.user.company_ids |= cls.company
-        cls.agent = new_test_user(
+        cls.agent = make_company_user(
             cls.env,
-            login="portal_complaint_agent",
-            groups="crm_satisfaction.crm_satisfaction_group_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+            "portal_complaint_agent",
+            "crm_satisfaction.crm_satisfaction_group_user",
+            cls.company,
         )
         cls.team = cls.env["crm.complaint.team"].create(
             {
