@@ -27,3 +27,50 @@ CHURN_LEVELS = [
     (LEVEL_MEDIUM, "Medium"),
     (LEVEL_HIGH, "High"),
 ]
+LEVEL_RANK = {LEVEL_NONE: 0, LEVEL_LOW: 1, LEVEL_MEDIUM: 2, LEVEL_HIGH: 3}
+
+# score thresholds (0-100) of the levels, out of the box
+DEFAULT_LEVEL_LOW = 20.0
+DEFAULT_LEVEL_MEDIUM = 40.0
+DEFAULT_LEVEL_HIGH = 60.0
+
+# warnings
+STATE_NEW = "new"
+STATE_IN_PROGRESS = "in_progress"
+STATE_RETAINED = "retained"
+STATE_LOST = "lost"
+STATE_DISMISSED = "dismissed"
+WARNING_STATES = [
+    (STATE_NEW, "New"),
+    (STATE_IN_PROGRESS, "In Progress"),
+    (STATE_RETAINED, "Retained"),
+    (STATE_LOST, "Lost"),
+    (STATE_DISMISSED, "Dismissed"),
+]
+OPEN_STATES = (STATE_NEW, STATE_IN_PROGRESS)
+KIND_RISK = "risk"
+KIND_WIN_BACK = "win_back"
+WARNING_KINDS = [(KIND_RISK, "Churn risk"), (KIND_WIN_BACK, "Win-back")]
+
+# playbooks: who gets the activity
+RESPONSIBLE_SALESPERSON = "salesperson"
+RESPONSIBLE_TEAM_LEADER = "team_leader"
+PLAYBOOK_RESPONSIBLES = [
+    (RESPONSIBLE_SALESPERSON, "Salesperson"),
+    (RESPONSIBLE_TEAM_LEADER, "Sales team leader"),
+]
+
+# the statistical model
+MODEL_FITTED = "fitted"
+MODEL_INSUFFICIENT = "insufficient"
+MODEL_STATES = [(MODEL_FITTED, "Fitted"), (MODEL_INSUFFICIENT, "Not enough history")]
+EXPECTED_PURCHASES_DAYS = 90  # crm_expected_purchases: the next 90 days
+CLV_MONTHS = 12  # crm_predicted_clv: the next 12 months
+
+# company settings, out of the box
+DEFAULT_REFIT_DAYS = 7
+DEFAULT_MODEL_MIN_CUSTOMERS = 50
+DEFAULT_CLV_DISCOUNT = 0.01  # monthly
+DEFAULT_SNOOZE_DAYS = 30
+DEFAULT_WIN_BACK_DAYS = 180
+DEFAULT_BACKTEST_HORIZON = 90

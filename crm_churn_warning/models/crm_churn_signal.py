@@ -1,6 +1,13 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
-from .churn_data import SIGNAL_CODES
+from .churn_data import (
+    SIGNAL_CODES,
+    SIGNAL_FREQUENCY_DROP,
+    SIGNAL_LOW_SATISFACTION,
+    SIGNAL_P_ALIVE,
+    SIGNAL_SPEND_DROP,
+)
 
 
 class CrmChurnSignal(models.Model):
@@ -23,12 +30,76 @@ class CrmChurnSignal(models.Model):
         "res.company",
         help="Leave empty to use the signal in every company.",
     )
+    # parameters; which ones a signal reads depends on its code (see the form)
+    factor = fields.Float(
+        default=1.5,
+        help="Overdue: a customer is overdue when the days since the last order exceed this "
+        "many times the customer's usual interval between orders.",
+    )
+    period_days = fields.Integer(
+        string="Period (days)",
+        default=90,
+        help="Spend and frequency drop: the last N days are compared with the N days before. "
+        "Complaints: the period in which complaints are counted. No engagement: days without a "
+        "message, activity or meeting.",
+    )
+    threshold = fields.Float(
+        default=50.0,
+        help="Spend and frequency drop: the drop in percent that triggers the signal. Low "
+        "satisfaction: the highest last CSAT (1-5) that triggers it. Statistical: the "
+        "probability alive (0-1) below which it triggers.",
+    )
+    min_count = fields.Integer(
+        string="Minimum Count",
+        default=2,
+        help="Complaints: the number of complaints within the period that triggers the signal.",
+    )
 
     _weight_positive = models.Constraint(
         "CHECK(weight > 0)",
         "A signal's weight must be greater than zero; archive the signal to switch it off.",
     )
+    _factor_positive = models.Constraint(
+        "CHECK(factor > 0)", "The overdue factor must be greater than zero."
+    )
+    _period_days_positive = models.Constraint(
+        "CHECK(period_days > 0)", "A signal's period must be at least one day."
+    )
+    _threshold_positive = models.Constraint(
+        "CHECK(threshold >= 0)", "A signal's threshold cannot be negative."
+    )
+    _min_count_positive = models.Constraint(
+        "CHECK(min_count > 0)", "A signal's minimum count must be at least one."
+    )
     _code_company_uniq = models.UniqueIndex(
         "(code, COALESCE(company_id, 0))",
         "Each signal can be configured once per company.",
     )
+
+    @api.constrains("code", "threshold")
+    def _check_threshold(self):
+        for signal in self:
+            if signal.code in (SIGNAL_SPEND_DROP, SIGNAL_FREQUENCY_DROP) and not (
+                0 < signal.threshold <= 100
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The drop threshold of %(signal)s is a percentage between 1 and 100.",
+                        signal=signal.name,
+                    )
+                )
+            if signal.code == SIGNAL_LOW_SATISFACTION and not 1 <= signal.threshold <= 5:
+                raise ValidationError(
+                    self.env._(
+                        "The CSAT threshold of %(signal)s must lie between 1 and 5.",
+                        signal=signal.name,
+                    )
+                )
+            if signal.code == SIGNAL_P_ALIVE and not 0 < signal.threshold < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The probability threshold of %(signal)s must lie between 0 and 1, "
+                        "e.g. 0.3.",
+                        signal=signal.name,
+                    )
+                )

@@ -1,0 +1,92 @@
+from odoo import fields, models
+
+from .churn_data import (
+    CHURN_LEVELS,
+    DEFAULT_BACKTEST_HORIZON,
+    DEFAULT_CLV_DISCOUNT,
+    DEFAULT_LEVEL_HIGH,
+    DEFAULT_LEVEL_LOW,
+    DEFAULT_LEVEL_MEDIUM,
+    DEFAULT_MODEL_MIN_CUSTOMERS,
+    DEFAULT_REFIT_DAYS,
+    DEFAULT_SNOOZE_DAYS,
+    DEFAULT_WIN_BACK_DAYS,
+    LEVEL_MEDIUM,
+)
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    crm_churn_level_low = fields.Float(
+        string="Low Risk From",
+        default=DEFAULT_LEVEL_LOW,
+        help="Churn score (0-100) from which a customer is at low risk.",
+    )
+    crm_churn_level_medium = fields.Float(
+        string="Medium Risk From",
+        default=DEFAULT_LEVEL_MEDIUM,
+        help="Churn score (0-100) from which a customer is at medium risk.",
+    )
+    crm_churn_level_high = fields.Float(
+        string="High Risk From",
+        default=DEFAULT_LEVEL_HIGH,
+        help="Churn score (0-100) from which a customer is at high risk.",
+    )
+    crm_churn_warning_level = fields.Selection(
+        [(key, label) for key, label in CHURN_LEVELS if key != "none"],
+        string="Warn From Level",
+        default=LEVEL_MEDIUM,
+        required=True,
+        help="Customers at this risk level or above get a churn warning.",
+    )
+    crm_churn_snooze_days = fields.Integer(
+        string="Snooze (days)",
+        default=DEFAULT_SNOOZE_DAYS,
+        help="A dismissed warning keeps the customer from being warned again for this many days.",
+    )
+    crm_churn_win_back_days = fields.Integer(
+        string="Win-back Horizon (days)",
+        default=DEFAULT_WIN_BACK_DAYS,
+        help="A win-back warning is lost when the churned customer has not ordered again this "
+        "many days after it.",
+    )
+    crm_churn_refit_days = fields.Integer(
+        string="Refit Model Every (days)",
+        default=DEFAULT_REFIT_DAYS,
+        help="The nightly run refits the purchase model when the last fit is this old.",
+    )
+    crm_churn_model_min_customers = fields.Integer(
+        string="Minimum Customers for the Model",
+        default=DEFAULT_MODEL_MIN_CUSTOMERS,
+        help="Below this many customers with orders, no statistical model is fitted.",
+    )
+    crm_churn_clv_discount = fields.Float(
+        string="Monthly Discount Rate",
+        default=DEFAULT_CLV_DISCOUNT,
+        digits=(6, 4),
+        help="Monthly rate at which future revenue is discounted in the predicted customer "
+        "lifetime value (0.01 = 1% a month).",
+    )
+    crm_churn_backtest_horizon = fields.Integer(
+        string="Backtest Horizon (days)",
+        default=DEFAULT_BACKTEST_HORIZON,
+        help="A customer counts as churned in a backtest when no order follows within this "
+        "many days.",
+    )
+
+    _crm_churn_levels_ordered = models.Constraint(
+        "CHECK(0 <= crm_churn_level_low AND crm_churn_level_low <= crm_churn_level_medium"
+        " AND crm_churn_level_medium <= crm_churn_level_high AND crm_churn_level_high <= 100)",
+        "Churn levels must rise from low to medium to high, between 0 and 100.",
+    )
+    _crm_churn_days_positive = models.Constraint(
+        "CHECK(crm_churn_snooze_days >= 0 AND crm_churn_win_back_days > 0"
+        " AND crm_churn_refit_days > 0 AND crm_churn_model_min_customers > 0"
+        " AND crm_churn_backtest_horizon > 0)",
+        "Churn warning periods and the model's minimum must be positive.",
+    )
+    _crm_churn_clv_discount_range = models.Constraint(
+        "CHECK(crm_churn_clv_discount >= 0 AND crm_churn_clv_discount < 1)",
+        "The monthly discount rate lies between 0 and 1.",
+    )

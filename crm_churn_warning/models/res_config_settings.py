@@ -1,0 +1,30 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    crm_churn_level_low = fields.Float(related="company_id.crm_churn_level_low", readonly=False)
+    crm_churn_level_medium = fields.Float(
+        related="company_id.crm_churn_level_medium", readonly=False
+    )
+    crm_churn_level_high = fields.Float(related="company_id.crm_churn_level_high", readonly=False)
+    crm_churn_warning_level = fields.Selection(
+        related="company_id.crm_churn_warning_level", readonly=False
+    )
+    crm_churn_snooze_days = fields.Integer(
+        related="company_id.crm_churn_snooze_days", readonly=False
+    )
+    crm_churn_win_back_days = fields.Integer(
+        related="company_id.crm_churn_win_back_days", readonly=False
+    )
+    crm_churn_refit_days = fields.Integer(related="company_id.crm_churn_refit_days", readonly=False)
+    crm_churn_model_min_customers = fields.Integer(
+        related="company_id.crm_churn_model_min_customers", readonly=False
+    )
+    crm_churn_clv_discount = fields.Float(
+        related="company_id.crm_churn_clv_discount", readonly=False
+    )
+    crm_churn_backtest_horizon = fields.Integer(
+        related="company_id.crm_churn_backtest_horizon", readonly=False
+    )
