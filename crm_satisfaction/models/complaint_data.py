@@ -42,6 +42,9 @@ SLA_STATUSES = [
     (SLA_BREACHED, "Breached"),
     (SLA_MET, "Met"),
 ]
+# SLA compliance of a complaint whose SLA outcome is known (its average is the compliance %);
+# complaints still on track or at risk have none yet
+SLA_COMPLIANCE = {SLA_MET: 100.0, SLA_BREACHED: 0.0}
 
 # escalation levels reached, each logged once
 ESCALATION_NONE = 0

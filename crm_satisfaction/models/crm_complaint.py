@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 
 from .complaint_data import (
     CHANNELS,
@@ -14,6 +14,7 @@ from .complaint_data import (
     PRIORITY_URGENT,
     SLA_AT_RISK,
     SLA_BREACHED,
+    SLA_COMPLIANCE,
     SLA_MET,
     SLA_ON_TRACK,
     SLA_STATUSES,
@@ -169,7 +170,9 @@ class CrmComplaint(models.Model):
         copy=False,
         readonly=True,
         aggregator="avg",
-        help="100 for a complaint resolved in time, 0 for one that breached its SLA.",
+        help="100 for a complaint resolved in time, 0 for one that breached its SLA (resolved "
+        "late or still open past a deadline), empty while the outcome is not known: its "
+        "average is the SLA compliance.",
     )
 
     _reference_company_uniq = models.UniqueIndex(
@@ -335,18 +338,38 @@ class CrmComplaint(models.Model):
         return SLA_AT_RISK if share_used >= risk_share else SLA_ON_TRACK
 
     def _update_sla_status(self, now=None):
+        """Refreshes the SLA status and the SLA compliance measure: 100 once met, 0 once
+        breached (resolved late or still open past a deadline), empty (NULL, left out of its
+        average) while the outcome is not known, e.g. after a reopening within the deadlines."""
         now = now or fields.Datetime.now()
+        undecided = []
         for complaint in self:
             status = complaint._compute_sla_status(now)
+            old_status = complaint.sla_status
             values = {}
-            if status != complaint.sla_status:
+            if status != old_status:
                 values["sla_status"] = status
             if status == SLA_BREACHED and not complaint.sla_breached_date:
                 values["sla_breached_date"] = now
-            if complaint.resolved_date and status in (SLA_MET, SLA_BREACHED):
-                values["sla_met_percent"] = 100.0 if status == SLA_MET else 0.0
+            compliance = SLA_COMPLIANCE.get(status)
+            if compliance is not None:
+                if status != old_status or complaint.sla_met_percent != compliance:
+                    values["sla_met_percent"] = compliance
+            elif old_status in SLA_COMPLIANCE:
+                undecided.append(complaint.id)
             if values:
                 complaint.write(values)
+        if undecided:
+            # the ORM writes 0.0 for an empty float: NULL keeps the complaint out of the average
+            self.flush_recordset(["sla_met_percent"])
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET sla_met_percent = NULL WHERE id = ANY(%s)",
+                    SQL.identifier(self._table),
+                    undecided,
+                )
+            )
+            self.browse(undecided).invalidate_recordset(["sla_met_percent"])
 
     # ------------------------------------------------------------------ escalation
     @api.model

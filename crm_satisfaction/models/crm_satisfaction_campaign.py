@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from .satisfaction_data import (
+    CAMPAIGN_BATCH_SIZE,
     CAMPAIGN_TRIGGERS,
     ORDER_CATCH_UP_DAYS,
     ORDER_TRIGGERS,
@@ -241,8 +242,8 @@ class CrmSatisfactionCampaign(models.Model):
             },
         }
 
-    def _run_periodic(self):
-        """Invites the audience's customers this campaign has not invited for its interval."""
+    def _get_periodic_partner_domain(self):
+        """Customers of the audience this periodic campaign has not invited for its interval."""
         self.ensure_one()
         since = fields.Datetime.now() - timedelta(days=self.interval_days)
         recent = (
@@ -250,16 +251,7 @@ class CrmSatisfactionCampaign(models.Model):
             .sudo()
             ._search([("crm_campaign_id", "=", self.id), ("create_date", ">=", since)])
         )
-        partners = (
-            self.env["res.partner"]
-            .sudo()
-            .with_company(self.company_id)
-            .search(
-                self._get_partner_domain() & Domain("id", "not in", recent.subselect("partner_id")),
-                order="id",
-            )
-        )
-        return self._invite([(partner, {}) for partner in partners])
+        return self._get_partner_domain() & Domain("id", "not in", recent.subselect("partner_id"))
 
     def _get_due_order_domain(self):
         """Orders whose event (confirmation, delivery or invoice) happened the campaign's delay
@@ -305,14 +297,56 @@ class CrmSatisfactionCampaign(models.Model):
             ]
         )
 
-    def _run_after_orders(self):
-        """One invitation per customer (for its earliest due order)."""
+    def _get_order_partner_domain(self):
+        """Customers (commercial partners) with an order due for this campaign's survey."""
         self.ensure_one()
+        buyers = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search([("sale_order_ids", "any", self._get_due_order_domain())])
+        )
+        return Domain("id", "in", buyers.subselect("commercial_partner_id"))
+
+    def _get_due_partner_domain(self):
+        """Customers this campaign invites on its next run: empty unless periodic or after
+        orders (manual and complaint campaigns are sent from elsewhere)."""
+        self.ensure_one()
+        if self.trigger == TRIGGER_PERIODIC:
+            return self._get_periodic_partner_domain()
+        if self.trigger in ORDER_TRIGGERS:
+            return self._get_order_partner_domain()
+        return Domain.FALSE
+
+    def _get_reminder_domain(self):
+        """Invitations still unanswered after the reminder delay, not reminded yet."""
+        self.ensure_one()
+        if not self.reminder_days:
+            return Domain.FALSE
+        before = fields.Datetime.now() - timedelta(days=self.reminder_days)
+        return Domain.AND(
+            [
+                Domain("crm_campaign_id", "=", self.id),
+                Domain("state", "!=", "done"),
+                Domain("crm_reminder_date", "=", False),
+                Domain("create_date", "<=", before),
+            ]
+        )
+
+    def _invite_partners(self, partners):
+        """Invites these customers: after-order campaigns about each one's earliest due order."""
+        self.ensure_one()
+        if self.trigger not in ORDER_TRIGGERS:
+            return self._invite([(partner, {}) for partner in partners])
         orders = (
             self.env["sale.order"]
             .sudo()
             .with_company(self.company_id)
-            .search(self._get_due_order_domain(), order="date_order, id")
+            .search(
+                self._get_due_order_domain()
+                & Domain("partner_id.commercial_partner_id", "in", partners.ids),
+                order="date_order, id",
+            )
         )
         invitations = {}
         for order in orders:
@@ -320,52 +354,67 @@ class CrmSatisfactionCampaign(models.Model):
             invitations.setdefault(partner, {"crm_sale_order_id": order.id})
         return self._invite(list(invitations.items()))
 
-    def _send_reminders(self):
-        """Sends once more the invitations left unanswered for the campaign's reminder delay."""
+    def _send_reminders(self, limit=None):
+        """Sends once more (up to `limit`) the invitations left unanswered for the campaign's
+        reminder delay."""
         self.ensure_one()
-        if not self.reminder_days:
-            return self.env["survey.user_input"]
-        before = fields.Datetime.now() - timedelta(days=self.reminder_days)
         user_inputs = (
             self.env["survey.user_input"]
             .sudo()
-            .search(
-                [
-                    ("crm_campaign_id", "=", self.id),
-                    ("state", "!=", "done"),
-                    ("crm_reminder_date", "=", False),
-                    ("create_date", "<=", before),
-                ]
-            )
+            .search(self._get_reminder_domain(), order="id", limit=limit)
         )
         if user_inputs:
             self._send_invitations(user_inputs, reminder=True)
             user_inputs.write({"crm_reminder_date": fields.Datetime.now()})
         return user_inputs
 
-    def _run(self):
-        """Sends what is due today for these campaigns: periodic and after-order invitations,
-        then reminders. Running twice the same day sends nothing more."""
-        invited = self.env["survey.user_input"]
+    def _run_batch(self, batch_size=CAMPAIGN_BATCH_SIZE):
+        """Sends the next batch due today for this campaign: invitations to up to `batch_size`
+        customers (periodic and after-order campaigns), then, once none is left, up to
+        `batch_size` reminders. Returns the survey answers sent, empty when nothing is due.
+        Whatever a batch sends leaves the due sets, so the next call carries on (even in a
+        later transaction) and never sends anything twice."""
+        self.ensure_one()
+        campaign = self.with_company(self.company_id)
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(self.company_id)
+            .search(campaign._get_due_partner_domain(), order="id", limit=batch_size)
+        )
+        if partners:
+            return campaign._invite_partners(partners)
+        return campaign._send_reminders(limit=batch_size)
+
+    def _get_due_count(self):
+        """How many customers to invite and invitations to remind are due for this campaign."""
+        self.ensure_one()
+        campaign = self.with_company(self.company_id)
+        return campaign.env["res.partner"].sudo().search_count(
+            campaign._get_due_partner_domain()
+        ) + campaign.env["survey.user_input"].sudo().search_count(campaign._get_reminder_domain())
+
+    def _run(self, batch_size=CAMPAIGN_BATCH_SIZE):
+        """Sends everything due today for these campaigns (invitations, then reminders), in
+        batches, without committing. Running twice the same day sends nothing more."""
+        sent = self.env["survey.user_input"]
         for campaign in self:
-            campaign = campaign.with_company(campaign.company_id)
-            if campaign.trigger == TRIGGER_PERIODIC:
-                invited |= campaign._run_periodic()
-            elif campaign.trigger in ORDER_TRIGGERS:
-                invited |= campaign._run_after_orders()
-            campaign._send_reminders()
-        return invited
+            while batch := campaign._run_batch(batch_size):
+                sent |= batch
+        return sent
 
     @api.model
-    def _cron_run_campaigns(self):
-        """Daily: each campaign is committed on its own; a run cut short is re-triggered and
-        carries on (the campaigns already run send nothing twice the same day)."""
+    def _cron_run_campaigns(self, batch_size=CAMPAIGN_BATCH_SIZE):
+        """Daily: each campaign sends its invitations and reminders by batches of `batch_size`,
+        each committed. A run cut short is re-triggered and carries on where it stopped: what a
+        committed batch sent is no longer due, so nobody is invited or reminded twice."""
         campaigns = self.sudo().search([], order="id")
-        for done, campaign in enumerate(campaigns, start=1):
-            campaign._run()
-            remaining = len(campaigns) - done
-            if not self.env["ir.cron"]._commit_progress(1, remaining=remaining) and remaining:
-                return
+        for index, campaign in enumerate(campaigns):
+            while batch := campaign._run_batch(batch_size):
+                # the campaigns after this one count one unit each until they are reached
+                remaining = campaign._get_due_count() + len(campaigns) - index - 1
+                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                    return
         self.env["res.partner"].sudo()._crm_cron_refresh_satisfaction()
 
     @api.model

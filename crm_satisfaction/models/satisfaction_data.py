@@ -82,3 +82,5 @@ ORDER_CATCH_UP_DAYS = 7
 
 DEFAULT_FATIGUE_DAYS = 30
 DEFAULT_WINDOW_DAYS = 365
+# customers invited (or reminded) per committed batch of the campaign cron
+CAMPAIGN_BATCH_SIZE = 500

@@ -7,3 +7,4 @@ from . import test_complaint_demo
 from . import test_complaint_rate
 from . import test_complaint_tour
 from . import test_export
+from . import test_survey_access

@@ -281,3 +281,94 @@ class TestComplaintPortal(HttpCase):
                 }
             ],
         )
+
+    def test_portal_customer_complaint_then_survey_tour(self):
+        """A logged-in customer files a complaint in the portal; once it is closed, the
+        post-resolution campaign invites the customer company, and the contact answers the
+        CSAT survey from the invitation link."""
+        campaign = self.env["crm.satisfaction.campaign"].create(
+            {
+                "name": "After complaints",
+                "company_id": self.company.id,
+                "survey_id": self.env.ref("crm_satisfaction.survey_survey_csat").id,
+                "trigger": "complaint_closed",
+            }
+        )
+        self.start_tour("/my", "crm_complaint_portal_tour", login="complaint_alice")
+        complaint = self._complaints_of(self.alice.partner_id).filtered(
+            lambda c: c.name == "Tour: scratched widget"
+        )
+        self.assertEqual(len(complaint), 1)
+        complaint.stage_id = self.stage_closed
+        invitation = self.env["survey.user_input"].search([("crm_campaign_id", "=", campaign.id)])
+        self.assertRecordValues(
+            invitation,
+            [
+                {
+                    "partner_id": self.acme.id,
+                    "crm_complaint_res_id": complaint.id,
+                    "crm_company_id": self.company.id,
+                    "state": "new",
+                }
+            ],
+        )
+        self.assertTrue(invitation.access_token)
+
+        self.start_tour(
+            f"/survey/start/{invitation.survey_id.access_token}"
+            f"?answer_token={invitation.access_token}",
+            "crm_satisfaction_portal_survey_tour",
+            login="complaint_alice",
+        )
+        self.assertEqual(invitation.state, "done")
+        response = self.env["crm.satisfaction.response"].search(
+            [("user_input_id", "=", invitation.id)]
+        )
+        self.assertRecordValues(
+            response,
+            [
+                {
+                    "partner_id": self.acme.id,
+                    "company_id": self.company.id,
+                    "campaign_id": campaign.id,
+                    "complaint_res_id": complaint.id,
+                    "csat": 4,
+                    "csat_satisfied": 100,
+                    "is_unhappy": False,
+                    "comment": "Faster answers to complaints, please.",
+                }
+            ],
+        )
+        self.assertEqual(self.acme.with_company(self.company).crm_csat_last, 4)
+
+    def test_survey_invitation_only_for_the_invited_customer(self):
+        """Logged in, a contact of the invited company opens its invitation; a contact of
+        another customer gets the survey app's access error."""
+        campaign = self.env["crm.satisfaction.campaign"].create(
+            {
+                "name": "Manual CSAT",
+                "company_id": self.company.id,
+                "survey_id": self.env.ref("crm_satisfaction.survey_survey_csat").id,
+            }
+        )
+        invitation = campaign._invite([(self.acme, {})])
+        url = (
+            f"/survey/start/{invitation.survey_id.access_token}"
+            f"?answer_token={invitation.access_token}"
+        )
+        self.authenticate("complaint_bob", "complaint_bob")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Survey Access Error", response.text)
+        self.assertNotIn("Start Survey", response.text)
+
+        self.authenticate("complaint_alice", "complaint_alice")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(
+            response.url.endswith(
+                f"/survey/{invitation.survey_id.access_token}/{invitation.access_token}"
+            )
+        )
+        self.assertIn("Start Survey", response.text)
+        self.assertNotIn("Survey Access Error", response.text)

@@ -256,23 +256,119 @@ class TestSatisfactionSurvey(TransactionCase):
         patcher.start()
         self.addCleanup(patcher.stop)
 
-    def test_cron_commits_each_campaign_and_stops_when_out_of_time(self):
-        second = self.nps_campaign.copy({"name": "Second NPS", "trigger": TRIGGER_PERIODIC})
-        self.nps_campaign.write({"trigger": TRIGGER_PERIODIC, "interval_days": 90})
-        campaigns = self.Campaign.search([], order="id")
-        self.assertIn(second, campaigns)
-        self.Campaign._cron_run_campaigns()
-        self.assertEqual(
-            self.progress, [(1, len(campaigns) - i) for i in range(1, len(campaigns) + 1)]
+    def test_cron_sends_big_campaigns_in_resumable_batches(self):
+        """Invitations and reminders go by batches, each committed; a run out of time stops,
+        and the re-triggered run carries on without inviting or reminding anybody twice."""
+        # only the campaigns of this test run
+        self.Campaign.search([]).action_archive()
+        self.nps_campaign.write({"active": True, "trigger": TRIGGER_PERIODIC})
+        other_tag = self.env["res.partner.category"].create({"name": "Second audience"})
+        others = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Second Customer {index}",
+                    "is_company": True,
+                    "email": f"second{index}@example.com",
+                    "category_id": [(4, other_tag.id)],
+                }
+                for index in range(2)
+            ]
         )
-        # out of time after the first campaign: the others wait for the re-triggered run
-        self.progress.clear()
-        with patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=0):
-            with patch.object(
-                type(self.env["res.partner"]), "_crm_cron_refresh_satisfaction"
-            ) as refresh:
-                self.Campaign._cron_run_campaigns()
+        second = self.nps_campaign.copy(
+            {
+                "name": "Second NPS",
+                "trigger": TRIGGER_PERIODIC,
+                "partner_domain": str([("category_id", "in", [other_tag.id])]),
+            }
+        )
+        Cron = type(self.env["ir.cron"])
+        Partner = type(self.env["res.partner"])
+        # out of time after the first batch of 4 of the 6 customers of the first campaign
+        with (
+            patch.object(Cron, "_commit_progress", return_value=0) as progress,
+            patch.object(Partner, "_crm_cron_refresh_satisfaction") as refresh,
+        ):
+            self.Campaign._cron_run_campaigns(batch_size=4)
+        # 2 customers left in this campaign, 1 campaign not reached yet
+        self.assertEqual(
+            [(call.args, call.kwargs) for call in progress.call_args_list],
+            [((4,), {"remaining": 3})],
+        )
         refresh.assert_not_called()
+        invitations = self.invitations(self.nps_campaign)
+        self.assertEqual(invitations.partner_id, self.customers[:4])
+        self.assertEqual(len(self.invitation_mails(invitations)), 4)
+        self.assertFalse(self.invitations(second))
+
+        # the re-triggered run: the 2 customers left, then the second campaign
+        self.Campaign._cron_run_campaigns(batch_size=4)
+        self.assertEqual(self.progress, [(2, 1), (2, 0)])
+        invitations = self.invitations(self.nps_campaign)
+        self.assertEqual(len(invitations), 6)
+        self.assertEqual(invitations.partner_id, self.customers)
+        self.assertEqual(len(self.invitation_mails(invitations)), 6)
+        self.assertEqual(self.invitations(second).partner_id, others)
+        # nothing due: nothing sent, nothing committed
+        self.progress.clear()
+        self.Campaign._cron_run_campaigns(batch_size=4)
+        self.assertEqual(self.progress, [])
+        self.assertEqual(len(self.invitations(self.nps_campaign)), 6)
+
+        # reminders go by batches too, and resume the same way
+        self.answer(invitations[0], self.nps_question, "9")
+        self.age_invitations(invitations | self.invitations(second), 6)
+        with patch.object(Cron, "_commit_progress", return_value=0) as progress:
+            self.Campaign._cron_run_campaigns(batch_size=4)
+        self.assertEqual(progress.call_args_list[0].args, (4,))
+        self.assertEqual(progress.call_args_list[0].kwargs, {"remaining": 1 + 1})
+        self.assertEqual(len(invitations.filtered("crm_reminder_date")), 4)
+        self.progress.clear()
+        self.Campaign._cron_run_campaigns(batch_size=4)
+        self.assertEqual(self.progress, [(1, 1), (2, 0)])
+        self.assertEqual(len(invitations.filtered("crm_reminder_date")), 5)
+        self.assertEqual(len(self.invitation_mails(invitations)), 6 + 5)
+        self.assertEqual(len(self.invitations(second).filtered("crm_reminder_date")), 2)
+
+    def test_after_order_cron_in_batches(self):
+        """After-order campaigns batch customers too: one invitation per customer, about its
+        earliest due order, whatever the batch its orders fall in."""
+        self.Campaign.search([]).action_archive()
+        self.nps_campaign.write(
+            {"active": True, "trigger": TRIGGER_ORDER_CONFIRMED, "delay_days": 3}
+        )
+        product = self.env["product.product"].create(
+            {"name": "Batch Service", "type": "service", "list_price": 50}
+        )
+        buyers = [self.customers[0], self.customers[0], self.customers[1], self.customers[2]]
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.company.id,
+                    "order_line": [(0, 0, {"product_id": product.id, "tax_ids": False})],
+                }
+                for partner in buyers
+            ]
+        )
+        orders.action_confirm()
+        now = fields.Datetime.now()
+        for order, days in zip(orders, (3, 4, 3, 5), strict=True):
+            order.date_order = now - timedelta(days=days)
+        self.Campaign._cron_run_campaigns(batch_size=2)
+        self.assertEqual(self.progress, [(2, 1), (1, 0)])
+        invitations = self.invitations(self.nps_campaign)
+        self.assertEqual(
+            {(ui.partner_id, ui.crm_sale_order_id) for ui in invitations},
+            {
+                (self.customers[0], orders[1]),
+                (self.customers[1], orders[2]),
+                (self.customers[2], orders[3]),
+            },
+        )
+        self.progress.clear()
+        self.Campaign._cron_run_campaigns(batch_size=2)
+        self.assertEqual(self.progress, [])
+        self.assertEqual(self.invitations(self.nps_campaign), invitations)
 
     def test_periodic_cron_idempotent_with_reminders(self):
         self.nps_campaign.write({"trigger": TRIGGER_PERIODIC, "interval_days": 90})

@@ -306,11 +306,16 @@ class CrmSatisfactionExportWizard(models.TransientModel):
             lambda c: c.resolved_date and c.sla_id and c.sla_status in (SLA_MET, SLA_BREACHED)
         )
         acknowledged = complaints.filtered(lambda c: c.acknowledged_date and c.sla_id)
+        # SLA compliance over the complaints whose outcome is known, as in the analysis view:
+        # resolved ones, and open ones already breached
+        decided = complaints.filtered(
+            lambda c: c.sla_id and c.sla_status in (SLA_MET, SLA_BREACHED)
+        )
         number = formats["number"]
         return [
             (len(complaints), None),
             (len(complaints.filtered(lambda c: not c.is_closed)), None),
-            (self._mean(resolved.mapped("sla_met_percent")), number),
+            (self._mean(decided.mapped("sla_met_percent")), number),
             (self._mean(acknowledged.mapped("ack_hours_taken")), number),
             (self._mean(resolved.mapped("resolve_hours_taken")), number),
         ]
