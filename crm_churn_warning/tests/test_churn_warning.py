@@ -1,0 +1,552 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, TransactionCase, new_test_user
+
+from odoo.addons.crm_churn_warning.models.churn_data import (
+    KIND_RISK,
+    KIND_WIN_BACK,
+    LEVEL_HIGH,
+    LEVEL_LOW,
+    LEVEL_MEDIUM,
+    LEVEL_NONE,
+    SIGNAL_COMPLAINTS,
+    SIGNAL_OVERDUE,
+    STATE_DISMISSED,
+    STATE_IN_PROGRESS,
+    STATE_LOST,
+    STATE_NEW,
+)
+
+
+class WarningCase(TransactionCase):
+    """A company of its own with a sales team, salespeople, a team leader and a churn manager,
+    customers of each tier, and scoring rows built by hand in the engine's row format."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.today = fields.Date.today()
+        cls.company = cls.env["res.company"].create({"name": "Warning Test Co"})
+        cls.other_company = cls.env["res.company"].create({"name": "Warning Other Co"})
+        cls.env.user.company_ids |= cls.company | cls.other_company
+        salesman = "sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user"
+
+        def user(login, groups, company=cls.company):
+            return new_test_user(
+                cls.env,
+                login=login,
+                groups=groups,
+                email=f"{login}@example.com",
+                company_id=company.id,
+                company_ids=[(6, 0, company.ids)],
+            )
+
+        cls.salesperson = user("warn_sales", salesman)
+        cls.salesperson_2 = user("warn_sales_2", salesman)
+        cls.leader = user("warn_leader", salesman)
+        cls.manager = user(
+            "warn_manager",
+            "sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
+        )
+        cls.other_manager = user(
+            "warn_other_manager",
+            "sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
+            company=cls.other_company,
+        )
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "Warning Team",
+                "company_id": cls.company.id,
+                "user_id": cls.leader.id,
+                "member_ids": [(6, 0, (cls.salesperson | cls.salesperson_2).ids)],
+            }
+        )
+        cls.tier_vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
+        cls.tier_key = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_key")
+        cls.tier_standard = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_standard")
+        cls.signal_overdue = cls.env.ref("crm_churn_warning.crm_churn_signal_overdue")
+        cls.signal_complaints = cls.env.ref("crm_churn_warning.crm_churn_signal_complaints")
+        cls.Warning = cls.env["crm.churn.warning"]
+        cls.Activity = cls.env["mail.activity"]
+        cls.call = cls.env.ref("mail.mail_activity_data_call")
+        cls.todo = cls.env.ref("mail.mail_activity_data_todo")
+        cls.email = cls.env.ref("mail.mail_activity_data_email")
+
+    @classmethod
+    def make_customer(cls, name, user=None, **values):
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "email": f"{name.lower().replace(' ', '.')}@example.com",
+                "user_id": user.id if user else False,
+                **values,
+            }
+        )
+
+    def make_row(self, partner, level, score, tier=None, stage="repeat", user=None, days=90):
+        """A scoring row as crm.churn.engine._score_company returns it."""
+        reasons = [
+            {
+                "signal_id": self.signal_overdue.id,
+                "code": SIGNAL_OVERDUE,
+                "value": float(days),
+                "text": f"No order for {days} days; usual interval 30 days",
+                "weight": 3.0,
+            },
+            {
+                "signal_id": self.signal_complaints.id,
+                "code": SIGNAL_COMPLAINTS,
+                "value": 2.0,
+                "text": "2 complaints in 90 days",
+                "weight": 2.0,
+            },
+        ]
+        user = user if user is not None else partner.user_id
+        return {
+            "partner_id": partner.id,
+            "score": score,
+            "level": level,
+            "reasons": reasons,
+            "reason_text": "\n".join(r["text"] for r in reasons),
+            "p_alive": None,
+            "expected_purchases": None,
+            "predicted_clv": None,
+            "user_id": user.id or None,
+            "tier_id": tier.id if tier else None,
+            "stage": stage,
+            "last_order_date": self.today - timedelta(days=days),
+        }
+
+    def sync(self, rows, as_of=None, company=None):
+        return self.Warning._sync_scores(company or self.company, as_of or self.today, rows)
+
+    def warnings_of(self, partner, company=None):
+        return self.Warning.search(
+            [("partner_id", "=", partner.id), ("company_id", "=", (company or self.company).id)],
+            order="id",
+        )
+
+    def activities_of(self, warnings):
+        return self.Activity.search(
+            [("res_model", "=", "crm.churn.warning"), ("res_id", "in", warnings.ids)],
+            order="id",
+        )
+
+    def offer_mails(self, partner):
+        return self.env["mail.mail"].search(
+            [("model", "=", "crm.churn.warning"), ("recipient_ids", "in", partner.ids)]
+        )
+
+
+class TestChurnWarning(WarningCase):
+    def test_warning_at_or_above_level_only(self):
+        customers = {
+            level: self.make_customer(f"Level {level}", user=self.salesperson)
+            for level in (LEVEL_NONE, LEVEL_LOW, LEVEL_MEDIUM, LEVEL_HIGH)
+        }
+        scores = {LEVEL_NONE: 5.0, LEVEL_LOW: 25.0, LEVEL_MEDIUM: 45.5, LEVEL_HIGH: 72.0}
+        result = self.sync(
+            [self.make_row(customers[level], level, scores[level]) for level in customers]
+        )
+        self.assertEqual(result, {"created": 2, "escalated": 0, "updated": 0})
+        warnings = self.Warning.search([("company_id", "=", self.company.id)], order="score")
+        self.assertEqual(warnings.partner_id, customers[LEVEL_MEDIUM] | customers[LEVEL_HIGH])
+        medium = warnings[0]
+        self.assertRecordValues(
+            medium,
+            [
+                {
+                    "kind": KIND_RISK,
+                    "level": LEVEL_MEDIUM,
+                    "max_level": LEVEL_MEDIUM,
+                    "score": 45.5,
+                    "state": STATE_NEW,
+                    "date": self.today,
+                    "user_id": self.salesperson.id,
+                    "team_id": self.team.id,
+                    "escalation_count": 0,
+                }
+            ],
+        )
+        self.assertTrue(medium.name.startswith("CHW/"))
+        self.assertNotEqual(warnings[0].name, warnings[1].name)
+        self.assertEqual(
+            medium.line_ids.sorted("weight").mapped("text"),
+            ["2 complaints in 90 days", "No order for 90 days; usual interval 30 days"],
+        )
+        self.assertEqual(medium.line_ids.mapped("code"), [SIGNAL_OVERDUE, SIGNAL_COMPLAINTS])
+        self.assertEqual(medium.line_ids[0].signal_id, self.signal_overdue)
+        self.assertEqual(medium.line_ids[0].value, 90.0)
+        self.assertEqual(medium.reason_text.splitlines()[0], medium.line_ids[0].text)
+
+        # a company warning from high only leaves a new medium customer alone
+        self.company.crm_churn_warning_level = LEVEL_HIGH
+        late = self.make_customer("Late medium", user=self.salesperson)
+        self.assertEqual(self.sync([self.make_row(late, LEVEL_MEDIUM, 50.0)])["created"], 0)
+        self.assertFalse(self.warnings_of(late))
+
+    def test_same_rows_twice_create_nothing(self):
+        vip = self.make_customer("Twice VIP", user=self.salesperson)
+        churned = self.make_customer("Twice Churned", user=self.salesperson)
+        rows = [
+            self.make_row(vip, LEVEL_HIGH, 80.0, tier=self.tier_vip),
+            self.make_row(churned, LEVEL_HIGH, 75.0, stage="churned", days=400),
+        ]
+        first = self.sync(rows)
+        self.assertEqual(first, {"created": 2, "escalated": 0, "updated": 0})
+        warnings = self.warnings_of(vip) | self.warnings_of(churned)
+        activities = self.activities_of(warnings)
+        messages = warnings.message_ids
+        self.assertEqual(len(activities), 2)
+        self.assertEqual(len(self.offer_mails(churned)), 1)
+
+        second = self.sync(rows)
+        self.assertEqual(second, {"created": 0, "escalated": 0, "updated": 0})
+        self.assertEqual(self.warnings_of(vip) | self.warnings_of(churned), warnings)
+        self.assertEqual(self.activities_of(warnings), activities)
+        self.assertEqual(len(self.offer_mails(churned)), 1)
+        self.assertEqual(warnings.message_ids, messages)
+
+    def test_batch_cut_short_runs_again_cleanly(self):
+        """Everything a batch does is in its transaction: a batch that fails half-way leaves
+        nothing behind, and running it again raises each warning, activity and e-mail once."""
+        churned = self.make_customer("Crashing", user=self.salesperson)
+        rows = [self.make_row(churned, LEVEL_HIGH, 75.0, stage="churned", days=400)]
+        Warning = type(self.Warning)
+        with (
+            patch.object(Warning, "_apply_playbooks", side_effect=RuntimeError("cut")),
+            self.assertRaises(RuntimeError),
+            self.env.cr.savepoint(),
+        ):
+            self.sync(rows)
+        self.env.invalidate_all()
+        self.assertFalse(self.warnings_of(churned))
+        self.assertEqual(self.sync(rows)["created"], 1)
+        self.assertEqual(self.sync(rows)["created"], 0)
+        warning = self.warnings_of(churned)
+        self.assertEqual(len(warning), 1)
+        self.assertEqual(len(self.activities_of(warning)), 1)
+        self.assertEqual(len(self.offer_mails(churned)), 1)
+
+    def test_escalation_once_per_level(self):
+        vip = self.make_customer("Escalating VIP", user=self.salesperson)
+        self.sync([self.make_row(vip, LEVEL_MEDIUM, 45.0, tier=self.tier_vip)])
+        warning = self.warnings_of(vip)
+        self.assertEqual(self.activities_of(warning).activity_type_id, self.todo)
+
+        # medium -> high: escalated, the VIP playbook runs
+        result = self.sync([self.make_row(vip, LEVEL_HIGH, 65.0, tier=self.tier_vip, days=120)])
+        self.assertEqual(result, {"created": 0, "escalated": 1, "updated": 0})
+        self.assertEqual(self.warnings_of(vip), warning)
+        self.assertRecordValues(
+            warning,
+            [
+                {
+                    "level": LEVEL_HIGH,
+                    "max_level": LEVEL_HIGH,
+                    "score": 65.0,
+                    "escalation_count": 1,
+                    "last_escalation_date": self.today,
+                }
+            ],
+        )
+        self.assertIn("No order for 120 days", warning.reason_text)
+        self.assertEqual(len(warning.line_ids), 2)
+        self.assertTrue(
+            any("Risk rose from Medium to High" in p for p in warning.message_ids.mapped("preview"))
+        )
+        activities = self.activities_of(warning)
+        self.assertEqual(activities.activity_type_id, self.todo | self.call)
+
+        # down to medium: refreshed quietly, no activity, no message
+        messages = warning.message_ids
+        result = self.sync([self.make_row(vip, LEVEL_MEDIUM, 50.0, tier=self.tier_vip)])
+        self.assertEqual(result, {"created": 0, "escalated": 0, "updated": 1})
+        self.assertEqual(
+            (warning.level, warning.score, warning.max_level), ("medium", 50.0, "high")
+        )
+        self.assertEqual(warning.message_ids, messages)
+        # back to high: the level was reached before, no second escalation
+        result = self.sync([self.make_row(vip, LEVEL_HIGH, 70.0, tier=self.tier_vip)])
+        self.assertEqual(result, {"created": 0, "escalated": 0, "updated": 1})
+        self.assertEqual(warning.escalation_count, 1)
+        self.assertEqual(self.activities_of(warning), activities)
+        self.assertEqual(warning.message_ids, messages)
+
+    def test_dismissed_customer_snoozed_until_date(self):
+        customer = self.make_customer("Snoozed", user=self.salesperson)
+        self.sync([self.make_row(customer, LEVEL_HIGH, 70.0)])
+        warning = self.warnings_of(customer)
+        warning.snooze_until = self.today + timedelta(days=10)
+        warning.with_user(self.salesperson).action_dismiss()
+        self.assertEqual(warning.state, STATE_DISMISSED)
+        self.assertFalse(self.activities_of(warning))
+
+        row = self.make_row(customer, LEVEL_HIGH, 70.0)
+        for days in (0, 5, 9):
+            as_of = self.today + timedelta(days=days)
+            self.assertEqual(self.sync([row], as_of=as_of)["created"], 0)
+        self.assertEqual(self.warnings_of(customer), warning)
+        self.assertEqual(self.sync([row], as_of=self.today + timedelta(days=10))["created"], 1)
+        new = self.warnings_of(customer) - warning
+        self.assertEqual(new.state, STATE_NEW)
+        self.assertEqual(new.date, self.today + timedelta(days=10))
+
+    def test_dismiss_default_snooze(self):
+        customer = self.make_customer("Default snooze", user=self.salesperson)
+        self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0)])
+        warning = self.warnings_of(customer)
+        action = warning.action_open_dismiss()
+        self.assertEqual(action["res_id"], warning.id)
+        self.assertEqual(action["target"], "new")
+        warning.action_dismiss()
+        self.assertEqual(warning.snooze_until, self.today + timedelta(days=30))
+        self.assertEqual(warning.outcome_date, self.today)
+        with self.assertRaises(UserError):
+            warning.action_dismiss()
+        # the snooze date cannot lie in the past
+        other = self.make_customer("Past snooze", user=self.salesperson)
+        self.sync([self.make_row(other, LEVEL_MEDIUM, 45.0)])
+        past = self.warnings_of(other)
+        past.snooze_until = self.today - timedelta(days=1)
+        with self.assertRaises(UserError):
+            past.action_dismiss()
+
+    def test_vip_high_call_tomorrow_and_manager_notified(self):
+        vip = self.make_customer("VIP High", user=self.salesperson)
+        self.sync([self.make_row(vip, LEVEL_HIGH, 82.0, tier=self.tier_vip)])
+        warning = self.warnings_of(vip)
+        self.assertEqual(
+            warning.playbook_id, self.env.ref("crm_churn_warning.crm_churn_playbook_vip_high")
+        )
+        activity = self.activities_of(warning)
+        self.assertRecordValues(
+            activity,
+            [
+                {
+                    "activity_type_id": self.call.id,
+                    "user_id": self.salesperson.id,
+                    "date_deadline": self.today + timedelta(days=1),
+                    "summary": "Retention call",
+                    "automated": True,
+                }
+            ],
+        )
+        notes = warning.message_ids.filtered(lambda m: self.manager.partner_id in m.partner_ids)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("High churn risk for VIP High (VIP)", notes.preview)
+        self.assertEqual(
+            self.env["mail.notification"]
+            .search([("mail_message_id", "=", notes.id)])
+            .res_partner_id,
+            self.manager.partner_id,
+        )
+        # no manager of another company, no offer e-mail for a risk warning
+        self.assertNotIn(self.other_manager.partner_id, notes.partner_ids)
+        self.assertFalse(self.offer_mails(vip))
+
+    def test_key_and_default_playbooks(self):
+        key = self.make_customer("Key Medium", user=self.salesperson)
+        standard = self.make_customer("Standard Medium", user=self.salesperson)
+        vip_medium = self.make_customer("VIP Medium", user=self.salesperson)
+        self.sync(
+            [
+                self.make_row(key, LEVEL_MEDIUM, 45.0, tier=self.tier_key),
+                self.make_row(standard, LEVEL_MEDIUM, 45.0, tier=self.tier_standard),
+                self.make_row(vip_medium, LEVEL_MEDIUM, 45.0, tier=self.tier_vip),
+            ]
+        )
+        expected = {
+            key: (self.call, 3),
+            standard: (self.todo, 7),
+            vip_medium: (self.todo, 7),
+        }
+        for partner, (activity_type, days) in expected.items():
+            activity = self.activities_of(self.warnings_of(partner))
+            self.assertEqual(activity.activity_type_id, activity_type, partner.name)
+            self.assertEqual(activity.date_deadline, self.today + timedelta(days=days))
+            self.assertEqual(activity.user_id, self.salesperson)
+        # nobody notified when the playbook does not ask for it
+        warning = self.warnings_of(key)
+        self.assertFalse(warning.message_ids.filtered(lambda m: m.partner_ids))
+
+    def test_team_leader_responsible_and_fallbacks(self):
+        self.env["crm.churn.playbook"].create(
+            {
+                "name": "Leader calls",
+                "sequence": 1,
+                "company_id": self.company.id,
+                "tier_ids": [(6, 0, self.tier_key.ids)],
+                "min_level": LEVEL_MEDIUM,
+                "activity_type_id": self.call.id,
+                "deadline_days": 2,
+                "responsible": "team_leader",
+            }
+        )
+        with_team = self.make_customer("Leader Key", user=self.salesperson)
+        no_salesperson = self.make_customer("Orphan Standard")
+        self.sync(
+            [
+                self.make_row(with_team, LEVEL_MEDIUM, 45.0, tier=self.tier_key),
+                self.make_row(no_salesperson, LEVEL_MEDIUM, 45.0, tier=self.tier_standard),
+            ]
+        )
+        leader_activity = self.activities_of(self.warnings_of(with_team))
+        self.assertEqual(leader_activity.user_id, self.leader)
+        self.assertEqual(leader_activity.date_deadline, self.today + timedelta(days=2))
+        # no salesperson and no team: the first churn manager of the company
+        orphan = self.warnings_of(no_salesperson)
+        self.assertFalse(orphan.user_id)
+        self.assertEqual(self.activities_of(orphan).user_id, self.manager)
+        # the leader sees the warnings of the team's salespeople
+        self.assertEqual(
+            self.Warning.with_user(self.leader).search([("company_id", "=", self.company.id)]),
+            self.warnings_of(with_team),
+        )
+
+    def test_win_back_offer_sent_once(self):
+        churned = self.make_customer("Churned Customer", user=self.salesperson)
+        row = self.make_row(churned, LEVEL_MEDIUM, 55.0, stage="churned", days=300)
+        self.sync([row])
+        warning = self.warnings_of(churned)
+        self.assertEqual(warning.kind, KIND_WIN_BACK)
+        self.assertEqual(
+            warning.playbook_id, self.env.ref("crm_churn_warning.crm_churn_playbook_win_back")
+        )
+        activity = self.activities_of(warning)
+        self.assertEqual(activity.activity_type_id, self.email)
+        self.assertEqual(activity.date_deadline, self.today + timedelta(days=7))
+        mail = self.offer_mails(churned)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.subject, "We miss you, Churned Customer")
+        self.assertEqual(warning.offer_sent_date, self.today)
+        # an escalation runs the playbook again (new activity) but never resends the offer
+        row_high = self.make_row(churned, LEVEL_HIGH, 70.0, stage="churned", days=310)
+        self.assertEqual(self.sync([row_high])["escalated"], 1)
+        self.assertEqual(len(self.activities_of(warning)), 2)
+        self.assertEqual(self.offer_mails(churned), mail)
+
+    def test_risk_customer_churning_gets_win_back(self):
+        customer = self.make_customer("Turning", user=self.salesperson)
+        self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0)])
+        risk = self.warnings_of(customer)
+        self.assertEqual(self.activities_of(risk).activity_type_id, self.todo)
+        result = self.sync([self.make_row(customer, LEVEL_HIGH, 75.0, stage="churned", days=200)])
+        self.assertEqual(result, {"created": 1, "escalated": 0, "updated": 0})
+        self.assertEqual(risk.state, STATE_LOST)
+        self.assertFalse(self.activities_of(risk))
+        win_back = self.warnings_of(customer) - risk
+        self.assertEqual((win_back.kind, win_back.state), (KIND_WIN_BACK, STATE_NEW))
+        # a win-back lost after its horizon is not retried while the customer stays churned
+        win_back.action_lose()
+        row = self.make_row(customer, LEVEL_HIGH, 75.0, stage="churned", days=400)
+        self.assertEqual(self.sync([row])["created"], 0)
+
+    def test_done_activity_starts_warning(self):
+        customer = self.make_customer("Called", user=self.salesperson)
+        self.sync([self.make_row(customer, LEVEL_HIGH, 70.0, tier=self.tier_vip)])
+        warning = self.warnings_of(customer)
+        activity = self.activities_of(warning)
+        activity.with_user(self.salesperson).action_feedback(feedback="Customer will order")
+        self.assertEqual(warning.state, STATE_IN_PROGRESS)
+        self.assertFalse(self.activities_of(warning))
+
+    def test_reopen(self):
+        customer = self.make_customer("Reopened", user=self.salesperson)
+        self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0)])
+        first = self.warnings_of(customer)
+        first.action_lose()
+        self.assertEqual(first.state, STATE_LOST)
+        first.action_reopen()
+        self.assertEqual((first.state, first.outcome_date), (STATE_NEW, False))
+        first.action_dismiss()
+        # a new warning after the snooze; the dismissed one cannot be reopened beside it
+        self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0)], as_of=self.today + timedelta(40))
+        self.assertEqual(len(self.warnings_of(customer)), 2)
+        with self.assertRaises(UserError):
+            first.action_reopen()
+
+    def test_access_by_group_and_company(self):
+        mine = self.make_customer("Mine", user=self.salesperson)
+        assigned = self.make_customer("Assigned to me", user=self.salesperson_2)
+        theirs = self.make_customer("Theirs", user=self.salesperson_2)
+        abroad = self.make_customer("Abroad", user=self.salesperson)
+        self.sync(
+            [
+                self.make_row(mine, LEVEL_HIGH, 70.0),
+                self.make_row(assigned, LEVEL_HIGH, 70.0),
+                self.make_row(theirs, LEVEL_HIGH, 70.0),
+            ]
+        )
+        self.sync([self.make_row(abroad, LEVEL_HIGH, 70.0)], company=self.other_company)
+        self.warnings_of(assigned).user_id = self.salesperson
+        ours = self.Warning.search([("company_id", "=", self.company.id)])
+        own = self.warnings_of(mine) | self.warnings_of(assigned)
+
+        self.assertEqual(self.Warning.with_user(self.salesperson).search([]), own)
+        self.assertEqual(
+            self.env["crm.churn.warning.line"].with_user(self.salesperson).search([]),
+            own.line_ids,
+        )
+        # the customer's salesperson keeps seeing a warning assigned to someone else
+        self.assertEqual(
+            self.Warning.with_user(self.salesperson_2).search([]),
+            self.warnings_of(theirs) | self.warnings_of(assigned),
+        )
+        self.assertEqual(self.Warning.with_user(self.manager).search([]), ours)
+        self.assertEqual(
+            self.Warning.with_user(self.other_manager).search([]),
+            self.warnings_of(abroad, self.other_company),
+        )
+        # users work their warnings but neither create nor delete them
+        self.warnings_of(mine).with_user(self.salesperson).action_start()
+        self.assertEqual(self.warnings_of(mine).state, STATE_IN_PROGRESS)
+        with self.assertRaises(AccessError):
+            self.warnings_of(theirs).with_user(self.salesperson).read(["score"])
+        with self.assertRaises(AccessError):
+            self.Warning.with_user(self.salesperson).create(
+                {"partner_id": mine.id, "level": LEVEL_HIGH, "company_id": self.company.id}
+            )
+        with self.assertRaises(AccessError):
+            self.warnings_of(mine).with_user(self.salesperson).unlink()
+        # playbooks: read by users, configured by managers
+        playbook = self.env.ref("crm_churn_warning.crm_churn_playbook_default")
+        self.assertEqual(playbook.with_user(self.salesperson).deadline_days, 7)
+        with self.assertRaises(AccessError):
+            playbook.with_user(self.salesperson).write({"deadline_days": 5})
+        playbook.with_user(self.manager).write({"deadline_days": 5})
+        self.assertEqual(playbook.deadline_days, 5)
+
+    def test_views_and_dismiss_dialog(self):
+        views = self.Warning.get_views(
+            [(False, mode) for mode in ("kanban", "list", "form", "search", "pivot", "graph")]
+        )
+        self.assertEqual(
+            set(views["views"]), {"kanban", "list", "form", "search", "pivot", "graph"}
+        )
+        partner_form = self.env["res.partner"].get_views([(False, "form")])
+        self.assertIn("fa-heartbeat", partner_form["views"]["form"]["arch"])
+        customer = self.make_customer("Dialog", user=self.salesperson)
+        self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0)])
+        warning = self.warnings_of(customer).with_user(self.salesperson)
+        with Form(warning, view="crm_churn_warning.crm_churn_warning_view_form_dismiss") as dialog:
+            self.assertEqual(dialog.snooze_default_date, str(self.today + timedelta(days=30)))
+            dialog.snooze_until = self.today + timedelta(days=5)
+            dialog.outcome_note = "Seasonal customer"
+        warning.action_dismiss()
+        self.assertRecordValues(
+            warning,
+            [
+                {
+                    "state": STATE_DISMISSED,
+                    "snooze_until": self.today + timedelta(days=5),
+                    "outcome_note": "Seasonal customer",
+                }
+            ],
+        )
+        with Form(warning) as form:
+            self.assertEqual(form.state, STATE_DISMISSED)
