@@ -1,8 +1,574 @@
-from odoo import fields, models
+"""Backtests of the churn score.
+
+A backtest replays the current configuration (signals, weights, parameters, level thresholds)
+as of a past date T through the nightly run's own code path, in dry-run mode, so the scores use
+only what was known on T. It then looks at what happened in (T, T + horizon]: a customer churned
+when they placed no confirmed order (or posted invoice, per the company's value source) in that
+window. Predicted churn = a risk level at or above the backtest's warning level.
+
+The population is every customer scored as of T who had not already churned on T (lifecycle
+stage as of T other than churned): the customers who could still churn within the horizon.
+"""
+
+import base64
+import gzip
+import json
+import time
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED
+
+from .churn_data import (
+    CHURN_LEVELS,
+    LEVEL_NONE,
+    LEVEL_RANK,
+    SIGNAL_COMPLAINTS,
+    SIGNAL_FREQUENCY_DROP,
+    SIGNAL_LOW_SATISFACTION,
+    SIGNAL_NO_ENGAGEMENT,
+    SIGNAL_OVERDUE,
+    SIGNAL_P_ALIVE,
+    SIGNAL_SPEND_DROP,
+)
+
+# the parameters each signal reads (the others are left out of the configuration snapshot)
+SIGNAL_PARAMETERS = {
+    SIGNAL_OVERDUE: ("factor",),
+    SIGNAL_SPEND_DROP: ("period_days", "threshold"),
+    SIGNAL_FREQUENCY_DROP: ("period_days", "threshold"),
+    SIGNAL_COMPLAINTS: ("period_days", "min_count"),
+    SIGNAL_LOW_SATISFACTION: ("threshold",),
+    SIGNAL_NO_ENGAGEMENT: ("period_days",),
+    SIGNAL_P_ALIVE: ("threshold",),
+}
+# the lift compares the churn rate of the top 1/TOP_FRACTION of scores (rounded up) with all
+TOP_FRACTION = 10
+WARNING_LEVELS = [(key, label) for key, label in CHURN_LEVELS if key != LEVEL_NONE]
 
 
 class CrmChurnBacktest(models.Model):
     _name = "crm.churn.backtest"
     _description = "Churn Backtest"
+    _order = "run_date desc, id desc"
+    _check_company_auto = True
 
-    name = fields.Char()
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Run By", default=lambda self: self.env.user, readonly=True
+    )
+    run_date = fields.Datetime(string="Run On", default=fields.Datetime.now, readonly=True)
+    as_of = fields.Date(
+        required=True,
+        readonly=True,
+        help="The past date the configuration was replayed at: scores use only data dated on "
+        "or before it.",
+    )
+    horizon_days = fields.Integer(
+        string="Horizon (days)",
+        required=True,
+        readonly=True,
+        help="A customer churned when they did not order within this many days after the "
+        "as-of date.",
+    )
+    horizon_end = fields.Date(compute="_compute_horizon_end", store=True)
+    min_level = fields.Selection(
+        WARNING_LEVELS,
+        string="Warn From Level",
+        required=True,
+        readonly=True,
+        help="Customers at this risk level or above count as predicted to churn.",
+    )
+    # counts
+    scored_count = fields.Integer(
+        string="Customers Scored", readonly=True, help="Every customer scored as of the date."
+    )
+    excluded_count = fields.Integer(
+        string="Already Churned",
+        readonly=True,
+        help="Customers whose lifecycle stage was already churned on the as-of date; they are "
+        "left out, as they cannot churn within the horizon.",
+    )
+    customer_count = fields.Integer(
+        string="Customers",
+        readonly=True,
+        help="The customers the backtest measures: scored as of the date and not already "
+        "churned then.",
+    )
+    churned_count = fields.Integer(
+        string="Churned",
+        readonly=True,
+        help="Customers without any order within the horizon.",
+    )
+    flagged_count = fields.Integer(
+        string="Flagged",
+        readonly=True,
+        help="Customers at the warning level or above.",
+    )
+    true_positive = fields.Integer(string="Flagged and Churned", readonly=True)
+    false_positive = fields.Integer(string="Flagged, Not Churned", readonly=True)
+    false_negative = fields.Integer(string="Churned, Not Flagged", readonly=True)
+    true_negative = fields.Integer(string="Not Flagged, Not Churned", readonly=True)
+    # metrics (ratios 0-1)
+    precision = fields.Float(
+        digits=(5, 4), readonly=True, help="Share of the flagged customers who churned."
+    )
+    recall = fields.Float(
+        digits=(5, 4), readonly=True, help="Share of the churned customers who were flagged."
+    )
+    f1_score = fields.Float(
+        digits=(5, 4),
+        readonly=True,
+        help="Harmonic mean of precision and recall.",
+    )
+    accuracy = fields.Float(
+        digits=(5, 4), readonly=True, help="Share of the customers predicted right."
+    )
+    base_rate = fields.Float(
+        string="Churn Rate",
+        digits=(5, 4),
+        readonly=True,
+        help="Share of the customers who churned within the horizon.",
+    )
+    top_decile_count = fields.Integer(
+        string="Top-Decile Customers",
+        readonly=True,
+        help="The tenth of the customers with the highest scores (rounded up; equal scores "
+        "ordered by customer).",
+    )
+    top_decile_churned = fields.Integer(string="Top-Decile Churned", readonly=True)
+    top_decile_rate = fields.Float(
+        string="Top-Decile Churn Rate",
+        digits=(5, 4),
+        readonly=True,
+        help="Share of the top-decile customers who churned.",
+    )
+    lift_top_decile = fields.Float(
+        string="Top-Decile Lift",
+        digits=(8, 2),
+        readonly=True,
+        help="Churn rate of the top decile divided by the churn rate of all customers: how many "
+        "times better than chance the highest scores point at churners.",
+    )
+    duration_replay = fields.Float(
+        string="Replay (seconds)",
+        digits=(10, 2),
+        readonly=True,
+        help="Time spent scoring the customers as of the date.",
+    )
+    duration = fields.Float(string="Duration (seconds)", digits=(10, 2), readonly=True)
+    # the configuration replayed, so that runs can be compared
+    configuration = fields.Json(
+        string="Configuration Data",
+        readonly=True,
+        copy=False,
+        help="The replayed settings as data: signals with weights and parameters, level "
+        "thresholds, warning level, value source and churn days.",
+    )
+    signal_summary = fields.Char(
+        string="Signals", readonly=True, help="The active signals and their weights."
+    )
+    configuration_text = fields.Text(string="Configuration", readonly=True)
+    line_ids = fields.One2many("crm.churn.backtest.line", "backtest_id", string="Risk Levels")
+    # every customer's replayed score and outcome, gzipped JSON (see _get_customer_results)
+    result_file = fields.Binary(string="Customer Results", attachment=True, readonly=True)
+    xlsx_file = fields.Binary(string="Workbook", attachment=True, readonly=True, copy=False)
+    xlsx_name = fields.Char(string="Workbook Name", readonly=True, copy=False)
+
+    @api.depends("as_of", "horizon_days")
+    def _compute_name(self):
+        for backtest in self:
+            backtest.name = (
+                self.env._(
+                    "As of %(date)s, %(days)s days",
+                    date=backtest.as_of.isoformat(),
+                    days=backtest.horizon_days,
+                )
+                if backtest.as_of
+                else False
+            )
+
+    @api.depends("as_of", "horizon_days")
+    def _compute_horizon_end(self):
+        for backtest in self:
+            backtest.horizon_end = backtest.as_of and backtest.as_of + timedelta(
+                days=backtest.horizon_days
+            )
+
+    # ------------------------------------------------------------------ the run
+    @api.model
+    def _run_backtest(self, company, as_of, horizon_days, min_level=None):
+        """Replays the scoring of ``company`` as of ``as_of``, measures it against the orders
+        of the ``horizon_days`` that followed and stores the result. Returns the backtest."""
+        self.check_access("create")
+        if company not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot run a backtest of %(company)s, a company you do not work in.",
+                    company=company.name,
+                )
+            )
+        min_level = min_level or company.crm_churn_warning_level
+        self._check_period(as_of, horizon_days)
+        started = time.monotonic()
+        rows = (
+            self.env["crm.churn.engine"]
+            .with_company(company)
+            .sudo()
+            ._score_company(company, as_of=as_of, dry_run=True)["results"]
+        )
+        replayed = time.monotonic()
+        population = [row for row in rows if row.get("stage") != STAGE_CHURNED]
+        if not population:
+            raise UserError(
+                self.env._(
+                    "%(company)s had no customer who could churn on %(date)s: no customer had "
+                    "ordered by then, or all of them had already churned.",
+                    company=company.name,
+                    date=as_of.isoformat(),
+                )
+            )
+        ordered = self._get_ordering_partner_ids(
+            company, as_of, horizon_days, [row["partner_id"] for row in population]
+        )
+        churned_ids = {row["partner_id"] for row in population} - ordered
+        metrics = self._compute_metrics(population, churned_ids, min_level)
+        # without a model fitted as of the date, the engine leaves the statistical signal out
+        configuration = self._get_configuration(
+            company, min_level, with_model=any(row.get("p_alive") is not None for row in rows)
+        )
+        values = {
+            key: value
+            for key, value in metrics.items()
+            if key not in ("lines", "customers", "churned_ids")
+        }
+        values.update(
+            {
+                "company_id": company.id,
+                "as_of": as_of,
+                "horizon_days": horizon_days,
+                "min_level": min_level,
+                "scored_count": len(rows),
+                "excluded_count": len(rows) - len(population),
+                "configuration": configuration,
+                "signal_summary": self._format_signal_summary(configuration),
+                "configuration_text": self._format_configuration(configuration),
+                "line_ids": [Command.create(line) for line in metrics["lines"]],
+                "result_file": self._pack_results(metrics["customers"], churned_ids, min_level),
+                "duration_replay": replayed - started,
+            }
+        )
+        backtest = self.create(values)
+        backtest.duration = time.monotonic() - started
+        return backtest
+
+    @api.model
+    def _check_period(self, as_of, horizon_days):
+        today = fields.Date.context_today(self)
+        if horizon_days <= 0:
+            raise UserError(self.env._("The backtest horizon must be at least one day."))
+        if as_of > today:
+            raise UserError(
+                self.env._(
+                    "A backtest replays a past date: %(date)s is in the future.",
+                    date=as_of.isoformat(),
+                )
+            )
+        end = as_of + timedelta(days=horizon_days)
+        if end > today:
+            raise UserError(
+                self.env._(
+                    "The horizon of a backtest as of %(date)s is not over yet: whether customers "
+                    "churned within %(days)s days is known only from %(end)s. Choose a date on or "
+                    "before %(latest)s, or a shorter horizon.",
+                    date=as_of.isoformat(),
+                    days=horizon_days,
+                    end=end.isoformat(),
+                    latest=(today - timedelta(days=horizon_days)).isoformat(),
+                )
+            )
+
+    @api.model
+    def _get_ordering_partner_ids(self, company, as_of, horizon_days, partner_ids):
+        """The customers among ``partner_ids`` (commercial partners) with a confirmed order, or a
+        posted invoice when the company values customers by invoices, dated in
+        (as_of, as_of + horizon_days]."""
+        start = as_of + timedelta(days=1)
+        end = as_of + timedelta(days=horizon_days + 1)
+        if company.crm_value_source == "invoice":
+            self.env["account.move"].flush_model(
+                ["company_id", "state", "move_type", "invoice_date", "partner_id"]
+            )
+            query = SQL(
+                """
+                SELECT DISTINCT p.commercial_partner_id
+                  FROM account_move m
+                  JOIN res_partner p ON p.id = m.partner_id
+                 WHERE m.company_id = %(company)s
+                   AND m.state = 'posted'
+                   AND m.move_type = 'out_invoice'
+                   AND m.invoice_date >= %(start)s
+                   AND m.invoice_date < %(end)s
+                   AND p.commercial_partner_id = ANY(%(partners)s)
+                """,
+                company=company.id,
+                start=start,
+                end=end,
+                partners=partner_ids,
+            )
+        else:
+            self.env["sale.order"].flush_model(["company_id", "state", "date_order", "partner_id"])
+            query = SQL(
+                """
+                SELECT DISTINCT p.commercial_partner_id
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.company_id = %(company)s
+                   AND so.state = 'sale'
+                   AND so.date_order >= %(start)s
+                   AND so.date_order < %(end)s
+                   AND p.commercial_partner_id = ANY(%(partners)s)
+                """,
+                company=company.id,
+                start=start,
+                end=end,
+                partners=partner_ids,
+            )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        return {partner_id for (partner_id,) in self.env.execute_query(query)}
+
+    @api.model
+    def _compute_metrics(self, rows, churned_ids, min_level):
+        """Confusion matrix, metrics and per-level lines of the scored ``rows`` (engine rows:
+        partner_id, score, level) against the set of partner ids that churned. Predicted churn
+        is a level ranked at or above ``min_level``. Ratios are 0 when undefined."""
+        rank = LEVEL_RANK[min_level]
+        tp = fp = fn = tn = 0
+        by_level = {
+            key: {"customers": 0, "churned": 0, "score": 0.0} for key, _label in CHURN_LEVELS
+        }
+        for row in rows:
+            churned = row["partner_id"] in churned_ids
+            flagged = LEVEL_RANK[row["level"]] >= rank
+            if flagged and churned:
+                tp += 1
+            elif flagged:
+                fp += 1
+            elif churned:
+                fn += 1
+            else:
+                tn += 1
+            stats = by_level[row["level"]]
+            stats["customers"] += 1
+            stats["churned"] += churned
+            stats["score"] += row["score"]
+        total = len(rows)
+        churned_count = tp + fn
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / churned_count if churned_count else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        base_rate = churned_count / total if total else 0.0
+        ranked = sorted(rows, key=lambda row: (-row["score"], row["partner_id"]))
+        top = ranked[: -(-total // TOP_FRACTION)]
+        top_churned = sum(1 for row in top if row["partner_id"] in churned_ids)
+        top_rate = top_churned / len(top) if top else 0.0
+        lines = []
+        for key, _label in reversed(CHURN_LEVELS):  # highest first, as the lines are ordered
+            stats = by_level[key]
+            count = stats["customers"]
+            lines.append(
+                {
+                    "level": key,
+                    "sequence": LEVEL_RANK[key],
+                    "flagged": LEVEL_RANK[key] >= rank,
+                    "customer_count": count,
+                    "churned_count": stats["churned"],
+                    "retained_count": count - stats["churned"],
+                    "churn_rate": stats["churned"] / count if count else 0.0,
+                    "share": count / total if total else 0.0,
+                    "average_score": stats["score"] / count if count else 0.0,
+                }
+            )
+        return {
+            "customer_count": total,
+            "churned_count": churned_count,
+            "flagged_count": tp + fp,
+            "true_positive": tp,
+            "false_positive": fp,
+            "false_negative": fn,
+            "true_negative": tn,
+            "precision": precision,
+            "recall": recall,
+            "f1_score": f1,
+            "accuracy": (tp + tn) / total if total else 0.0,
+            "base_rate": base_rate,
+            "top_decile_count": len(top),
+            "top_decile_churned": top_churned,
+            "top_decile_rate": top_rate,
+            "lift_top_decile": top_rate / base_rate if base_rate else 0.0,
+            "lines": lines,
+            "customers": ranked,
+        }
+
+    # ------------------------------------------------------------------ configuration snapshot
+    @api.model
+    def _get_configuration(self, company, min_level, with_model=True):
+        """The settings the replay ran with: the signals that counted (as the engine chooses
+        them), level thresholds and the related company settings."""
+        chosen = self.env["crm.churn.engine"]._get_signals(company, with_model=with_model)
+        signals = (
+            self.env["crm.churn.signal"]
+            .sudo()
+            .browse([signal["id"] for signal in chosen.values()])
+            .sorted(lambda signal: (signal.sequence, signal.id))
+        )
+        return {
+            "signals": [
+                {
+                    "code": signal.code,
+                    "name": signal.name,
+                    "weight": signal.weight,
+                    "company_specific": bool(signal.company_id),
+                    **{name: signal[name] for name in SIGNAL_PARAMETERS.get(signal.code, ())},
+                }
+                for signal in signals
+            ],
+            "levels": {
+                "low": company.crm_churn_level_low,
+                "medium": company.crm_churn_level_medium,
+                "high": company.crm_churn_level_high,
+            },
+            "warning_level": company.crm_churn_warning_level,
+            "min_level": min_level,
+            "value_source": company.crm_value_source,
+            "churn_days": company.crm_churn_days,
+            "statistical_model": with_model,
+        }
+
+    @api.model
+    def _format_signal_summary(self, configuration):
+        return ", ".join(
+            f"{signal['name']} {signal['weight']:g}" for signal in configuration["signals"]
+        )
+
+    @api.model
+    def _format_configuration(self, configuration):
+        env = self.env
+        levels = dict(self._fields["min_level"]._description_selection(env))
+        sources = dict(
+            self.env["res.company"]._fields["crm_value_source"]._description_selection(env)
+        )
+        thresholds = configuration["levels"]
+        parameter_texts = {
+            "factor": env._("factor %(value)s"),
+            "period_days": env._("period %(value)s days"),
+            "threshold": env._("threshold %(value)s"),
+            "min_count": env._("at least %(value)s complaints"),
+        }
+        lines = [
+            env._(
+                "Levels: low from %(low)s, medium from %(medium)s, high from %(high)s; "
+                "flagged from %(level)s",
+                low=f"{thresholds['low']:g}",
+                medium=f"{thresholds['medium']:g}",
+                high=f"{thresholds['high']:g}",
+                level=levels.get(configuration["min_level"], configuration["min_level"]),
+            ),
+            env._(
+                "Value source: %(value_source)s; churned after %(days)s days without order",
+                value_source=sources.get(
+                    configuration["value_source"], configuration["value_source"]
+                ),
+                days=configuration["churn_days"],
+            ),
+        ]
+        if not configuration.get("statistical_model", True):
+            lines.append(
+                env._(
+                    "No statistical model as of the date (too little history): the probability "
+                    "alive signal did not count"
+                )
+            )
+        lines.append(env._("Signals:"))
+        for signal in configuration["signals"]:
+            parameters = [
+                parameter_texts[name] % {"value": f"{signal[name]:g}"}
+                for name in SIGNAL_PARAMETERS.get(signal["code"], ())
+                if name in signal
+            ]
+            text = env._(
+                "- %(signal)s, weight %(weight)s",
+                signal=signal["name"],
+                weight=f"{signal['weight']:g}",
+            )
+            lines.append(f"{text}: {', '.join(parameters)}" if parameters else text)
+        if not configuration["signals"]:
+            lines.append(env._("- none active"))
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ per-customer results
+    @api.model
+    def _pack_results(self, ranked, churned_ids, min_level):
+        """Every customer's replayed score, level, reasons and outcome, highest score first,
+        as gzipped JSON: a backtest of many customers stays one small attachment."""
+        names = {}
+        partner_ids = [row["partner_id"] for row in ranked]
+        if partner_ids:
+            names = dict(
+                self.env.execute_query(
+                    SQL(
+                        "SELECT id, COALESCE(complete_name, name) FROM res_partner"
+                        " WHERE id = ANY(%s)",
+                        partner_ids,
+                    )
+                )
+            )
+        rank = LEVEL_RANK[min_level]
+        customers = [
+            {
+                "partner_id": row["partner_id"],
+                "name": names.get(row["partner_id"], ""),
+                "score": row["score"],
+                "level": row["level"],
+                "flagged": LEVEL_RANK[row["level"]] >= rank,
+                "churned": row["partner_id"] in churned_ids,
+                "reasons": row.get("reason_text") or "",
+                "last_order_date": row.get("last_order_date") and str(row["last_order_date"]),
+            }
+            for row in ranked
+        ]
+        data = gzip.compress(json.dumps(customers).encode())
+        return base64.b64encode(data)
+
+    def _get_customer_results(self):
+        """The per-customer results stored by the run (list of dicts, highest score first)."""
+        self.ensure_one()
+        if not self.result_file:
+            return []
+        return json.loads(gzip.decompress(base64.b64decode(self.result_file)))
+
+    # ------------------------------------------------------------------ actions
+    def action_export_xlsx(self):
+        self.ensure_one()
+        data = self.env["crm.churn.backtest.xlsx"]._build_workbook(self)
+        self.write(
+            {
+                "xlsx_file": base64.b64encode(data),
+                "xlsx_name": self.env._(
+                    "churn-backtest-%(date)s-%(days)sd.xlsx",
+                    date=self.as_of.isoformat(),
+                    days=self.horizon_days,
+                ),
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{self.xlsx_name}?download=true",
+            "target": "self",
+        }

@@ -1,0 +1,712 @@
+import base64
+import io
+from datetime import date, datetime, time, timedelta
+from unittest.mock import patch
+
+from openpyxl import load_workbook
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
+
+from odoo.addons.crm_churn_warning.models.churn_data import (
+    LEVEL_HIGH,
+    LEVEL_LOW,
+    LEVEL_MEDIUM,
+    LEVEL_NONE,
+    SIGNAL_CODES,
+    SIGNAL_OVERDUE,
+)
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED, STAGE_REPEAT
+
+AS_OF = date(2026, 3, 31)
+# valid thresholds of the signals that do not read a percentage
+THRESHOLDS = {"low_satisfaction": 2.0, "p_alive": 0.3}
+HORIZON = 90
+
+
+class BacktestCase(TransactionCase):
+    """A company of its own (demo data never interferes), a churn manager and a churn user of
+    it, and helpers that place confirmed orders on given days."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create(
+            {"name": "Backtest Co", "currency_id": cls.env.ref("base.USD").id}
+        )
+        cls.other_company = cls.env["res.company"].create({"name": "Backtest Other Co"})
+        cls.env.user.company_ids |= cls.company | cls.other_company
+        cls.manager = new_test_user(
+            cls.env,
+            login="backtest_manager",
+            name="Backtest Manager",
+            groups="sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
+        cls.churn_user = new_test_user(
+            cls.env,
+            login="backtest_user",
+            groups="sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user",
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
+        cls.product = cls.env["product.product"].create(
+            {"name": "Backtest Service", "type": "service", "list_price": 100, "taxes_id": False}
+        )
+
+    @classmethod
+    def make_orders(cls, orders, company=None, confirm=True):
+        """Creates (and confirms) one order per (partner, day, amount), dated that day."""
+        company = company or cls.company
+        records = (
+            cls.env["sale.order"]
+            .with_company(company)
+            .create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "order_line": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": cls.product.id,
+                                    "price_unit": amount,
+                                    "tax_ids": False,
+                                },
+                            )
+                        ],
+                    }
+                    for partner, _day, amount in orders
+                ]
+            )
+        )
+        if confirm:
+            records.action_confirm()
+        for order, (_partner, day, _amount) in zip(records, orders, strict=True):
+            order.date_order = day if isinstance(day, datetime) else datetime.combine(day, time(10))
+        return records
+
+    def run_backtest(self, user=None, as_of=AS_OF, horizon=HORIZON, min_level=LEVEL_MEDIUM):
+        return (
+            self.env["crm.churn.backtest"]
+            .with_user(user or self.manager)
+            .with_company(self.company)
+            ._run_backtest(self.company, as_of, horizon, min_level)
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestBacktestMetrics(BacktestCase):
+    """The metrics on a hand-made replay: the engine is stubbed with ten scored customers (and
+    two already churned), the outcome comes from real orders around the horizon's edges.
+
+    customer  score  level   outcome      (warning level: medium)
+    c0        80     high    churned      TP  (ties with c1; c0 comes first, lower id)
+    c1        80     high    ordered      FP
+    c2        65     high    churned      TP
+    c3        50     medium  churned      TP
+    c4        45     medium  ordered      FP
+    c5        30     low     churned      FN
+    c6        25     low     ordered      TN
+    c7        10     none    ordered      TN
+    c8         0     none    ordered      TN
+    c9         0     none    ordered      TN
+    TP 3, FP 2, FN 1, TN 4: precision 3/5, recall 3/4, F1 2/3, accuracy 7/10, churn rate 4/10;
+    top decile = c0 (churned): rate 1, lift 2.5.
+    """
+
+    SCORES = [
+        (80.0, LEVEL_HIGH),
+        (80.0, LEVEL_HIGH),
+        (65.0, LEVEL_HIGH),
+        (50.0, LEVEL_MEDIUM),
+        (45.0, LEVEL_MEDIUM),
+        (30.0, LEVEL_LOW),
+        (25.0, LEVEL_LOW),
+        (10.0, LEVEL_NONE),
+        (0.0, LEVEL_NONE),
+        (0.0, LEVEL_NONE),
+    ]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.customers = Partner.create(
+            [{"name": f"Backtest c{i}", "is_company": True} for i in range(10)]
+        )
+        cls.gone = Partner.create(
+            [{"name": f"Backtest gone {i}", "is_company": True} for i in range(2)]
+        )
+        c = cls.customers
+        contact = Partner.create({"name": "Buyer of c4", "parent_id": c[4].id})
+        end = AS_OF + timedelta(days=HORIZON)
+        cls.make_orders(
+            [
+                (c[0], datetime.combine(AS_OF, time(23, 0)), 100),  # on T: not after it
+                (c[1], datetime.combine(end, time(23, 0)), 100),  # last day of the horizon
+                (c[2], end + timedelta(days=1), 100),  # the day after the horizon
+                (contact, AS_OF + timedelta(days=10), 100),  # a contact orders for c4
+                (c[6], AS_OF + timedelta(days=30), 100),
+                (c[7], AS_OF + timedelta(days=30), 100),
+                (c[8], AS_OF + timedelta(days=60), 100),
+                (c[9], AS_OF + timedelta(days=1), 100),
+                (cls.gone[0], AS_OF + timedelta(days=5), 100),
+            ]
+        )
+        # neither a quotation nor another company's order counts
+        cls.make_orders([(c[3], AS_OF + timedelta(days=10), 100)], confirm=False)
+        cls.make_orders([(c[5], AS_OF + timedelta(days=10), 100)], company=cls.other_company)
+
+    def engine_rows(self):
+        rows = [
+            {
+                "partner_id": partner.id,
+                "score": score,
+                "level": level,
+                "reason_text": f"Reason of {partner.name}",
+                "stage": STAGE_REPEAT,
+                "last_order_date": AS_OF - timedelta(days=i),
+                "p_alive": None,
+            }
+            for i, (partner, (score, level)) in enumerate(
+                zip(self.customers, self.SCORES, strict=True)
+            )
+        ]
+        rows += [
+            {
+                "partner_id": partner.id,
+                "score": 90.0,
+                "level": LEVEL_HIGH,
+                "reason_text": "",
+                "stage": STAGE_CHURNED,
+                "last_order_date": AS_OF - timedelta(days=400),
+                "p_alive": None,
+            }
+            for partner in self.gone
+        ]
+        # the engine's order is not the ranking's
+        return list(reversed(rows))
+
+    def stub_engine(self, rows=None):
+        result = {"done": True, "scored": 0, "written": 0, "results": rows}
+        if rows is None:
+            result["results"] = self.engine_rows()
+        return patch.object(
+            self.registry["crm.churn.engine"], "_score_company", return_value=result
+        )
+
+    def test_metrics_on_a_hand_made_replay(self):
+        with self.stub_engine() as score:
+            backtest = self.run_backtest()
+        score.assert_called_once_with(self.company, as_of=AS_OF, dry_run=True)
+        self.assertRecordValues(
+            backtest,
+            [
+                {
+                    "company_id": self.company.id,
+                    "user_id": self.manager.id,
+                    "as_of": AS_OF,
+                    "horizon_days": HORIZON,
+                    "horizon_end": date(2026, 6, 29),
+                    "min_level": LEVEL_MEDIUM,
+                    "scored_count": 12,
+                    "excluded_count": 2,
+                    "customer_count": 10,
+                    "churned_count": 4,
+                    "flagged_count": 5,
+                    "true_positive": 3,
+                    "false_positive": 2,
+                    "false_negative": 1,
+                    "true_negative": 4,
+                    "top_decile_count": 1,
+                    "top_decile_churned": 1,
+                }
+            ],
+        )
+        self.assertAlmostEqual(backtest.precision, 0.6)
+        self.assertAlmostEqual(backtest.recall, 0.75)
+        self.assertAlmostEqual(backtest.f1_score, 2 / 3, places=4)
+        self.assertAlmostEqual(backtest.accuracy, 0.7)
+        self.assertAlmostEqual(backtest.base_rate, 0.4)
+        self.assertAlmostEqual(backtest.top_decile_rate, 1.0)
+        self.assertAlmostEqual(backtest.lift_top_decile, 2.5)
+        self.assertGreaterEqual(backtest.duration, backtest.duration_replay)
+        # the confusion matrix by level, highest first
+        self.assertRecordValues(
+            backtest.line_ids,
+            [
+                {
+                    "level": LEVEL_HIGH,
+                    "flagged": True,
+                    "customer_count": 3,
+                    "churned_count": 2,
+                    "retained_count": 1,
+                },
+                {
+                    "level": LEVEL_MEDIUM,
+                    "flagged": True,
+                    "customer_count": 2,
+                    "churned_count": 1,
+                    "retained_count": 1,
+                },
+                {
+                    "level": LEVEL_LOW,
+                    "flagged": False,
+                    "customer_count": 2,
+                    "churned_count": 1,
+                    "retained_count": 1,
+                },
+                {
+                    "level": LEVEL_NONE,
+                    "flagged": False,
+                    "customer_count": 3,
+                    "churned_count": 0,
+                    "retained_count": 3,
+                },
+            ],
+        )
+        for line, rate, share, average in zip(
+            backtest.line_ids,
+            (2 / 3, 0.5, 0.5, 0.0),
+            (0.3, 0.2, 0.2, 0.3),
+            (75.0, 47.5, 27.5, 10 / 3),
+            strict=True,
+        ):
+            self.assertAlmostEqual(line.churn_rate, rate, places=4)
+            self.assertAlmostEqual(line.share, share, places=4)
+            self.assertAlmostEqual(line.average_score, average, places=1)
+        # every customer's outcome, highest score first, ties by customer
+        results = backtest._get_customer_results()
+        c = self.customers
+        self.assertEqual([r["partner_id"] for r in results], c.ids)
+        self.assertEqual(
+            [r["partner_id"] for r in results if r["churned"]], [c[0].id, c[2].id, c[3].id, c[5].id]
+        )
+        self.assertEqual([r["partner_id"] for r in results if r["flagged"]], c[:5].ids)
+        self.assertEqual(results[0]["name"], "Backtest c0")
+        self.assertEqual(results[0]["reasons"], "Reason of Backtest c0")
+        self.assertEqual(results[1]["last_order_date"], (AS_OF - timedelta(days=1)).isoformat())
+
+    def test_warning_level_changes_the_prediction(self):
+        with self.stub_engine():
+            backtest = self.run_backtest(min_level=LEVEL_LOW)
+        # c5 (low, churned) is now caught; c6 (low, ordered) becomes a false alarm
+        self.assertRecordValues(
+            backtest,
+            [{"true_positive": 4, "false_positive": 3, "false_negative": 0, "true_negative": 3}],
+        )
+        self.assertAlmostEqual(backtest.precision, 4 / 7, places=4)
+        self.assertAlmostEqual(backtest.recall, 1.0)
+        self.assertAlmostEqual(backtest.f1_score, 8 / 11, places=4)
+        self.assertEqual(
+            backtest.line_ids.filtered("flagged").mapped("level"), ["high", "medium", "low"]
+        )
+        with self.stub_engine():
+            backtest = self.run_backtest(min_level=LEVEL_HIGH)
+        self.assertRecordValues(
+            backtest,
+            [{"true_positive": 2, "false_positive": 1, "false_negative": 2, "true_negative": 5}],
+        )
+        self.assertAlmostEqual(backtest.precision, 2 / 3, places=4)
+        self.assertAlmostEqual(backtest.recall, 0.5)
+
+    def test_invoice_value_source(self):
+        """Valued by invoices, only posted customer invoices dated in the horizon count."""
+        self.env["account.chart.template"].try_loading(
+            "generic_coa", company=self.company, install_demo=False
+        )
+        self.company.crm_value_source = "invoice"
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "=", "sale")], limit=1
+        )
+        c = self.customers
+        contact_c4 = c[4].child_ids
+        end = AS_OF + timedelta(days=HORIZON)
+        moves = (
+            self.env["account.move"]
+            .with_company(self.company)
+            .create(
+                [
+                    {
+                        "move_type": move_type,
+                        "partner_id": partner.id,
+                        "invoice_date": day,
+                        "journal_id": journal.id,
+                        "invoice_line_ids": [
+                            (0, 0, {"name": "Work", "quantity": 1, "price_unit": 100})
+                        ],
+                    }
+                    for move_type, partner, day in (
+                        ("out_invoice", c[0], AS_OF + timedelta(days=10)),
+                        ("out_invoice", contact_c4, end),  # the horizon's last day
+                        ("out_invoice", c[5], AS_OF),  # on T: not after it
+                        ("out_refund", c[3], AS_OF + timedelta(days=10)),  # a refund
+                        ("out_invoice", c[2], AS_OF + timedelta(days=10)),  # left in draft
+                    )
+                ]
+            )
+        )
+        moves[:4].action_post()
+        with self.stub_engine():
+            backtest = self.run_backtest()
+        ordered = [r["partner_id"] for r in backtest._get_customer_results() if not r["churned"]]
+        # the confirmed orders of the others no longer count
+        self.assertEqual(sorted(ordered), sorted([c[0].id, c[4].id]))
+        self.assertEqual(backtest.churned_count, 8)
+
+    def test_undefined_ratios_are_zero(self):
+        # nobody flagged and nobody churned: no precision, recall, F1 or lift to speak of
+        metrics = self.env["crm.churn.backtest"]._compute_metrics(
+            [{"partner_id": 1, "score": 0.0, "level": LEVEL_NONE}], set(), LEVEL_MEDIUM
+        )
+        self.assertEqual(
+            (
+                metrics["precision"],
+                metrics["recall"],
+                metrics["f1_score"],
+                metrics["lift_top_decile"],
+                metrics["accuracy"],
+            ),
+            (0.0, 0.0, 0.0, 0.0, 1.0),
+        )
+
+    def test_configuration_snapshot(self):
+        Signal = self.env["crm.churn.signal"]
+        # a company's own overdue signal replaces the shared one; an archived one switches off
+        Signal.create(
+            {
+                "name": "Overdue (Backtest Co)",
+                "code": SIGNAL_OVERDUE,
+                "company_id": self.company.id,
+                "weight": 5,
+                "factor": 2.0,
+            }
+        )
+        Signal.create(
+            {
+                "name": "No engagement off",
+                "code": "no_engagement",
+                "company_id": self.company.id,
+                "active": False,
+            }
+        )
+        self.company.crm_churn_level_high = 70
+        with self.stub_engine():
+            backtest = self.run_backtest()
+        config = backtest.configuration
+        codes = [signal["code"] for signal in config["signals"]]
+        self.assertNotIn("no_engagement", codes)
+        self.assertNotIn("p_alive", codes)  # no statistical model as of the date
+        self.assertEqual(
+            sorted(codes),
+            sorted(
+                code for code, _label in SIGNAL_CODES if code not in ("no_engagement", "p_alive")
+            ),
+        )
+        overdue = config["signals"][codes.index(SIGNAL_OVERDUE)]
+        self.assertEqual(
+            overdue,
+            {
+                "code": SIGNAL_OVERDUE,
+                "name": "Overdue (Backtest Co)",
+                "weight": 5.0,
+                "company_specific": True,
+                "factor": 2.0,
+            },
+        )
+        self.assertEqual(config["levels"], {"low": 20.0, "medium": 40.0, "high": 70.0})
+        self.assertEqual(config["min_level"], LEVEL_MEDIUM)
+        self.assertIn("Overdue (Backtest Co) 5", backtest.signal_summary)
+        self.assertIn("- Overdue (Backtest Co), weight 5: factor 2", backtest.configuration_text)
+        self.assertIn("high from 70; flagged from Medium", backtest.configuration_text)
+        self.assertIn("No statistical model as of the date", backtest.configuration_text)
+
+    def test_guards(self):
+        today = fields.Date.context_today(self.env["crm.churn.backtest"])
+        with self.stub_engine() as score:
+            with self.assertRaisesRegex(UserError, "is not over yet"):
+                self.run_backtest(as_of=today - timedelta(days=30))
+            with self.assertRaisesRegex(UserError, "is in the future"):
+                self.run_backtest(as_of=today + timedelta(days=1))
+            with self.assertRaisesRegex(UserError, "at least one day"):
+                self.run_backtest(horizon=0)
+            score.assert_not_called()
+        # the horizon ending today is over
+        with self.stub_engine():
+            self.assertTrue(self.run_backtest(as_of=today - timedelta(days=HORIZON)))
+        # nobody scored, or everyone already churned
+        with self.stub_engine([]), self.assertRaisesRegex(UserError, "no customer who could"):
+            self.run_backtest()
+        gone_only = [row for row in self.engine_rows() if row["stage"] == STAGE_CHURNED]
+        with self.stub_engine(gone_only), self.assertRaisesRegex(UserError, "no customer who"):
+            self.run_backtest()
+
+    def test_managers_only(self):
+        Backtest = self.env["crm.churn.backtest"]
+        with self.stub_engine() as score:
+            with self.assertRaises(AccessError):
+                self.run_backtest(user=self.churn_user)
+            with self.assertRaises(AccessError):
+                self.env["crm.churn.backtest.wizard"].with_user(self.churn_user).create({})
+            # a manager cannot run it for a company they do not work in
+            with self.assertRaises(AccessError):
+                Backtest.with_user(self.manager)._run_backtest(
+                    self.other_company, AS_OF, HORIZON, LEVEL_MEDIUM
+                )
+            score.assert_not_called()
+            backtest = self.run_backtest()
+        with self.assertRaises(AccessError):
+            Backtest.with_user(self.churn_user).search([])
+        with self.assertRaises(AccessError):
+            backtest.with_user(self.churn_user).action_export_xlsx()
+        # the company rule: another company's backtest stays out of sight
+        other = Backtest.create(
+            {
+                "company_id": self.other_company.id,
+                "as_of": AS_OF,
+                "horizon_days": HORIZON,
+                "min_level": LEVEL_MEDIUM,
+            }
+        )
+        self.assertEqual(Backtest.with_user(self.manager).search([]), backtest)
+        self.assertIn(other, Backtest.search([]))
+
+    def test_wizard(self):
+        today = fields.Date.context_today(self.env["crm.churn.backtest"])
+        self.company.crm_churn_backtest_horizon = 60
+        self.company.crm_churn_warning_level = LEVEL_HIGH
+        Wizard = self.env["crm.churn.backtest.wizard"].with_user(self.manager)
+        form = Form(Wizard.with_company(self.company))
+        self.assertEqual(form.horizon_days, 60)
+        self.assertEqual(form.min_level, LEVEL_HIGH)
+        self.assertEqual(form.as_of, today - timedelta(days=60))
+        form.horizon_days = HORIZON
+        self.assertEqual(form.as_of, today - timedelta(days=HORIZON))
+        form.as_of = AS_OF
+        form.min_level = LEVEL_MEDIUM
+        wizard = form.save()
+        self.assertEqual(wizard.company_id, self.company)
+        with self.stub_engine():
+            action = wizard.action_run()
+        backtest = self.env["crm.churn.backtest"].browse(action["res_id"])
+        self.assertEqual(action["res_model"], "crm.churn.backtest")
+        self.assertEqual(action["view_mode"], "form")
+        self.assertRecordValues(
+            backtest,
+            [
+                {
+                    "as_of": AS_OF,
+                    "horizon_days": HORIZON,
+                    "min_level": LEVEL_MEDIUM,
+                    "true_positive": 3,
+                    "name": "As of 2026-03-31, 90 days",
+                }
+            ],
+        )
+
+    def test_xlsx_export(self):
+        with self.stub_engine():
+            backtest = self.run_backtest()
+        action = backtest.with_user(self.manager).action_export_xlsx()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertEqual(
+            action["url"],
+            f"/web/content/crm.churn.backtest/{backtest.id}/xlsx_file/"
+            "churn-backtest-2026-03-31-90d.xlsx?download=true",
+        )
+        book = load_workbook(io.BytesIO(base64.b64decode(backtest.xlsx_file)))
+        self.assertEqual(book.sheetnames, ["Summary", "Confusion Matrix", "Customers"])
+
+        summary = list(book["Summary"].iter_rows(values_only=True))
+        self.assertEqual(summary[0][0], "Churn backtest of Backtest Co")
+        values = {row[0]: row[1] for row in summary if row and row[0]}
+        self.assertEqual(values["As Of"], datetime(2026, 3, 31))
+        self.assertEqual(values["Horizon (days)"], 90)
+        self.assertEqual(values["Warn From Level"], "Medium")
+        self.assertEqual(values["Customers"], 10)
+        self.assertEqual(values["Already Churned"], 2)
+        self.assertEqual(values["Flagged and Churned"], 3)
+        self.assertEqual(values["Flagged, Not Churned"], 2)
+        self.assertEqual(values["Churned, Not Flagged"], 1)
+        self.assertEqual(values["Not Flagged, Not Churned"], 4)
+        self.assertAlmostEqual(values["Precision"], 0.6)
+        self.assertAlmostEqual(values["Recall"], 0.75)
+        self.assertAlmostEqual(values["F1 Score"], 2 / 3, places=4)
+        self.assertAlmostEqual(values["Top-Decile Lift"], 2.5)
+        self.assertEqual(values["High Risk From"], 60)
+        self.assertEqual(values["Run By"], "Backtest Manager")
+        signal_header = summary.index(
+            ("Name", "Code", "Weight", "Factor", "Period (days)", "Threshold", "Minimum Count")
+        )
+        self.assertEqual(summary[signal_header + 1][:4], ("Overdue order", "Overdue order", 3, 1.5))
+
+        matrix = list(book["Confusion Matrix"].iter_rows(values_only=True))
+        self.assertEqual(
+            matrix[2][:5], ("Churn Risk", "Flagged", "Customers", "Churned", "Not Churned")
+        )
+        self.assertEqual(matrix[3][:5], ("High", "Yes", 3, 2, 1))
+        self.assertEqual(matrix[4][:5], ("Medium", "Yes", 2, 1, 1))
+        self.assertEqual(matrix[5][:5], ("Low", "No", 2, 1, 1))
+        self.assertEqual(matrix[6][:5], ("None", "No", 3, 0, 3))
+        self.assertEqual(matrix[7][:5], ("Total", None, 10, 4, 6))
+        self.assertEqual(matrix[9][:3], ("Predicted / Actual", "Churned", "Not Churned"))
+        self.assertEqual(matrix[10][:3], ("Flagged", 3, 2))
+        self.assertEqual(matrix[11][:3], ("Not Flagged", 1, 4))
+
+        customers = list(book["Customers"].iter_rows(values_only=True))
+        self.assertEqual(
+            customers[0],
+            (
+                "Customer",
+                "Churn Score",
+                "Churn Risk",
+                "Flagged",
+                "Churned",
+                "Last Order",
+                "Reasons",
+            ),
+        )
+        self.assertEqual(len(customers), 11)
+        self.assertEqual(
+            customers[1],
+            (
+                "Backtest c0",
+                80,
+                "High",
+                "Yes",
+                "Yes",
+                datetime(2026, 3, 31),
+                "Reason of Backtest c0",
+            ),
+        )
+        self.assertEqual(customers[6][:5], ("Backtest c5", 30, "Low", "No", "Yes"))
+
+
+@tagged("post_install", "-at_install")
+class TestBacktestReplay(BacktestCase):
+    """A history built so that the right answer is known, through the real engine: ten
+    customers bought every 30 days until 120 days before T and then stopped (overdue on T, and
+    no order after T: churned), ten bought every 30 days through T and after it (neither). Only
+    the overdue signal counts in the company, so a stopped customer scores 100 (high) and a
+    regular one 0: precision and recall are 1."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the company keeps only the overdue signal: its own archived copies switch the others off
+        cls.env["crm.churn.signal"].create(
+            [
+                {
+                    "name": label,
+                    "code": code,
+                    "company_id": cls.company.id,
+                    "active": False,
+                    "threshold": THRESHOLDS.get(code, 50.0),
+                }
+                for code, label in SIGNAL_CODES
+                if code != SIGNAL_OVERDUE
+            ]
+        )
+        Partner = cls.env["res.partner"]
+        cls.stopped = Partner.create(
+            [{"name": f"Stopped {i:02d}", "is_company": True} for i in range(10)]
+        )
+        cls.regular = Partner.create(
+            [{"name": f"Regular {i:02d}", "is_company": True} for i in range(10)]
+        )
+        orders = [
+            (partner, AS_OF - timedelta(days=days), 100 + 10 * i)
+            for i, partner in enumerate(cls.stopped)
+            for days in range(300, 119, -30)  # T-300 ... T-120
+        ]
+        orders += [
+            (partner, AS_OF + timedelta(days=days), 100 + 10 * i)
+            for i, partner in enumerate(cls.regular)
+            for days in range(-290, 80, 30)  # T-290 ... T-20, then T+10, T+40, T+70
+        ]
+        cls.make_orders(orders)
+
+    def replay(self):
+        rows = (
+            self.env["crm.churn.engine"]
+            .with_company(self.company)
+            ._score_company(self.company, as_of=AS_OF, dry_run=True)["results"]
+        )
+        return {row["partner_id"]: row for row in rows}
+
+    def test_known_answer(self):
+        form = Form(
+            self.env["crm.churn.backtest.wizard"].with_user(self.manager).with_company(self.company)
+        )
+        form.horizon_days = HORIZON
+        form.as_of = AS_OF
+        form.min_level = LEVEL_MEDIUM
+        action = form.save().action_run()
+        backtest = self.env["crm.churn.backtest"].browse(action["res_id"])
+        self.assertRecordValues(
+            backtest,
+            [
+                {
+                    "scored_count": 20,
+                    "excluded_count": 0,
+                    "customer_count": 20,
+                    "churned_count": 10,
+                    "flagged_count": 10,
+                    "true_positive": 10,
+                    "false_positive": 0,
+                    "false_negative": 0,
+                    "true_negative": 10,
+                    "precision": 1.0,
+                    "recall": 1.0,
+                    "f1_score": 1.0,
+                    "accuracy": 1.0,
+                    "base_rate": 0.5,
+                    "top_decile_count": 2,
+                    "top_decile_churned": 2,
+                    "lift_top_decile": 2.0,
+                }
+            ],
+        )
+        self.assertEqual(
+            [(line.level, line.customer_count, line.churned_count) for line in backtest.line_ids],
+            [(LEVEL_HIGH, 10, 10), (LEVEL_MEDIUM, 0, 0), (LEVEL_LOW, 0, 0), (LEVEL_NONE, 10, 0)],
+        )
+        self.assertEqual([s["code"] for s in backtest.configuration["signals"]], [SIGNAL_OVERDUE])
+        results = {r["partner_id"]: r for r in backtest._get_customer_results()}
+        first = results[self.stopped[0].id]
+        self.assertEqual((first["score"], first["level"], first["churned"]), (100.0, "high", True))
+        self.assertEqual(first["reasons"], "No order for 120 days; usual interval 30 days")
+        self.assertEqual(first["last_order_date"], (AS_OF - timedelta(days=120)).isoformat())
+        regular = results[self.regular[0].id]
+        self.assertEqual(
+            (regular["score"], regular["level"], regular["churned"]), (0, "none", False)
+        )
+        # nothing of the replay was written on the customers
+        self.assertFalse(any(self.stopped.with_company(self.company).mapped("crm_churn_score")))
+
+    def test_orders_after_the_date_do_not_change_the_replay(self):
+        before = self.replay()
+        self.assertEqual(len(before), 20)
+        self.assertEqual({row["score"] for row in before.values()}, {0.0, 100.0})
+        # a big order soon after T from a stopped customer, and a regular one stops after T
+        self.make_orders([(self.stopped[0], AS_OF + timedelta(days=5), 100000)])
+        self.env["sale.order"].search(
+            [("partner_id", "=", self.regular[0].id), ("date_order", ">", AS_OF)]
+        ).write({"state": "cancel"})
+        after = self.replay()
+        keys = ("score", "level", "reason_text", "stage", "last_order_date")
+        self.assertEqual(
+            {pid: tuple(row[k] for k in keys) for pid, row in after.items()},
+            {pid: tuple(row[k] for k in keys) for pid, row in before.items()},
+        )
+        # the outcome, though, follows what happened after T
+        backtest = self.run_backtest()
+        self.assertRecordValues(
+            backtest,
+            [{"true_positive": 9, "false_positive": 1, "false_negative": 1, "true_negative": 9}],
+        )
