@@ -10,3 +10,4 @@ from . import crm_churn_warning_line
 from . import mail_activity
 from . import crm_churn_backtest
 from . import crm_churn_backtest_line
+from . import crm_churn_demo

@@ -3,11 +3,26 @@ from odoo.exceptions import ValidationError
 
 from .churn_data import (
     SIGNAL_CODES,
+    SIGNAL_COMPLAINTS,
     SIGNAL_FREQUENCY_DROP,
     SIGNAL_LOW_SATISFACTION,
+    SIGNAL_NO_ENGAGEMENT,
+    SIGNAL_OVERDUE,
     SIGNAL_P_ALIVE,
     SIGNAL_SPEND_DROP,
 )
+
+# parameters a new signal starts with, per code (the ones its code does not read keep the
+# field defaults)
+SIGNAL_DEFAULTS = {
+    SIGNAL_OVERDUE: {"factor": 1.5},
+    SIGNAL_SPEND_DROP: {"period_days": 90, "threshold": 50.0},
+    SIGNAL_FREQUENCY_DROP: {"period_days": 90, "threshold": 50.0},
+    SIGNAL_COMPLAINTS: {"period_days": 90, "min_count": 2},
+    SIGNAL_LOW_SATISFACTION: {"threshold": 2.0},
+    SIGNAL_NO_ENGAGEMENT: {"period_days": 90},
+    SIGNAL_P_ALIVE: {"threshold": 0.3},
+}
 
 
 class CrmChurnSignal(models.Model):
@@ -75,6 +90,16 @@ class CrmChurnSignal(models.Model):
         "(code, COALESCE(company_id, 0))",
         "Each signal can be configured once per company.",
     )
+
+    @api.onchange("code")
+    def _onchange_code(self):
+        """Sensible parameters for the chosen kind of signal, and its name when empty."""
+        for signal in self.filtered("code"):
+            signal.update(SIGNAL_DEFAULTS.get(signal.code, {}))
+            if not signal.name:
+                signal.name = dict(self._fields["code"]._description_selection(self.env)).get(
+                    signal.code
+                )
 
     @api.constrains("code", "threshold")
     def _check_threshold(self):

@@ -1,16 +1,18 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
-from .churn_data import CHURN_LEVELS
+from .churn_data import CHURN_LEVELS, LEVEL_NONE
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # written set-wise by crm.churn.engine, per company (jsonb keyed by company id); stored
-    # integer/float values must never be JSON null
+    # integer/float values must never be JSON null. Not indexed: an index on a column the nightly
+    # run rewrites turns every row update into one that rewrites all of res_partner's indexes
     crm_churn_score = fields.Float(
         string="Churn Score",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(5, 1),
         help="Weighted share (0-100) of the churn signals the customer triggered in the last "
@@ -20,23 +22,33 @@ class ResPartner(models.Model):
         CHURN_LEVELS,
         string="Churn Risk",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Risk level from the churn score and the company's thresholds.",
     )
     crm_churn_reasons = fields.Text(
         string="Churn Reasons",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Each signal the customer triggered, in words and with its figures.",
     )
     crm_churn_scored_date = fields.Date(
         string="Churn Scored On",
         company_dependent=True,
+        index=False,
         readonly=True,
+        help="Date of the scoring that gave the current churn values.",
+    )
+    crm_churn_badge = fields.Char(
+        string="Churn Risk Badge",
+        compute="_compute_crm_churn_badge",
+        help="The churn risk in words, for customers at some risk.",
     )
     crm_p_alive = fields.Float(
         string="Probability Alive",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(4, 3),
         help="Probability that the customer still buys from us, from the company's BG/NBD model "
@@ -45,6 +57,7 @@ class ResPartner(models.Model):
     crm_expected_purchases = fields.Float(
         string="Expected Purchases (90 days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(8, 2),
         help="Orders the customer is expected to place in the next 90 days (BG/NBD).",
@@ -52,8 +65,21 @@ class ResPartner(models.Model):
     crm_predicted_clv = fields.Float(
         string="Predicted Value (12 months)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 2),
         help="Revenue expected from the customer in the next 12 months, discounted (BG/NBD with "
         "a Gamma-Gamma spend model).",
     )
+
+    @api.depends("crm_churn_level")
+    @api.depends_context("company")
+    def _compute_crm_churn_badge(self):
+        labels = dict(self._fields["crm_churn_level"]._description_selection(self.env))
+        for partner in self:
+            level = partner.crm_churn_level
+            partner.crm_churn_badge = (
+                self.env._("Churn risk: %(level)s", level=labels[level])
+                if level and level != LEVEL_NONE
+                else False
+            )

@@ -1,0 +1,269 @@
+from contextlib import ExitStack, contextmanager
+from datetime import date, datetime, time, timedelta
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.crm_churn_warning.models import crm_churn_engine
+
+AS_OF = date(2026, 6, 30)
+
+
+class ChurnCase(TransactionCase):
+    """A company of its own (demo data never interferes), its users, a product, and helpers
+    that make customers with confirmed orders, complaints, satisfaction answers and contacts at
+    given dates, and run the scoring engine as of a date with the purchase model and the
+    warnings replaced by stand-ins (see patch_model and patch_warnings)."""
+
+    AS_OF = AS_OF
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.usd = cls.env.ref("base.USD")
+        cls.company = cls.env["res.company"].create(
+            {"name": "Churn Test Co", "currency_id": cls.usd.id}
+        )
+        cls.company.partner_id.lang = "en_US"
+        cls.env.user.company_ids |= cls.company
+        groups = "sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user"
+        cls.churn_user = new_test_user(
+            cls.env,
+            login="churn_engine_user",
+            groups=groups,
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
+        cls.churn_manager = new_test_user(
+            cls.env,
+            login="churn_engine_manager",
+            groups="sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
+        cls.product = cls.env["product.product"].create(
+            {"name": "Churn Consulting Day", "type": "service", "list_price": 100}
+        )
+        cls.engine = cls.env["crm.churn.engine"]
+        cls.Signal = cls.env["crm.churn.signal"]
+        cls.signals = {
+            signal.code: signal
+            for signal in cls.Signal.with_context(active_test=False).search(
+                [("company_id", "=", False)]
+            )
+        }
+
+    # ------------------------------------------------------------------ data
+    @classmethod
+    def make_customer(cls, name, **values):
+        return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
+
+    @classmethod
+    def make_orders(cls, partner, days, amount=100.0, company=None, state="sale"):
+        """Confirmed sale orders of `partner` (or of one of its contacts) on the given dates,
+        inserted set-wise (headers only: the engines read order dates and untaxed amounts).
+        `amount` is one figure for every order or a list, one per date."""
+        company = company or cls.company
+        amounts = amount if isinstance(amount, list | tuple) else [amount] * len(days)
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            """
+            INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
+                                    company_id, currency_id, currency_rate, state, date_order,
+                                    amount_untaxed, amount_tax, amount_total, create_date,
+                                    write_date, create_uid, write_uid)
+            SELECT 'CHURN-TEST-' || o.ord, %(partner)s, %(partner)s, %(partner)s, %(company)s,
+                   %(currency)s, 1.0, %(state)s, o.day, o.amount, 0, o.amount,
+                   now(), now(), %(uid)s, %(uid)s
+              FROM unnest(%(days)s::timestamp[], %(amounts)s::numeric[])
+                   WITH ORDINALITY AS o(day, amount, ord)
+            """,
+            {
+                "partner": partner.id,
+                "company": company.id,
+                "currency": company.currency_id.id,
+                "state": state,
+                "days": [datetime.combine(day, time(10, 0)) for day in days],
+                "amounts": amounts,
+                "uid": cls.env.uid,
+            },
+        )
+        cls.env["sale.order"].invalidate_model()
+
+    @classmethod
+    def every(cls, start, step, count):
+        """`count` dates from `start`, `step` days apart."""
+        return [start + timedelta(days=step * i) for i in range(count)]
+
+    @classmethod
+    def make_complaint(
+        cls, partner, reported, priority="1", closed_on=None, breached_on=None, company=None
+    ):
+        """A complaint reported on a date; closed on `closed_on` (else open), past its SLA from
+        `breached_on` (else without SLA status)."""
+        company = company or cls.company
+        complaint = (
+            cls.env["crm.complaint"]
+            .with_company(company)
+            .create(
+                {
+                    "name": f"Complaint of {partner.name}",
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "priority": priority,
+                    "reported_date": datetime.combine(reported, time(9, 0)),
+                }
+            )
+        )
+        closed_stage = cls.env.ref("crm_satisfaction.crm_complaint_stage_closed")
+        open_stage = cls.env.ref("crm_satisfaction.crm_complaint_stage_new")
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            """
+            UPDATE crm_complaint
+               SET stage_id = %s, is_closed = %s, closed_date = %s, sla_status = %s,
+                   sla_breached_date = %s, priority = %s
+             WHERE id = %s
+            """,
+            [
+                (closed_stage if closed_on else open_stage).id,
+                bool(closed_on),
+                closed_on and datetime.combine(closed_on, time(15, 0)),
+                "breached" if breached_on else None,
+                breached_on and datetime.combine(breached_on, time(12, 0)),
+                priority,
+                complaint.id,
+            ],
+        )
+        complaint.invalidate_recordset()
+        return complaint
+
+    @classmethod
+    def make_response(cls, partner, day, csat=None, nps=None, company=None):
+        company = company or cls.company
+        Response = cls.env["crm.satisfaction.response"]
+        scores = {}
+        if csat is not None:
+            scores["csat"] = csat
+        if nps is not None:
+            scores["nps"] = nps
+        return Response.create(
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "date": day,
+                **Response._prepare_score_values(scores),
+            }
+        )
+
+    @classmethod
+    def make_message(cls, partner, day, message_type="comment", author=None):
+        return cls.env["mail.message"].create(
+            {
+                "model": "res.partner",
+                "res_id": partner.id,
+                "message_type": message_type,
+                "body": "Called about the next order",
+                "author_id": (author or cls.churn_user.partner_id).id,
+                "date": datetime.combine(day, time(11, 0)),
+            }
+        )
+
+    @classmethod
+    def make_meeting(cls, partner, day):
+        start = datetime.combine(day, time(14, 0))
+        return cls.env["calendar.event"].create(
+            {
+                "name": f"Meeting with {partner.name}",
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "partner_ids": [(6, 0, partner.ids)],
+            }
+        )
+
+    # ------------------------------------------------------------------ signals
+    def only_signals(self, *codes, **weights):
+        """Keeps the shared signals of these codes active (all when none given), archives the
+        others; weights={code: weight} changes weights."""
+        for code, signal in self.signals.items():
+            signal.active = not codes or code in codes
+            if code in weights:
+                signal.weight = weights[code]
+
+    # ------------------------------------------------------------------ stand-ins
+    @contextmanager
+    def patch_model(self, params=None, predictions=None):
+        """The company's purchase model: `params` (None: not fitted) and `predictions`
+        {partner id: (p_alive, expected purchases, predicted CLV)}."""
+        Model = type(self.env["crm.churn.model"])
+        calls = {"predict": [], "fit_if_due": []}
+
+        def get_params(model, company):
+            return params
+
+        def fit_params(model, company, as_of):
+            return params, "stand-in"
+
+        def predict(model, company, as_of, given, summary=None):
+            calls["predict"].append((company, as_of, given, summary))
+            return dict(predictions or {}) if given is not None else {}
+
+        def fit_if_due(model, company, as_of):
+            calls["fit_if_due"].append((company, as_of))
+            return model.browse()
+
+        with ExitStack() as stack:
+            for name, method in (
+                ("_get_params", get_params),
+                ("_fit_params", fit_params),
+                ("_predict", predict),
+                ("_fit_if_due", fit_if_due),
+            ):
+                stack.enter_context(patch.object(Model, name, method, create=True))
+            yield calls
+
+    @contextmanager
+    def patch_warnings(self):
+        """Records the calls to the warnings: {"sync": [(company, as_of, rows)], "close": [...]}."""
+        Warning = type(self.env["crm.churn.warning"])
+        calls = {"sync": [], "close": []}
+
+        def sync_scores(warning, company, as_of, rows):
+            calls["sync"].append((company, as_of, list(rows)))
+            return {"created": 0, "escalated": 0, "updated": 0}
+
+        def close_outcomes(warning, company, as_of):
+            calls["close"].append((company, as_of))
+
+        with (
+            patch.object(Warning, "_sync_scores", sync_scores, create=True),
+            patch.object(Warning, "_close_outcomes", close_outcomes, create=True),
+        ):
+            yield calls
+
+    @contextmanager
+    def batch_size(self, size):
+        with patch.object(crm_churn_engine, "BATCH_SIZE", size):
+            yield
+
+    # ------------------------------------------------------------------ running
+    def score(self, as_of=None, company=None, params=None, predictions=None, **kwargs):
+        """A real run (writes the partners) as of a date; returns the engine's result with the
+        rows handed to the warnings under "synced"."""
+        with self.patch_model(params, predictions), self.patch_warnings() as calls:
+            result = self.engine._score_company(
+                company or self.company, as_of=as_of or self.AS_OF, **kwargs
+            )
+        result["synced"] = [row for _c, _d, rows in calls["sync"] for row in rows]
+        return result
+
+    def evaluate(self, as_of=None, company=None, params=None, predictions=None, **kwargs):
+        """A dry run: {partner id: row}."""
+        with self.patch_model(params, predictions), self.patch_warnings():
+            result = self.engine._score_company(
+                company or self.company, as_of=as_of or self.AS_OF, dry_run=True, **kwargs
+            )
+        return {row["partner_id"]: row for row in result["results"]}
+
+    def stored(self, partner, company=None):
+        return partner.with_company(company or self.company)

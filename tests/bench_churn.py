@@ -1,0 +1,246 @@
+"""Benchmark of the churn scoring (crm_churn_warning).
+
+    setup/bench tests/bench_churn.py [--customers 100000] [--orders 1000000] [--engine-only]
+
+Builds N customers with M confirmed sale orders over two years (set-wise SQL, skewed so that
+some customers buy often and many rarely), with messages, satisfaction answers and complaints
+for some of them, then measures:
+- the purchase model's fit (`crm.churn.model._fit_if_due`);
+- the scoring of every customer (`crm.churn.engine._score_company`, resumable, as the nightly
+  cron runs it), first without the warnings (the engine alone): the first run (every customer
+  written) and a second run the same day (must write 0 rows);
+- the nightly cron itself (`_cron_score`: fit when due, scoring, warnings and activities,
+  outcomes), twice (the second run must create nothing).
+Prints the total and per-batch times (a batch ends at each `_commit_progress`); asserts nothing.
+"""
+
+import argparse
+import time
+from unittest.mock import patch
+
+import odoo
+from odoo.modules.registry import Registry
+from odoo.tools import SQL, config
+
+
+def build_data(env, customers, orders):
+    cr = env.cr
+    company = env.company
+    cr.execute(
+        """
+        INSERT INTO res_partner (name, complete_name, is_company, active, type,
+                                 customer_rank, supplier_rank, autopost_bills, create_date,
+                                 write_date, create_uid, write_uid)
+        SELECT 'Bench Customer ' || g, 'Bench Customer ' || g, TRUE,
+               TRUE, 'contact', 1, 0, 'ask', now(), now(), 1, 1
+          FROM generate_series(1, %s) g
+        RETURNING id
+        """,
+        [customers],
+    )
+    ids = [r[0] for r in cr.fetchall()]
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [ids])
+    # skewed: customer index = floor(N * u^2), so low indexes buy far more often
+    cr.execute(
+        """
+        INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
+                                company_id, currency_id, currency_rate, state, date_order,
+                                amount_untaxed, amount_tax, amount_total, create_date,
+                                write_date, create_uid, write_uid)
+        SELECT 'BENCH' || o.g, o.pid, o.pid, o.pid, %(company)s, %(currency)s, 1.0, 'sale',
+               now() - (random() * interval '730 days'),
+               round((50 + random() * random() * 5000)::numeric, 2), 0, 0,
+               now(), now(), 1, 1
+          FROM (SELECT g, (%(ids)s::int[])[1 + floor(%(n)s * power(random(), 2))::int] AS pid
+                  FROM generate_series(1, %(orders)s) g) o
+        """,
+        {
+            "company": company.id,
+            "currency": company.currency_id.id,
+            "orders": orders,
+            "ids": ids,
+            "n": customers,
+        },
+    )
+    cr.execute("UPDATE sale_order SET amount_total = amount_untaxed WHERE name LIKE 'BENCH%%'")
+    # a message to 30% of the customers, a satisfaction answer from 10%, a complaint from 3%
+    cr.execute(
+        """
+        INSERT INTO mail_message (model, res_id, message_type, body, author_id, date,
+                                  create_date, write_date, create_uid, write_uid)
+        SELECT 'res.partner', p, 'comment', '<p>Called</p>', %(author)s,
+               now() - (random() * interval '365 days'), now(), now(), 2, 2
+          FROM unnest(%(ids)s::int[]) p WHERE random() < 0.3
+        """,
+        {"ids": ids, "author": env.ref("base.partner_admin").id},
+    )
+    cr.execute(
+        """
+        INSERT INTO crm_satisfaction_response (partner_id, company_id, date, csat,
+                                               satisfaction_score, create_date, write_date,
+                                               create_uid, write_uid)
+        SELECT r.p, %(company)s, r.day, r.csat, (r.csat - 1) * 25, now(), now(), 1, 1
+          FROM (SELECT p, (now() - random() * interval '365 days')::date AS day,
+                       1 + floor(random() * 5)::int AS csat
+                  FROM unnest(%(ids)s::int[]) p WHERE random() < 0.1) r
+        """,
+        {"ids": ids, "company": company.id},
+    )
+    cr.execute(
+        """
+        INSERT INTO crm_complaint (name, reference, company_id, partner_id, commercial_partner_id,
+                                   channel, priority, reported_date, stage_id, is_closed,
+                                   closed_date, create_date, write_date, create_uid, write_uid)
+        SELECT 'Bench complaint', '/', %(company)s, c.p, c.p, 'phone',
+               floor(random() * 4)::int::text, c.reported,
+               CASE WHEN c.closed THEN %(closed)s ELSE %(new)s END, c.closed,
+               CASE WHEN c.closed THEN c.reported + interval '3 days' END, now(), now(), 1, 1
+          FROM (SELECT p, now() - random() * interval '200 days' AS reported,
+                       random() < 0.7 AS closed
+                  FROM unnest(%(ids)s::int[]) p WHERE random() < 0.03) c
+        """,
+        {
+            "ids": ids,
+            "company": company.id,
+            "closed": env.ref("crm_satisfaction.crm_complaint_stage_closed").id,
+            "new": env.ref("crm_satisfaction.crm_complaint_stage_new").id,
+        },
+    )
+    for table in (
+        "sale_order",
+        "res_partner",
+        "mail_message",
+        "crm_complaint",
+        "crm_satisfaction_response",
+    ):
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+    return ids
+
+
+def timed(env, run):
+    """Runs `run()` and commits; returns (seconds, setup seconds, batch seconds, rows written).
+    A run's setup is its aggregation into temporary tables and the model's predictions (from
+    the start of the engine's run to its first batch); a batch runs from its start to its
+    commit."""
+    Cron = type(env["ir.cron"])
+    Engine = type(env["crm.churn.engine"])
+    original_commit, original_run, original_batch = (
+        Cron._commit_progress,
+        Engine._run,
+        Engine._compute_batch,
+    )
+    runs, batch_starts, commits, written = [], [], [], []
+
+    def commit_progress(self, processed=0, remaining=None, deactivate=False):
+        result = original_commit(self, processed, remaining=remaining, deactivate=deactivate)
+        commits.append(time.perf_counter())
+        return result
+
+    def counting_run(self, *args, **kwargs):
+        runs.append([time.perf_counter(), None])
+        result = original_run(self, *args, **kwargs)
+        written.append(result["written"])
+        return result
+
+    def compute_batch(self, ctx, batch):
+        batch_starts.append(time.perf_counter())
+        if runs[-1][1] is None:
+            runs[-1][1] = batch_starts[-1]
+        return original_batch(self, ctx, batch)
+
+    with (
+        patch.object(Cron, "_commit_progress", commit_progress),
+        patch.object(Engine, "_run", counting_run),
+        patch.object(Engine, "_compute_batch", compute_batch),
+    ):
+        start = time.perf_counter()
+        run()
+        env.cr.commit()
+        elapsed = time.perf_counter() - start
+    setup = sum(first - begin for begin, first in runs if first)
+    batches = [end - begin for begin, end in zip(batch_starts, commits, strict=False)]
+    return elapsed, setup, batches, sum(written)
+
+
+def report(label, figures):
+    elapsed, setup, batches, written = figures
+    print(
+        f"{label}: {elapsed:.2f} s; setup (aggregation, predictions) {setup:.2f} s; "
+        f"{len(batches)} batches, slowest {max(batches, default=0):.2f} s; "
+        f"{written:,} rows written"
+    )
+    print("    batches: " + ", ".join(f"{b:.2f}" for b in batches))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument(
+        "--engine-only", action="store_true", help="skip the cron runs with the warnings"
+    )
+    args = parser.parse_args()
+    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    odoo.modules.module.initialize_sys_path()
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env.company
+        today = odoo.fields.Date.context_today(env["crm.churn.engine"])
+        start = time.perf_counter()
+        build_data(env, args.customers, args.orders)
+        cr.commit()
+        print(
+            f"data: {args.customers:,} customers, {args.orders:,} orders "
+            f"built in {time.perf_counter() - start:.1f} s"
+        )
+        Model = env["crm.churn.model"]
+        start = time.perf_counter()
+        Model._fit_if_due(company, today)
+        cr.commit()
+        params = Model._get_params(company)
+        print(
+            f"model fit: {time.perf_counter() - start:.2f} s "
+            f"({'fitted' if params else 'not fitted'})"
+        )
+        Warning = type(env["crm.churn.warning"])
+        with patch.object(Warning, "_sync_scores", lambda self, company, as_of, rows: {}):
+            first = timed(
+                env,
+                lambda: env["crm.churn.engine"]._score_company(
+                    company, as_of=today, resumable=True
+                ),
+            )
+            second = timed(
+                env,
+                lambda: env["crm.churn.engine"]._score_company(
+                    company, as_of=today, resumable=True
+                ),
+            )
+        report("scoring, engine only, first run (every customer written)", first)
+        report("scoring, engine only, same-day re-run", second)
+        per_customer = first[0] / args.customers * 1000
+        print(f"    {per_customer:.4f} ms per customer")
+
+        if args.engine_only:
+            return
+        warnings = env["crm.churn.warning"]
+        before = warnings.search_count([])
+        cron_first = timed(env, env["crm.churn.engine"]._cron_score)
+        created = warnings.search_count([]) - before
+        cron_second = timed(env, env["crm.churn.engine"]._cron_score)
+        created_again = warnings.search_count([]) - before - created
+        report(f"nightly cron with warnings ({created:,} warnings created)", cron_first)
+        report(f"nightly cron again ({created_again:,} warnings created)", cron_second)
+        cr.execute(
+            "SELECT p.crm_churn_level ->> %s, count(*) FROM res_partner p"
+            " WHERE p.crm_churn_level ? %s GROUP BY 1 ORDER BY 1",
+            [str(company.id), str(company.id)],
+        )
+        print("levels: " + ", ".join(f"{level} {count:,}" for level, count in cr.fetchall()))
+
+
+if __name__ == "__main__":
+    main()
