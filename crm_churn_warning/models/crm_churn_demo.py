@@ -40,7 +40,12 @@ class CrmChurnDemo(models.AbstractModel):
         self._demo_work_warnings(company)
         horizon = company.crm_churn_backtest_horizon
         self.env["crm.churn.backtest.wizard"].with_company(company).create(
-            {"company_id": company.id, "as_of": today - timedelta(days=horizon)}
+            {
+                "company_id": company.id,
+                "horizon_days": horizon,
+                "min_level": company.crm_churn_warning_level,
+                "as_of": today - timedelta(days=horizon),
+            }
         ).action_run()
 
     @api.model
