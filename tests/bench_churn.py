@@ -2,6 +2,18 @@
 
     setup/bench tests/bench_churn.py [--customers 100000] [--orders 1000000] [--engine-only]
 
+setup/bench recreates its database (ODOO_BENCH_DB, crm_bench by default) and builds the data
+each time. To measure again on data built before (e.g. a copy of a bench database made with
+``CREATE DATABASE <copy> TEMPLATE <bench db>``), run the script itself with ``--reuse-data``
+and a configuration like the one setup/bench writes (.local/odoo-<bench db>.conf, with the
+copy's name as db_name and dbfilter):
+
+    .venv/bin/python tests/bench_churn.py --config .local/odoo-<copy>.conf --database <copy> \
+        --reuse-data [--cron-only]
+
+``--cron-only`` skips the runs of the engine alone, e.g. to measure the warnings of a first
+nightly run on a copy holding no warnings yet.
+
 Builds N customers with M confirmed sale orders over two years (set-wise SQL, skewed so that
 some customers buy often and many rarely), with messages, satisfaction answers and complaints
 for some of them, then measures:
@@ -10,12 +22,16 @@ for some of them, then measures:
   cron runs it), first without the warnings (the engine alone): the first run (every customer
   written) and a second run the same day (must write 0 rows);
 - the nightly cron itself (`_cron_score`: fit when due, scoring, warnings and activities,
-  outcomes), twice (the second run must create nothing).
-Prints the total and per-batch times (a batch ends at each `_commit_progress`); asserts nothing.
+  outcomes), twice (the second run must create nothing), then as of the next day (every
+  customer rescored: the open warnings get their new figures and reasons).
+Prints the total and per-batch times (a batch ends at each `_commit_progress`), and for the
+cron runs the time of the warnings' part of each batch (`crm.churn.warning._sync_scores`);
+asserts nothing.
 """
 
 import argparse
 import time
+from datetime import timedelta
 from unittest.mock import patch
 
 import odoo
@@ -118,18 +134,20 @@ def build_data(env, customers, orders):
 
 
 def timed(env, run):
-    """Runs `run()` and commits; returns (seconds, setup seconds, batch seconds, rows written).
-    A run's setup is its aggregation into temporary tables and the model's predictions (from
-    the start of the engine's run to its first batch); a batch runs from its start to its
-    commit."""
+    """Runs `run()` and commits; returns (seconds, setup seconds, batch seconds, rows written,
+    warnings seconds per batch). A run's setup is its aggregation into temporary tables and the
+    model's predictions (from the start of the engine's run to its first batch); a batch runs
+    from its start to its commit."""
     Cron = type(env["ir.cron"])
     Engine = type(env["crm.churn.engine"])
-    original_commit, original_run, original_batch = (
+    Warning = type(env["crm.churn.warning"])
+    original_commit, original_run, original_batch, original_sync = (
         Cron._commit_progress,
         Engine._run,
         Engine._compute_batch,
+        Warning._sync_scores,
     )
-    runs, batch_starts, commits, written = [], [], [], []
+    runs, batch_starts, commits, written, syncs = [], [], [], [], []
 
     def commit_progress(self, processed=0, remaining=None, deactivate=False):
         result = original_commit(self, processed, remaining=remaining, deactivate=deactivate)
@@ -148,10 +166,18 @@ def timed(env, run):
             runs[-1][1] = batch_starts[-1]
         return original_batch(self, ctx, batch)
 
+    def sync_scores(self, company, as_of, rows):
+        begin = time.perf_counter()
+        result = original_sync(self, company, as_of, rows)
+        self.env.flush_all()
+        syncs.append(time.perf_counter() - begin)
+        return result
+
     with (
         patch.object(Cron, "_commit_progress", commit_progress),
         patch.object(Engine, "_run", counting_run),
         patch.object(Engine, "_compute_batch", compute_batch),
+        patch.object(Warning, "_sync_scores", sync_scores),
     ):
         start = time.perf_counter()
         run()
@@ -159,17 +185,36 @@ def timed(env, run):
         elapsed = time.perf_counter() - start
     setup = sum(first - begin for begin, first in runs if first)
     batches = [end - begin for begin, end in zip(batch_starts, commits, strict=False)]
-    return elapsed, setup, batches, sum(written)
+    return elapsed, setup, batches, sum(written), syncs
 
 
-def report(label, figures):
-    elapsed, setup, batches, written = figures
+def report(label, figures, warnings=False):
+    elapsed, setup, batches, written, syncs = figures
     print(
         f"{label}: {elapsed:.2f} s; setup (aggregation, predictions) {setup:.2f} s; "
         f"{len(batches)} batches, slowest {max(batches, default=0):.2f} s; "
         f"{written:,} rows written"
     )
     print("    batches: " + ", ".join(f"{b:.2f}" for b in batches))
+    if warnings:
+        print("    of which warnings: " + ", ".join(f"{s:.2f}" for s in syncs))
+
+
+def bench_engine(env, company, today, customers):
+    """The scoring alone (no warnings), a first run and a same-day re-run."""
+    Warning = type(env["crm.churn.warning"])
+    with patch.object(Warning, "_sync_scores", lambda self, company, as_of, rows: {}):
+        first = timed(
+            env,
+            lambda: env["crm.churn.engine"]._score_company(company, as_of=today, resumable=True),
+        )
+        second = timed(
+            env,
+            lambda: env["crm.churn.engine"]._score_company(company, as_of=today, resumable=True),
+        )
+    report("scoring, engine only, first run (every customer written)", first)
+    report("scoring, engine only, same-day re-run", second)
+    print(f"    {first[0] / customers * 1000:.4f} ms per customer")
 
 
 def main():
@@ -181,6 +226,15 @@ def main():
     parser.add_argument(
         "--engine-only", action="store_true", help="skip the cron runs with the warnings"
     )
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="measure on the customers and orders already in the database (built by an "
+        "earlier run) instead of adding new ones",
+    )
+    parser.add_argument(
+        "--cron-only", action="store_true", help="skip the runs of the engine alone"
+    )
     args = parser.parse_args()
     config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     odoo.modules.module.initialize_sys_path()
@@ -189,13 +243,17 @@ def main():
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.company
         today = odoo.fields.Date.context_today(env["crm.churn.engine"])
-        start = time.perf_counter()
-        build_data(env, args.customers, args.orders)
-        cr.commit()
-        print(
-            f"data: {args.customers:,} customers, {args.orders:,} orders "
-            f"built in {time.perf_counter() - start:.1f} s"
-        )
+        if args.reuse_data:
+            cr.execute("SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH%%'")
+            print(f"data: reused, {cr.fetchone()[0]:,} orders")
+        else:
+            start = time.perf_counter()
+            build_data(env, args.customers, args.orders)
+            cr.commit()
+            print(
+                f"data: {args.customers:,} customers, {args.orders:,} orders "
+                f"built in {time.perf_counter() - start:.1f} s"
+            )
         Model = env["crm.churn.model"]
         start = time.perf_counter()
         Model._fit_if_due(company, today)
@@ -205,24 +263,8 @@ def main():
             f"model fit: {time.perf_counter() - start:.2f} s "
             f"({'fitted' if params else 'not fitted'})"
         )
-        Warning = type(env["crm.churn.warning"])
-        with patch.object(Warning, "_sync_scores", lambda self, company, as_of, rows: {}):
-            first = timed(
-                env,
-                lambda: env["crm.churn.engine"]._score_company(
-                    company, as_of=today, resumable=True
-                ),
-            )
-            second = timed(
-                env,
-                lambda: env["crm.churn.engine"]._score_company(
-                    company, as_of=today, resumable=True
-                ),
-            )
-        report("scoring, engine only, first run (every customer written)", first)
-        report("scoring, engine only, same-day re-run", second)
-        per_customer = first[0] / args.customers * 1000
-        print(f"    {per_customer:.4f} ms per customer")
+        if not args.cron_only:
+            bench_engine(env, company, today, args.customers)
 
         if args.engine_only:
             return
@@ -232,8 +274,22 @@ def main():
         created = warnings.search_count([]) - before
         cron_second = timed(env, env["crm.churn.engine"]._cron_score)
         created_again = warnings.search_count([]) - before - created
-        report(f"nightly cron with warnings ({created:,} warnings created)", cron_first)
-        report(f"nightly cron again ({created_again:,} warnings created)", cron_second)
+        report(
+            f"nightly cron with warnings ({created:,} warnings created)", cron_first, warnings=True
+        )
+        report(
+            f"nightly cron again ({created_again:,} warnings created)", cron_second, warnings=True
+        )
+        # the next night: days without an order grow, most open warnings are refreshed
+        tomorrow = today + timedelta(days=1)
+        with patch.object(odoo.fields.Date, "context_today", lambda *args, **kwargs: tomorrow):
+            cron_next = timed(env, env["crm.churn.engine"]._cron_score)
+        created_next = warnings.search_count([]) - before - created - created_again
+        report(
+            f"nightly cron the next day ({created_next:,} warnings created)",
+            cron_next,
+            warnings=True,
+        )
         cr.execute(
             "SELECT p.crm_churn_level ->> %s, count(*) FROM res_partner p"
             " WHERE p.crm_churn_level ? %s GROUP BY 1 ORDER BY 1",

@@ -4,10 +4,14 @@ The nightly scoring hands each batch of scored customers to ``_sync_scores``, wh
 most one open warning per customer and company: it raises a warning for a customer at or above
 the company's warning level, escalates an open one whose level rises above the highest level it
 reached (the matching playbook runs again), quietly refreshes the score and reasons otherwise,
-and leaves dismissed customers alone until their snooze date. Everything a batch needs is read
-in one query, warnings and their reasons are created with one ``create`` and activities with
-one ``create``; the offer e-mail is sent once per warning and marked sent in the same
-transaction, so a run cut short and run again repeats nothing.
+and leaves dismissed customers alone until their snooze date. The nightly run raises thousands
+of warnings at once, so a batch works set-wise: everything it needs is read in one query; new
+warnings, their reasons and their notes are inserted with one statement each (references drawn
+from the sequence in one query), escalated and refreshed warnings are updated with one
+statement, the playbooks' activities are inserted with one statement (their users following
+the warnings), and the churn managers get one message per batch listing the warnings their
+playbooks flag. The offer e-mail is sent once per warning
+and marked sent in the same transaction, so a run cut short and run again repeats nothing.
 
 ``_close_outcomes`` then closes open warnings: retained when the customer ordered after the
 warning (with the revenue since), lost when a risk customer's lifecycle stage turned churned or
@@ -21,8 +25,9 @@ from markupsafe import Markup, escape
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command, Domain
+from odoo.fields import Domain
 from odoo.tools import SQL, float_compare
+from odoo.tools.mail import generate_tracking_message_id
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED
 
@@ -202,11 +207,7 @@ class CrmChurnWarning(models.Model):
         """The salesperson's sales team, or another team of theirs in the warning's
         company."""
         for warning in self:
-            user = warning.user_id
-            teams = user.crm_team_ids.filtered(
-                lambda t, w=warning: not t.company_id or t.company_id == w.company_id
-            )
-            warning.team_id = user.sale_team_id if user.sale_team_id in teams else teams[:1]
+            warning.team_id = self._get_team(warning.user_id, warning.company_id)
 
     @api.depends("company_id.crm_churn_snooze_days")
     def _compute_snooze_default_date(self):
@@ -394,21 +395,22 @@ class CrmChurnWarning(models.Model):
         Warning = self.sudo().with_company(company)
         rows_by_partner = {row["partner_id"]: row for row in rows}
         states = Warning._fetch_partner_states(company, list(rows_by_partner))
-        open_warnings = Warning.browse(
-            [state["open_id"] for state in states.values() if state["open_id"]]
-        )
-        open_by_partner = {warning.partner_id.id: warning for warning in open_warnings}
+        open_by_partner = {
+            partner_id: state["open"] for partner_id, state in states.items() if state["open"]
+        }
 
         # a risk customer who churned since: the risk warning is lost, a win-back may follow
-        churned = open_warnings.filtered(
-            lambda w: w.kind == KIND_RISK
-            and rows_by_partner[w.partner_id.id].get("stage") == STAGE_CHURNED
-        )
+        churned = [
+            partner_id
+            for partner_id, warning in open_by_partner.items()
+            if warning["kind"] == KIND_RISK
+            and rows_by_partner[partner_id].get("stage") == STAGE_CHURNED
+        ]
         if churned:
-            churned._close_lost_churned(as_of)
-            for warning in churned:
-                del open_by_partner[warning.partner_id.id]
-            Warning.flush_model()
+            Warning.browse([open_by_partner.pop(pid)["id"] for pid in churned])._close_lost_churned(
+                as_of
+            )
+            self.env.flush_all()
 
         threshold = LEVEL_RANK[company.crm_churn_warning_level]
         to_create, to_escalate, to_refresh = [], [], []
@@ -416,9 +418,9 @@ class CrmChurnWarning(models.Model):
             rank = LEVEL_RANK.get(row["level"], 0)
             warning = open_by_partner.get(partner_id)
             if warning:
-                if rank > LEVEL_RANK.get(warning.max_level, 0):
+                if rank > LEVEL_RANK.get(warning["max_level"], 0):
                     to_escalate.append((warning, row))
-                elif warning._differs_from(row):
+                elif self._differs_from(warning, row):
                     to_refresh.append((warning, row))
                 continue
             if rank < threshold:
@@ -448,21 +450,27 @@ class CrmChurnWarning(models.Model):
 
     @api.model
     def _fetch_partner_states(self, company, partner_ids):
-        """Per customer: the open warning, the snooze date of the last dismissed warning and
-        the date of the last lost win-back warning, in one query."""
-        self.flush_model()
+        """Per customer: the open warning (a dict of the values the sync compares), the snooze
+        date of the last dismissed warning and the date of the last lost win-back warning, in
+        one query."""
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT partner_id,
-                       (array_agg(id ORDER BY id DESC)
-                            FILTER (WHERE state IN %(open)s))[1],
-                       (array_agg(snooze_until ORDER BY id DESC)
-                            FILTER (WHERE state = %(dismissed)s))[1],
-                       MAX(date) FILTER (WHERE kind = %(win_back)s AND state = %(lost)s)
-                  FROM crm_churn_warning
-                 WHERE company_id = %(company)s AND partner_id = ANY(%(partners)s)
-                 GROUP BY partner_id
+                SELECT s.partner_id, s.snooze_until, s.win_back_lost,
+                       w.id, w.kind, w.level, w.max_level, w.score::float8, w.reason_text,
+                       w.tier_id
+                  FROM (SELECT partner_id,
+                               (array_agg(id ORDER BY id DESC)
+                                    FILTER (WHERE state IN %(open)s))[1] AS open_id,
+                               (array_agg(snooze_until ORDER BY id DESC)
+                                    FILTER (WHERE state = %(dismissed)s))[1] AS snooze_until,
+                               MAX(date) FILTER (WHERE kind = %(win_back)s
+                                                   AND state = %(lost)s) AS win_back_lost
+                          FROM crm_churn_warning
+                         WHERE company_id = %(company)s AND partner_id = ANY(%(partners)s)
+                         GROUP BY partner_id) s
+                  LEFT JOIN crm_churn_warning w ON w.id = s.open_id
                 """,
                 open=OPEN_STATES,
                 dismissed=STATE_DISMISSED,
@@ -472,131 +480,244 @@ class CrmChurnWarning(models.Model):
                 partners=partner_ids,
             )
         )
+        keys = ("id", "kind", "level", "max_level", "score", "reason_text", "tier_id")
         return {
-            partner_id: {"open_id": open_id, "snooze_until": snooze, "win_back_lost": lost}
-            for partner_id, open_id, snooze, lost in self.env.cr.fetchall()
+            partner_id: {
+                "open": dict(zip(keys, values, strict=True)) if values[0] else None,
+                "snooze_until": snooze,
+                "win_back_lost": lost,
+            }
+            for partner_id, snooze, lost, *values in self.env.cr.fetchall()
         }
 
-    def _differs_from(self, row):
-        self.ensure_one()
+    @api.model
+    def _differs_from(self, warning, row):
+        """Whether the open ``warning`` (a dict of _fetch_partner_states) shows other figures
+        than the scoring ``row``."""
         return (
-            self.level != row["level"]
-            or float_compare(self.score, row["score"], precision_digits=1) != 0
-            or (self.reason_text or "") != (row.get("reason_text") or "")
-            or self.tier_id.id != (row.get("tier_id") or False)
+            warning["level"] != row["level"]
+            or float_compare(warning["score"] or 0.0, row["score"], precision_digits=1) != 0
+            or (warning["reason_text"] or "") != (row.get("reason_text") or "")
+            or (warning["tier_id"] or False) != (row.get("tier_id") or False)
         )
 
     @api.model
-    def _line_commands(self, row):
-        return [
-            Command.create(
-                {
-                    "signal_id": reason.get("signal_id") or False,
-                    "code": reason["code"],
-                    "value": reason.get("value") or 0.0,
-                    "weight": reason.get("weight") or 0.0,
-                    "text": reason.get("text") or False,
-                }
+    def _reserve_names(self, company, as_of, count):
+        """``count`` references from the company's warning sequence (or the shared one), in
+        order. A standard sequence without date ranges gives all its numbers in one query."""
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [("code", "=", "crm.churn.warning"), ("company_id", "in", [company.id, False])],
+                order="company_id",
+                limit=1,
             )
-            for reason in row.get("reasons") or []
-        ]
+        )
+        if not sequence:
+            return ["/"] * count
+        if sequence.implementation != "standard" or sequence.use_date_range:
+            return [sequence._next(sequence_date=as_of) for _i in range(count)]
+        self.env.cr.execute(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        numbers = sorted(number for (number,) in self.env.cr.fetchall())
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for number in numbers]
+
+    @api.model
+    def _get_team(self, user, company):
+        """The user's sales team, or another team of theirs in ``company``."""
+        teams = user.crm_team_ids.filtered(
+            lambda team: not team.company_id or team.company_id == company
+        )
+        return user.sale_team_id if user.sale_team_id in teams else teams[:1]
 
     @api.model
     def _create_from_rows(self, company, as_of, rows_kinds):
+        """New warnings, one per (row, kind), with their reasons and a note, inserted
+        set-wise: the scoring rows hold every value, the salesperson's team is looked up once
+        per salesperson. The values are those ``create`` gives (commercial partner, highest
+        level, reference from the sequence, no tracking, no follower)."""
         if not rows_kinds:
             return self.browse()
-        vals_list = [
-            {
-                "partner_id": row["partner_id"],
-                "company_id": company.id,
-                "kind": kind,
-                "tier_id": row.get("tier_id") or False,
-                "level": row["level"],
-                "max_level": row["level"],
-                "score": row["score"],
-                "reason_text": row.get("reason_text") or False,
-                "user_id": row.get("user_id") or False,
-                "date": as_of,
-                "line_ids": self._line_commands(row),
-            }
-            for row, kind in rows_kinds
+        users = self.env["res.users"].browse(
+            {row["user_id"] for row, _kind in rows_kinds if row.get("user_id")}
+        )
+        teams = {user.id: self._get_team(user, company).id for user in users}
+        columns = defaultdict(list)
+        for name, (row, kind) in zip(
+            self._reserve_names(company, as_of, len(rows_kinds)), rows_kinds, strict=True
+        ):
+            user_id = row.get("user_id") or None
+            columns["name"].append(name)
+            columns["partner"].append(row["partner_id"])
+            columns["kind"].append(kind)
+            columns["tier"].append(row.get("tier_id") or None)
+            columns["level"].append(row["level"])
+            columns["score"].append(row["score"])
+            columns["reason"].append(row.get("reason_text") or None)
+            columns["usr"].append(user_id)
+            columns["team"].append(teams.get(user_id) or None)
+        now = self.env.cr.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_churn_warning
+                    (name, partner_id, company_id, kind, tier_id, level, max_level, score,
+                     reason_text, user_id, team_id, state, date, days_to_outcome,
+                     retention_rate, revenue_saved, create_uid, write_uid, create_date,
+                     write_date)
+                SELECT v.name, p.commercial_partner_id, %(company)s, v.kind, v.tier, v.level,
+                       v.level, round(v.score::numeric, 1), v.reason, v.usr, v.team, %(new)s,
+                       %(date)s, 0, 0, 0, %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(name)s::varchar[], %(partner)s::int[], %(kind)s::varchar[],
+                              %(tier)s::int[], %(level)s::varchar[], %(score)s::float8[],
+                              %(reason)s::text[], %(usr)s::int[], %(team)s::int[])
+                       WITH ORDINALITY AS v(name, partner, kind, tier, level, score, reason,
+                                            usr, team, seq)
+                  JOIN res_partner p ON p.id = v.partner
+                 ORDER BY v.seq
+             RETURNING id, name
+                """,
+                company=company.id,
+                new=STATE_NEW,
+                date=as_of,
+                uid=self.env.uid,
+                now=now,
+                **columns,
+            )
+        )
+        id_by_name = {name: warning_id for warning_id, name in self.env.cr.fetchall()}
+        pairs = [
+            (id_by_name[name], row)
+            for name, (row, _kind) in zip(columns["name"], rows_kinds, strict=True)
         ]
-        created = self.with_context(
-            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
-        ).create(vals_list)
-        warnings = self.browse(created.ids)
+        self._insert_lines(pairs)
+        warnings = self.browse([warning_id for warning_id, _row in pairs])
         levels = dict(self._fields["level"]._description_selection(self.env))
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         warnings._log_notes(
             {
-                warning.id: self.env._(
+                warning_id: self.env._(
                     "%(kind)s warning raised: %(level)s risk (score %(score)s).",
-                    kind=kinds[warning.kind],
-                    level=levels[warning.level],
-                    score=warning.score,
+                    kind=kinds[kind],
+                    level=levels[row["level"]],
+                    score=round(row["score"], 1),
                 )
-                for warning in warnings
+                for (warning_id, row), (_row, kind) in zip(pairs, rows_kinds, strict=True)
             }
         )
         return warnings
 
-    def _replace_lines(self, pairs):
-        """New reasons for the warnings of ``pairs`` ((warning, row)): old lines removed with
-        one unlink, new ones created with one create."""
-        self.env["crm.churn.warning.line"].search(
-            [("warning_id", "in", [warning.id for warning, _row in pairs])]
-        ).unlink()
-        self.env["crm.churn.warning.line"].create(
-            [
-                dict(command[2], warning_id=warning.id)
-                for warning, row in pairs
-                for command in self._line_commands(row)
-            ]
-        )
+    @api.model
+    def _insert_lines(self, pairs):
+        """The reason lines of the rows of ``pairs`` ((warning id, row)), in one insert."""
+        columns = defaultdict(list)
+        for warning_id, row in pairs:
+            for reason in row.get("reasons") or []:
+                columns["warning"].append(warning_id)
+                columns["signal"].append(reason.get("signal_id") or None)
+                columns["code"].append(reason["code"])
+                columns["value"].append(reason.get("value") or 0.0)
+                columns["weight"].append(reason.get("weight") or 0.0)
+                columns["text"].append(reason.get("text") or None)
+        if columns:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_churn_warning_line
+                        (warning_id, company_id, signal_id, code, value, weight, text,
+                         create_uid, write_uid, create_date, write_date)
+                    SELECT l.warning, w.company_id, l.signal, l.code,
+                           round(l.value::numeric, 2), round(l.weight::numeric, 2), l.text,
+                           %(uid)s, %(uid)s, %(now)s, %(now)s
+                      FROM unnest(%(warning)s::int[], %(signal)s::int[], %(code)s::varchar[],
+                                  %(value)s::float8[], %(weight)s::float8[],
+                                  %(text)s::varchar[])
+                           WITH ORDINALITY AS l(warning, signal, code, value, weight, text, seq)
+                      JOIN crm_churn_warning w ON w.id = l.warning
+                     ORDER BY l.seq
+                    """,
+                    uid=self.env.uid,
+                    now=self.env.cr.now(),
+                    **columns,
+                )
+            )
+        self.env["crm.churn.warning.line"].invalidate_model()
+        self.browse([warning_id for warning_id, _row in pairs]).invalidate_recordset(["line_ids"])
 
-    def _row_values(self, row):
-        return {
-            "level": row["level"],
-            "score": row["score"],
-            "reason_text": row.get("reason_text") or False,
-            "tier_id": row.get("tier_id") or False,
-        }
+    @api.model
+    def _update_from_rows(self, pairs, escalated_on=None):
+        """Writes the figures of the rows of ``pairs`` ((warning dict, row)) on their
+        warnings and replaces their reasons: one update, one delete, one insert.
+        ``escalated_on`` (a date) also raises the highest level and counts an escalation."""
+        ids = [warning["id"] for warning, _row in pairs]
+        escalation = SQL()
+        if escalated_on:
+            escalation = SQL(
+                """, max_level = v.level,
+                     escalation_count = COALESCE(w.escalation_count, 0) + 1,
+                     last_escalation_date = %s""",
+                escalated_on,
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_churn_warning w
+                   SET level = v.level, score = round(v.score::numeric, 1),
+                       reason_text = v.reason, tier_id = v.tier,
+                       write_uid = %(uid)s, write_date = %(now)s %(escalation)s
+                  FROM unnest(%(ids)s::int[], %(level)s::varchar[], %(score)s::float8[],
+                              %(reason)s::text[], %(tier)s::int[])
+                       AS v(id, level, score, reason, tier)
+                 WHERE w.id = v.id
+                """,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                escalation=escalation,
+                ids=ids,
+                level=[row["level"] for _warning, row in pairs],
+                score=[row["score"] for _warning, row in pairs],
+                reason=[row.get("reason_text") or None for _warning, row in pairs],
+                tier=[row.get("tier_id") or None for _warning, row in pairs],
+            )
+        )
+        self.env.cr.execute(
+            SQL("DELETE FROM crm_churn_warning_line WHERE warning_id = ANY(%s)", ids)
+        )
+        warnings = self.browse(ids)
+        warnings.invalidate_recordset()
+        self._insert_lines([(warning["id"], row) for warning, row in pairs])
+        return warnings
 
     @api.model
     def _escalate_from_rows(self, as_of, pairs):
         if not pairs:
             return self.browse()
         levels = dict(self._fields["level"]._description_selection(self.env))
-        bodies = {}
-        Warning = self.with_context(tracking_disable=True)
-        for warning, row in pairs:
-            bodies[warning.id] = self.env._(
-                "Risk rose from %(old)s to %(new)s (score %(score)s).",
-                old=levels.get(warning.level, warning.level),
-                new=levels[row["level"]],
-                score=row["score"],
-            )
-            Warning.browse(warning.id).write(
-                dict(
-                    self._row_values(row),
-                    max_level=row["level"],
-                    escalation_count=warning.escalation_count + 1,
-                    last_escalation_date=as_of,
+        warnings = self._update_from_rows(pairs, escalated_on=as_of)
+        warnings._log_notes(
+            {
+                warning["id"]: self.env._(
+                    "Risk rose from %(old)s to %(new)s (score %(score)s).",
+                    old=levels.get(warning["level"], warning["level"]),
+                    new=levels[row["level"]],
+                    score=row["score"],
                 )
-            )
-        self._replace_lines(pairs)
-        warnings = self.browse([warning.id for warning, _row in pairs])
-        warnings._log_notes(bodies)
+                for warning, row in pairs
+            }
+        )
         return warnings
 
     @api.model
     def _refresh_from_rows(self, pairs):
-        if not pairs:
-            return
-        Warning = self.with_context(tracking_disable=True)
-        for warning, row in pairs:
-            Warning.browse(warning.id).write(self._row_values(row))
-        self._replace_lines(pairs)
+        if pairs:
+            self._update_from_rows(pairs)
 
     # ------------------------------------------------------------------ playbooks
     @api.model
@@ -617,47 +738,47 @@ class CrmChurnWarning(models.Model):
     def _apply_playbooks(self, as_of):
         """Runs the matching playbook of each warning: one activity (for the salesperson or
         team leader, else the company's first churn manager), the managers notified when the
-        playbook says so, and the offer e-mail when it has one and none was sent yet."""
-        activity_model_id = self.env["ir.model"]._get_id(self._name)
-        activity_vals, notify, offers = [], [], defaultdict(list)
+        playbook says so, and the offer e-mail when it has one and none was sent yet. The
+        playbook is written with one update per playbook, the activities with one insert;
+        the managers get one message listing the warnings their playbooks flag."""
+        activity_vals, offers = [], defaultdict(list)
+        by_playbook = defaultdict(list)
         for company, warnings in self.grouped("company_id").items():
             match = self.env["crm.churn.playbook"].sudo()._get_matcher(company)
             managers = self._get_churn_managers(company)
+            flagged = []
             for warning in warnings:
                 playbook = match(warning.tier_id.id, warning.level, warning.kind)
                 if not playbook:
                     continue
-                warning.playbook_id = playbook
+                by_playbook[playbook].append(warning.id)
                 user = playbook._get_responsible(warning, managers[:1])
                 deadline = as_of + timedelta(days=playbook.deadline_days)
                 activity_vals.append(
                     {
-                        "res_model_id": activity_model_id,
                         "res_id": warning.id,
                         "activity_type_id": playbook.activity_type_id.id,
                         "summary": playbook.summary or playbook.name,
                         "note": playbook.note or False,
                         "date_deadline": deadline,
                         "user_id": user.id or False,
-                        "automated": True,
                     }
                 )
                 if playbook.notify_manager and managers:
-                    notify.append((warning, playbook, user, deadline, managers))
+                    flagged.append((warning, playbook, user, deadline))
                 if (
                     playbook.mail_template_id
                     and not warning.offer_sent_date
                     and warning.partner_id.email
                 ):
                     offers[playbook.mail_template_id].append(warning.id)
-        if activity_vals:
-            # no "assigned to you" e-mail per activity from a nightly run: the activities
-            # show in their users' activity menu, managers are notified per playbook
-            self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-                activity_vals
+            if flagged:
+                self._notify_managers(company, managers, flagged)
+        for playbook, warning_ids in by_playbook.items():
+            self.browse(warning_ids).with_context(tracking_disable=True).write(
+                {"playbook_id": playbook.id}
             )
-        for warning, playbook, user, deadline, managers in notify:
-            warning._notify_managers(playbook, user, deadline, managers)
+        self._insert_activities(activity_vals)
         for template, warning_ids in offers.items():
             warnings = self.browse(warning_ids)
             warnings.message_post_with_source(
@@ -665,23 +786,158 @@ class CrmChurnWarning(models.Model):
             )
             warnings.offer_sent_date = as_of
 
-    def _notify_managers(self, playbook, user, deadline, managers):
-        self.ensure_one()
-        levels = dict(self._fields["level"]._description_selection(self.env))
-        body = self.env._(
-            "%(level)s churn risk for %(customer)s%(tier)s: %(activity)s for %(user)s, due "
-            "%(deadline)s.",
-            level=levels[self.level],
-            customer=self.partner_id.display_name,
-            tier=f" ({self.tier_id.name})" if self.tier_id else "",
-            activity=playbook.activity_type_id.name,
-            user=user.name or self.env._("nobody"),
-            deadline=fields.Date.to_string(deadline),
+    @api.model
+    def _insert_activities(self, vals_list):
+        """Schedules automated activities on warnings (dicts of res_id, activity_type_id,
+        summary, note, date_deadline, user_id) with one insert, with what
+        ``mail.activity.create`` gives them: the document name, the user's time zone, the
+        note sanitized as the activity's field does, the user following the warning and told
+        at once of activities already due. No "assigned to you" e-mail per activity from a
+        nightly run: the activities show in their users' activity menu."""
+        if not vals_list:
+            return
+        Activity = self.env["mail.activity"].sudo()
+        note_field = Activity._fields["note"]
+        notes = {
+            note: note_field.convert_to_column(note, Activity) if note else None
+            for note in {vals["note"] for vals in vals_list}
+        }
+        users = self.env["res.users"].sudo().browse({v["user_id"] for v in vals_list} - {False})
+        time_zones = {user.id: user.tz or None for user in users}
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_activity
+                    (res_model_id, res_model, res_id, res_name, activity_type_id, summary, note,
+                     date_deadline, user_id, user_tz, automated, active,
+                     create_uid, write_uid, create_date, write_date)
+                SELECT %(model_id)s, %(model)s, a.res_id, w.name, a.type, a.summary, a.note,
+                       a.deadline, a.usr, a.tz, TRUE, TRUE, %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(res_id)s::int[], %(type)s::int[], %(summary)s::varchar[],
+                              %(note)s::text[], %(deadline)s::date[], %(usr)s::int[],
+                              %(tz)s::varchar[])
+                       WITH ORDINALITY AS a(res_id, type, summary, note, deadline, usr, tz, seq)
+                  JOIN crm_churn_warning w ON w.id = a.res_id
+                 ORDER BY a.seq
+                """,
+                model_id=self.env["ir.model"]._get_id(self._name),
+                model=self._name,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                res_id=[vals["res_id"] for vals in vals_list],
+                type=[vals["activity_type_id"] for vals in vals_list],
+                summary=[vals["summary"] or None for vals in vals_list],
+                note=[notes[vals["note"]] for vals in vals_list],
+                deadline=[vals["date_deadline"] for vals in vals_list],
+                usr=[vals["user_id"] or None for vals in vals_list],
+                tz=[time_zones.get(vals["user_id"]) for vals in vals_list],
+            )
         )
-        self.message_post(
-            body=Markup("<p>%s</p>") % escape(body),
-            subtype_xmlid="mail.mt_note",
+        warning_ids = [vals["res_id"] for vals in vals_list]
+        Activity.invalidate_model()
+        self.browse(warning_ids).invalidate_recordset()
+
+        # the users follow the warnings of their activities (default subtypes, existing
+        # followers kept), inserted set-wise
+        followers = []  # (warning id, partner id, subtype ids)
+        by_user = defaultdict(list)
+        for vals in vals_list:
+            if vals["user_id"]:
+                by_user[vals["user_id"]].append(vals["res_id"])
+        Followers = self.env["mail.followers"].sudo()
+        for user in users:
+            new, _update = Followers._add_default_followers(
+                self._name, by_user[user.id], user.partner_id.ids
+            )
+            followers += [
+                (res_id, values["partner_id"], values["subtype_ids"][0][2])
+                for res_id, values_list in new.items()
+                for values in values_list
+            ]
+        if followers:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    WITH new AS (
+                        INSERT INTO mail_followers (res_model, res_id, partner_id)
+                        SELECT %(model)s, f.res_id, f.partner
+                          FROM unnest(%(res_id)s::int[], %(partner)s::int[]) AS f(res_id, partner)
+                        ON CONFLICT DO NOTHING
+                        RETURNING id, res_id, partner_id
+                    )
+                    INSERT INTO mail_followers_mail_message_subtype_rel
+                        (mail_followers_id, mail_message_subtype_id)
+                    SELECT new.id, s.subtype
+                      FROM new
+                      JOIN unnest(%(res_id)s::int[], %(partner)s::int[], %(subtypes)s::text[])
+                           AS f(res_id, partner, subtypes)
+                        ON f.res_id = new.res_id AND f.partner = new.partner_id
+                     CROSS JOIN LATERAL unnest(f.subtypes::int[]) AS s(subtype)
+                    """,
+                    model=self._name,
+                    res_id=[res_id for res_id, _partner, _subtypes in followers],
+                    partner=[partner for _res_id, partner, _subtypes in followers],
+                    subtypes=[
+                        "{" + ",".join(map(str, subtypes)) + "}"
+                        for _res_id, _partner, subtypes in followers
+                    ],
+                )
+            )
+            Followers.invalidate_model()
+            self.browse(warning_ids).invalidate_recordset()
+
+        today = fields.Date.today()
+        due = defaultdict(int)
+        for vals in vals_list:
+            if vals["user_id"] and vals["date_deadline"] <= today:
+                due[vals["user_id"]] += 1
+        for user in users.filtered(lambda u: due[u.id]):
+            user._bus_send(
+                "mail.activity/updated", {"activity_created": True, "count_diff": due[user.id]}
+            )
+
+    @api.model
+    def _notify_managers(self, company, managers, flagged):
+        """Tells the churn managers of ``company`` about the warnings of ``flagged``
+        ((warning, playbook, responsible user, deadline)): a note on each warning, and one
+        message in the managers' inbox (or by e-mail, as each prefers) listing them all with
+        links."""
+        levels = dict(self._fields["level"]._description_selection(self.env))
+        texts = {}
+        for warning, playbook, user, deadline in flagged:
+            texts[warning] = self.env._(
+                "%(level)s churn risk for %(customer)s%(tier)s: %(activity)s for %(user)s, due "
+                "%(deadline)s.",
+                level=levels[warning.level],
+                customer=warning.partner_id.display_name,
+                tier=f" ({warning.tier_id.name})" if warning.tier_id else "",
+                activity=playbook.activity_type_id.name,
+                user=user.name or self.env._("nobody"),
+                deadline=fields.Date.to_string(deadline),
+            )
+        self.browse([warning.id for warning in texts])._log_notes(
+            {
+                warning.id: text + " " + self.env._("The churn managers were notified.")
+                for warning, text in texts.items()
+            }
+        )
+        items = Markup("").join(
+            Markup('<li><a href="/odoo/%s/%s" data-oe-model="%s" data-oe-id="%s">%s</a>: %s</li>')
+            % (self._name, warning.id, self._name, warning.id, warning.name, text)
+            for warning, text in texts.items()
+        )
+        self.env["mail.thread"].message_notify(
             partner_ids=managers.partner_id.ids,
+            subject=self.env._("Churn warnings for the managers (%(count)s)", count=len(texts)),
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                self.env._(
+                    "The churn playbooks of %(company)s flagged these warnings for the churn "
+                    "managers:",
+                    company=company.name,
+                ),
+                items,
+            ),
         )
 
     # ------------------------------------------------------------------ outcomes
@@ -854,7 +1110,43 @@ class CrmChurnWarning(models.Model):
         )
 
     def _log_notes(self, bodies):
-        """Logs plain-text notes ({warning id: text}) on the warnings, in one insert."""
-        self._message_log_batch(
-            {warning_id: Markup("<p>%s</p>") % escape(text) for warning_id, text in bodies.items()}
+        """Logs plain-text notes ({warning id: text}) on the warnings with one insert: the
+        messages ``_message_log_batch`` would create (internal notes of the current user,
+        no notification)."""
+        if not bodies:
+            return
+        author_id, email_from = self._message_compute_author()
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(
+            default=email_from, author_id=author_id
+        )[False]
+        res_ids = list(bodies)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message
+                    (model, res_id, body, message_type, subtype_id, author_id, email_from,
+                     reply_to, is_internal, email_add_signature, message_id, date,
+                     create_uid, write_uid, create_date, write_date)
+                SELECT %(model)s, m.res_id, m.body, 'notification', %(subtype)s, %(author)s,
+                       %(email_from)s, %(reply_to)s, TRUE, FALSE, m.message_id, %(date)s,
+                       %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(res_ids)s::int[], %(bodies)s::text[], %(message_ids)s::text[])
+                       AS m(res_id, body, message_id)
+                """,
+                model=self._name,
+                subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                author=author_id or None,
+                email_from=email_from or None,
+                reply_to=reply_to or None,
+                date=fields.Datetime.now(),
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                res_ids=res_ids,
+                bodies=[str(Markup("<p>%s</p>") % escape(bodies[res_id])) for res_id in res_ids],
+                message_ids=[generate_tracking_message_id("message-notify") for _id in res_ids],
+            )
+        )
+        self.env["mail.message"].invalidate_model()
+        self.browse(res_ids).invalidate_recordset(
+            ["message_ids", "message_needaction", "message_needaction_counter"]
         )

@@ -40,6 +40,12 @@ class ResPartner(models.Model):
         readonly=True,
         help="Date of the scoring that gave the current churn values.",
     )
+    crm_churn_warning_count = fields.Integer(
+        string="Churn Warnings",
+        compute="_compute_crm_churn_warning_count",
+        groups="crm_churn_warning.crm_churn_warning_group_user",
+        help="Churn warnings of the customer (its commercial entity) in the current company.",
+    )
     crm_churn_badge = fields.Char(
         string="Churn Risk Badge",
         compute="_compute_crm_churn_badge",
@@ -83,3 +89,18 @@ class ResPartner(models.Model):
                 if level and level != LEVEL_NONE
                 else False
             )
+
+    @api.depends_context("company", "uid")
+    def _compute_crm_churn_warning_count(self):
+        """One grouped count for all the partners, of the warnings the user sees; a contact
+        shows its company's warnings."""
+        commercial = self.commercial_partner_id._origin
+        counts = dict(
+            self.env["crm.churn.warning"]._read_group(
+                [("partner_id", "in", commercial.ids), ("company_id", "=", self.env.company.id)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.crm_churn_warning_count = counts.get(partner.commercial_partner_id._origin, 0)

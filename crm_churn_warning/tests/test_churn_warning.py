@@ -336,18 +336,65 @@ class TestChurnWarning(WarningCase):
                 }
             ],
         )
-        notes = warning.message_ids.filtered(lambda m: self.manager.partner_id in m.partner_ids)
-        self.assertEqual(len(notes), 1)
-        self.assertIn("High churn risk for VIP High (VIP)", notes.preview)
+        self.assertEqual(activity.res_name, warning.name)
+        # the salesperson follows the warning of their activity
+        self.assertIn(self.salesperson.partner_id, warning.message_partner_ids)
+        # the warning's chatter says who was asked to do what and that managers know
+        self.assertTrue(
+            any(
+                "High churn risk for VIP High (VIP): Call for" in preview
+                and "managers were notified" in preview
+                for preview in warning.message_ids.mapped("preview")
+            )
+        )
+        # the company's churn managers (only them) get one message listing the warning
+        digest = self.manager_messages()
+        self.assertEqual(len(digest), 1)
+        self.assertIn("High churn risk for VIP High (VIP)", digest.preview)
+        self.assertIn(f'data-oe-id="{warning.id}"', digest.body)
         self.assertEqual(
             self.env["mail.notification"]
-            .search([("mail_message_id", "=", notes.id)])
+            .search([("mail_message_id", "=", digest.id)])
             .res_partner_id,
             self.manager.partner_id,
         )
-        # no manager of another company, no offer e-mail for a risk warning
-        self.assertNotIn(self.other_manager.partner_id, notes.partner_ids)
+        # no offer e-mail for a risk warning
         self.assertFalse(self.offer_mails(vip))
+
+    def manager_messages(self):
+        """Messages sent to the churn managers of both companies."""
+        return self.env["mail.message"].search(
+            [("partner_ids", "in", (self.manager | self.other_manager).partner_id.ids)]
+        )
+
+    def test_managers_notified_once_per_batch(self):
+        """Playbooks asking to notify the managers flag their warnings in one message per
+        company and batch, with a link to each, rather than one notification per warning."""
+        vips = [self.make_customer(f"VIP {n}", user=self.salesperson) for n in range(3)]
+        key = self.make_customer("Key Quiet", user=self.salesperson)
+        rows = [self.make_row(vip, LEVEL_HIGH, 80.0, tier=self.tier_vip) for vip in vips]
+        rows.append(self.make_row(key, LEVEL_MEDIUM, 45.0, tier=self.tier_key))
+        self.assertEqual(self.sync(rows)["created"], 4)
+        digest = self.manager_messages()
+        self.assertEqual(len(digest), 1)
+        self.assertIn("(3)", digest.subject)
+        for vip in vips:
+            warning = self.warnings_of(vip)
+            self.assertIn(f'data-oe-id="{warning.id}"', digest.body)
+            self.assertIn(f"High churn risk for {vip.name} (VIP)", digest.body)
+        self.assertNotIn("Key Quiet", digest.body)
+        self.assertEqual(
+            self.env["mail.notification"]
+            .search([("mail_message_id", "=", digest.id)])
+            .res_partner_id,
+            self.manager.partner_id,
+        )
+        # the same rows again flag nothing; an escalation to high flags the warning again
+        self.sync(rows)
+        self.assertEqual(self.manager_messages(), digest)
+        self.sync([self.make_row(key, LEVEL_HIGH, 70.0, tier=self.tier_vip)])
+        self.assertEqual(len(self.manager_messages() - digest), 1)
+        self.assertIn("Key Quiet", (self.manager_messages() - digest).body)
 
     def test_key_and_default_playbooks(self):
         key = self.make_customer("Key Medium", user=self.salesperson)
@@ -520,6 +567,34 @@ class TestChurnWarning(WarningCase):
             playbook.with_user(self.salesperson).write({"deadline_days": 5})
         playbook.with_user(self.manager).write({"deadline_days": 5})
         self.assertEqual(playbook.deadline_days, 5)
+
+    def test_partner_warning_count(self):
+        """The partner's smart button counts the warnings of the customer in the current
+        company, contacts included, with one query for any number of partners."""
+        customer = self.make_customer("Counted", user=self.salesperson)
+        contact = self.env["res.partner"].create(
+            {"name": "Counted Contact", "parent_id": customer.id}
+        )
+        quiet = self.make_customer("Never Warned", user=self.salesperson)
+        self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0)])
+        self.warnings_of(customer).action_lose()
+        self.sync([self.make_row(customer, LEVEL_HIGH, 70.0)])
+        self.sync([self.make_row(customer, LEVEL_HIGH, 70.0)], company=self.other_company)
+        partners = (customer | contact | quiet).with_company(self.company)
+        partners.invalidate_recordset(["crm_churn_warning_count"])
+        partners.mapped("commercial_partner_id")
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            counts = partners.mapped("crm_churn_warning_count")
+        self.assertEqual(counts, [2, 2, 0])
+        self.assertEqual(customer.with_company(self.other_company).crm_churn_warning_count, 1)
+        # a salesperson counts the warnings they see
+        self.assertEqual(
+            customer.with_user(self.salesperson_2)
+            .with_company(self.company)
+            .crm_churn_warning_count,
+            0,
+        )
 
     def test_views_and_dismiss_dialog(self):
         views = self.Warning.get_views(
