@@ -34,51 +34,19 @@ import time
 from datetime import timedelta
 from unittest.mock import patch
 
+import bench_tiering
+
 import odoo
 from odoo.modules.registry import Registry
 from odoo.tools import SQL, config
 
 
 def build_data(env, customers, orders):
+    """The customers and orders of the tiering benchmark, with contacts, satisfaction answers
+    and complaints for some of them."""
     cr = env.cr
     company = env.company
-    cr.execute(
-        """
-        INSERT INTO res_partner (name, complete_name, is_company, active, type,
-                                 customer_rank, supplier_rank, autopost_bills, create_date,
-                                 write_date, create_uid, write_uid)
-        SELECT 'Bench Customer ' || g, 'Bench Customer ' || g, TRUE,
-               TRUE, 'contact', 1, 0, 'ask', now(), now(), 1, 1
-          FROM generate_series(1, %s) g
-        RETURNING id
-        """,
-        [customers],
-    )
-    ids = [r[0] for r in cr.fetchall()]
-    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [ids])
-    # skewed: customer index = floor(N * u^2), so low indexes buy far more often
-    cr.execute(
-        """
-        INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
-                                company_id, currency_id, currency_rate, state, date_order,
-                                amount_untaxed, amount_tax, amount_total, create_date,
-                                write_date, create_uid, write_uid)
-        SELECT 'BENCH' || o.g, o.pid, o.pid, o.pid, %(company)s, %(currency)s, 1.0, 'sale',
-               now() - (random() * interval '730 days'),
-               round((50 + random() * random() * 5000)::numeric, 2), 0, 0,
-               now(), now(), 1, 1
-          FROM (SELECT g, (%(ids)s::int[])[1 + floor(%(n)s * power(random(), 2))::int] AS pid
-                  FROM generate_series(1, %(orders)s) g) o
-        """,
-        {
-            "company": company.id,
-            "currency": company.currency_id.id,
-            "orders": orders,
-            "ids": ids,
-            "n": customers,
-        },
-    )
-    cr.execute("UPDATE sale_order SET amount_total = amount_untaxed WHERE name LIKE 'BENCH%%'")
+    ids = bench_tiering.build_data(env, customers, orders)
     # a message to 30% of the customers, a satisfaction answer from 10%, a complaint from 3%
     cr.execute(
         """
