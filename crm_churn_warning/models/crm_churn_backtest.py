@@ -281,7 +281,8 @@ class CrmChurnBacktest(models.Model):
                 )
             )
         end = as_of + timedelta(days=horizon_days)
-        if end > today:
+        # the horizon's last day must be over: today's orders are not all in yet
+        if end >= today:
             raise UserError(
                 self.env._(
                     "The horizon of a backtest as of %(date)s is not over yet: whether customers "
@@ -289,8 +290,8 @@ class CrmChurnBacktest(models.Model):
                     "before %(latest)s, or a shorter horizon.",
                     date=as_of.isoformat(),
                     days=horizon_days,
-                    end=end.isoformat(),
-                    latest=(today - timedelta(days=horizon_days)).isoformat(),
+                    end=(end + timedelta(days=1)).isoformat(),
+                    latest=(today - timedelta(days=horizon_days + 1)).isoformat(),
                 )
             )
 

@@ -44,7 +44,7 @@ class CrmChurnDemo(models.AbstractModel):
                 "company_id": company.id,
                 "horizon_days": horizon,
                 "min_level": company.crm_churn_warning_level,
-                "as_of": today - timedelta(days=horizon),
+                "as_of": today - timedelta(days=horizon + 1),
             }
         ).action_run()
 

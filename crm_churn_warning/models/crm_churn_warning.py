@@ -226,11 +226,19 @@ class CrmChurnWarning(models.Model):
             warning.revenue_saved = warning.revenue_after if retained else 0.0
 
     def _read_group_select(self, aggregate_spec, query):
-        """The retention rate of a group: retained warnings among the retained and lost ones
-        (open and dismissed warnings have no outcome yet and are left out)."""
-        if aggregate_spec != "retention_rate:avg":
+        """The retention rate of a group: retained warnings among the retained and lost ones;
+        the days to outcome: their mean over the same warnings (open and dismissed warnings
+        have no outcome yet and are left out of both)."""
+        if aggregate_spec not in ("retention_rate:avg", "days_to_outcome:avg"):
             return super()._read_group_select(aggregate_spec, query)
         state = self._field_to_sql(self._table, "state", query)
+        if aggregate_spec == "days_to_outcome:avg":
+            return SQL(
+                "AVG(%(days)s) FILTER (WHERE %(state)s IN %(closed)s)",
+                days=self._field_to_sql(self._table, "days_to_outcome", query),
+                state=state,
+                closed=CLOSED_OUTCOMES,
+            )
         return SQL(
             "100.0 * COUNT(*) FILTER (WHERE %(state)s = %(retained)s)"
             " / NULLIF(COUNT(*) FILTER (WHERE %(state)s IN %(closed)s), 0)",
@@ -582,7 +590,7 @@ class CrmChurnWarning(models.Model):
                                             usr, team, seq)
                   JOIN res_partner p ON p.id = v.partner
                  ORDER BY v.seq
-             RETURNING id, name
+             RETURNING id, partner_id
                 """,
                 company=company.id,
                 new=STATE_NEW,
@@ -592,11 +600,13 @@ class CrmChurnWarning(models.Model):
                 **columns,
             )
         )
-        id_by_name = {name: warning_id for warning_id, name in self.env.cr.fetchall()}
-        pairs = [
-            (id_by_name[name], row)
-            for name, (row, _kind) in zip(columns["name"], rows_kinds, strict=True)
-        ]
+        # one open warning per customer and company: the customer identifies the new warning
+        id_by_partner = {
+            partner_id: warning_id for warning_id, partner_id in self.env.cr.fetchall()
+        }
+        customers = self.env["res.partner"].browse([row["partner_id"] for row, _k in rows_kinds])
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in customers}
+        pairs = [(id_by_partner[commercial[row["partner_id"]]], row) for row, _kind in rows_kinds]
         self._insert_lines(pairs)
         warnings = self.browse([warning_id for warning_id, _row in pairs])
         levels = dict(self._fields["level"]._description_selection(self.env))

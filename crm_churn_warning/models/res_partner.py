@@ -10,6 +10,7 @@ class ResPartner(models.Model):
     # integer/float values must never be JSON null. Not indexed: an index on a column the nightly
     # run rewrites turns every row update into one that rewrites all of res_partner's indexes
     crm_churn_score = fields.Float(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Score",
         company_dependent=True,
         index=False,
@@ -20,6 +21,7 @@ class ResPartner(models.Model):
     )
     crm_churn_level = fields.Selection(
         CHURN_LEVELS,
+        groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Risk",
         company_dependent=True,
         index=False,
@@ -27,6 +29,7 @@ class ResPartner(models.Model):
         help="Risk level from the churn score and the company's thresholds.",
     )
     crm_churn_reasons = fields.Text(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Reasons",
         company_dependent=True,
         index=False,
@@ -34,6 +37,7 @@ class ResPartner(models.Model):
         help="Each signal the customer triggered, in words and with its figures.",
     )
     crm_churn_scored_date = fields.Date(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Scored On",
         company_dependent=True,
         index=False,
@@ -47,11 +51,13 @@ class ResPartner(models.Model):
         help="Churn warnings of the customer (its commercial entity) in the current company.",
     )
     crm_churn_badge = fields.Char(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Risk Badge",
         compute="_compute_crm_churn_badge",
         help="The churn risk in words, for customers at some risk.",
     )
     crm_p_alive = fields.Float(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Probability Alive",
         company_dependent=True,
         index=False,
@@ -61,6 +67,7 @@ class ResPartner(models.Model):
         "of purchases (0 when no model is fitted).",
     )
     crm_expected_purchases = fields.Float(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Expected Purchases (90 days)",
         company_dependent=True,
         index=False,
@@ -69,6 +76,7 @@ class ResPartner(models.Model):
         help="Orders the customer is expected to place in the next 90 days (BG/NBD).",
     )
     crm_predicted_clv = fields.Float(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Predicted Value (12 months)",
         company_dependent=True,
         index=False,

@@ -436,9 +436,12 @@ class TestBacktestMetrics(BacktestCase):
             with self.assertRaisesRegex(UserError, "at least one day"):
                 self.run_backtest(horizon=0)
             score.assert_not_called()
-        # the horizon ending today is over
+        # a horizon ending today is not over (today's orders are not all in); one that ended
+        # yesterday is
+        with self.stub_engine() as score, self.assertRaisesRegex(UserError, "is not over yet"):
+            self.run_backtest(as_of=today - timedelta(days=HORIZON))
         with self.stub_engine():
-            self.assertTrue(self.run_backtest(as_of=today - timedelta(days=HORIZON)))
+            self.assertTrue(self.run_backtest(as_of=today - timedelta(days=HORIZON + 1)))
         # nobody scored, or everyone already churned
         with self.stub_engine([]), self.assertRaisesRegex(UserError, "no customer who could"):
             self.run_backtest()
@@ -484,9 +487,9 @@ class TestBacktestMetrics(BacktestCase):
         form = Form(Wizard.with_company(self.company))
         self.assertEqual(form.horizon_days, 60)
         self.assertEqual(form.min_level, LEVEL_HIGH)
-        self.assertEqual(form.as_of, today - timedelta(days=60))
+        self.assertEqual(form.as_of, today - timedelta(days=61))
         form.horizon_days = HORIZON
-        self.assertEqual(form.as_of, today - timedelta(days=HORIZON))
+        self.assertEqual(form.as_of, today - timedelta(days=HORIZON + 1))
         form.as_of = AS_OF
         form.min_level = LEVEL_MEDIUM
         wizard = form.save()

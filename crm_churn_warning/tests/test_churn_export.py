@@ -3,7 +3,7 @@ import io
 
 from openpyxl import load_workbook
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 HEADER = [
@@ -134,3 +134,33 @@ class TestChurnExport(TransactionCase):
     def test_nothing_to_export(self):
         with self.assertRaisesRegex(UserError, "No customer of Export Risk Co"):
             self._export(self.other_seller, min_level="high")
+
+    def test_churn_values_hidden_from_portal_and_other_staff(self):
+        """A customer's own portal user and staff outside sales cannot read the scores and
+        reasons kept about the customer; a churn user can."""
+        alpha = self.partners["Alpha Risk"]
+        contact = self.env["res.partner"].create({"name": "Alpha Buyer", "parent_id": alpha.id})
+        portal = new_test_user(
+            self.env,
+            login="risk_export_portal",
+            groups="base.group_portal",
+            partner_id=contact.id,
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        clerk = new_test_user(
+            self.env,
+            login="risk_export_clerk",
+            groups="base.group_user",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        for user in (portal, clerk):
+            partner = alpha.with_user(user).with_company(self.company)
+            self.assertEqual(partner.name, "Alpha Risk")
+            for fname in ("crm_churn_reasons", "crm_churn_score", "crm_predicted_clv"):
+                with self.assertRaises(AccessError):
+                    partner.read([fname])
+        seller = alpha.with_user(self.seller).with_company(self.company)
+        self.assertEqual(seller.crm_churn_level, "high")
+        self.assertEqual(seller.crm_churn_score, 80.0)

@@ -54,7 +54,8 @@ class CrmChurnBacktestWizard(models.TransientModel):
     def _compute_as_of(self):
         today = fields.Date.context_today(self)
         for wizard in self:
-            wizard.as_of = today - timedelta(days=max(wizard.horizon_days, 0))
+            # the latest date whose horizon is over (it ended yesterday)
+            wizard.as_of = today - timedelta(days=max(wizard.horizon_days, 0) + 1)
 
     def action_run(self):
         self.ensure_one()

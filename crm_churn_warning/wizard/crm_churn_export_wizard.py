@@ -38,12 +38,7 @@ class CrmChurnExportWizard(models.TransientModel):
             else self.env.user
         ),
     )
-    is_manager = fields.Boolean(
-        compute="_compute_is_manager",
-        default=lambda self: self.env.user.has_group(
-            "crm_churn_warning.crm_churn_warning_group_manager"
-        ),
-    )
+    is_manager = fields.Boolean(compute="_compute_is_manager")
     file_data = fields.Binary(readonly=True, attachment=False)
     file_name = fields.Char(readonly=True)
 
