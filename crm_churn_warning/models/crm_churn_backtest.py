@@ -20,7 +20,10 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    STAGE_CHURNED,
+    local_date_sql,
+)
 
 from .churn_data import (
     CHURN_LEVELS,
@@ -332,10 +335,17 @@ class CrmChurnBacktest(models.Model):
                   JOIN res_partner p ON p.id = so.partner_id
                  WHERE so.company_id = %(company)s
                    AND so.state = 'sale'
-                   AND so.date_order >= %(start)s
-                   AND so.date_order < %(end)s
+                   AND so.date_order >= %(utc_start)s
+                   AND so.date_order < %(utc_end)s
+                   AND %(day)s >= %(start)s
+                   AND %(day)s < %(end)s
                    AND p.commercial_partner_id = ANY(%(partners)s)
                 """,
+                day=local_date_sql(SQL("so.date_order"), company._crm_tz()),
+                # UTC bounds a day wider than the local ones (no offset exceeds 14 hours), so
+                # that an index on date_order still narrows the scan
+                utc_start=start - timedelta(days=1),
+                utc_end=end + timedelta(days=1),
                 company=company.id,
                 start=start,
                 end=end,

@@ -33,6 +33,7 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_FIRST_PURCHASE,
     STAGE_LOYAL,
     STAGE_REPEAT,
+    local_date_sql,
 )
 from odoo.addons.crm_satisfaction.models.complaint_data import PRIORITY_URGENT, SLA_BREACHED
 from odoo.addons.crm_satisfaction.models.satisfaction_data import (
@@ -122,7 +123,7 @@ class CrmChurnEngine(models.AbstractModel):
         """Nightly: refit the purchase model when due, score every customer of every company
         (resumable), then close the warnings whose outcome is known."""
         for company in self.env["res.company"].search([], order="id"):
-            today = fields.Date.context_today(self.with_company(company))
+            today = fields.Date.context_today(self.with_context(tz=company._crm_tz()))
             self.env["crm.churn.model"]._fit_if_due(company, today)
             result = self._score_company(company, as_of=today, resumable=True)
             if not result["done"]:
@@ -158,9 +159,10 @@ class CrmChurnEngine(models.AbstractModel):
         :param resumable: record a cursor after each committed batch and resume from it
         :return: {"done", "scored", "written", "results"}
         """
+        today = fields.Date.context_today(self.with_context(tz=company._crm_tz()))
         return self.sudo()._run(
             company,
-            fields.Date.to_date(as_of) or fields.Date.context_today(self.with_company(company)),
+            fields.Date.to_date(as_of) or today,
             partners=partners,
             dry_run=dry_run,
             resumable=resumable and partners is None and not dry_run,
@@ -393,9 +395,11 @@ class CrmChurnEngine(models.AbstractModel):
                 company=company.id,
                 end=end,
             )
+        # an order belongs to its day in the company's time zone
+        day = local_date_sql(SQL("so.date_order"), company._crm_tz())
         return SQL(
             """
-            SELECT p.commercial_partner_id AS partner_id, so.date_order::date AS day,
+            SELECT p.commercial_partner_id AS partner_id, %(day)s AS day,
                    COUNT(*) AS orders,
                    SUM(CASE WHEN COALESCE(so.currency_rate, 0) IN (0, 1)
                             THEN so.amount_untaxed
@@ -404,12 +408,13 @@ class CrmChurnEngine(models.AbstractModel):
               JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company)s
                AND so.state = 'sale'
-               AND so.date_order < %(end)s
+               AND %(day)s <= %(as_of)s
                AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
              GROUP BY 1, 2
             """,
+            day=day,
             company=company.id,
-            end=end,
+            as_of=as_of,
         )
 
     def _aggregate(self, ctx, partners):

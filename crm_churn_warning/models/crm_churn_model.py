@@ -17,6 +17,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import local_date_sql
+
 from . import churn_stats
 from .churn_data import (
     CLV_MONTHS,
@@ -211,10 +213,12 @@ class CrmChurnModel(models.Model):
                 company=company.id,
                 end=end,
             )
+        # an order belongs to its day in the company's time zone
+        day = local_date_sql(SQL("so.date_order"), company._crm_tz())
         return SQL(
             """
             SELECT p.commercial_partner_id AS partner_id,
-                   so.date_order::date AS day,
+                   %(day)s AS day,
                    SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))::float8
                        AS value,
                    TRUE AS is_purchase
@@ -222,12 +226,13 @@ class CrmChurnModel(models.Model):
               JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company)s
                AND so.state = 'sale'
-               AND so.date_order < %(end)s
+               AND %(day)s <= %(as_of)s
                AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
              GROUP BY 1, 2
             """,
+            day=day,
             company=company.id,
-            end=end,
+            as_of=as_of,
         )
 
     @api.model
@@ -368,7 +373,7 @@ class CrmChurnModel(models.Model):
     @api.model
     def _fit_company(self, company, as_of=None):
         """Fits the company's model and stores it; returns the company's record."""
-        as_of = as_of or fields.Date.context_today(self.with_company(company))
+        as_of = as_of or fields.Date.context_today(self.with_context(tz=company._crm_tz()))
         start = time.perf_counter()
         # the notice is stored for every reader: in the company's language
         lang = company.partner_id.lang or self.env.lang

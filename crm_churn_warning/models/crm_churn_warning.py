@@ -29,7 +29,10 @@ from odoo.fields import Domain
 from odoo.tools import SQL, float_compare
 from odoo.tools.mail import generate_tracking_message_id
 
-from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    STAGE_CHURNED,
+    local_date_sql,
+)
 
 from .churn_data import (
     CHURN_LEVELS,
@@ -996,10 +999,12 @@ class CrmChurnWarning(models.Model):
                 days=REVENUE_AFTER_DAYS,
             )
         else:
+            # an order belongs to its day in the company's time zone
+            day = local_date_sql(SQL("so.date_order"), company._crm_tz())
             query = SQL(
                 """
                 SELECT w.id,
-                       MIN(so.date_order)::date,
+                       MIN(%(day)s),
                        COUNT(*),
                        COALESCE(SUM(so.amount_untaxed
                                     / COALESCE(NULLIF(so.currency_rate, 0), 1)), 0)::float8
@@ -1009,10 +1014,11 @@ class CrmChurnWarning(models.Model):
                  WHERE w.id = ANY(%(ids)s)
                    AND so.company_id = %(company)s
                    AND so.state = 'sale'
-                   AND so.date_order > LEAST(w.create_date, (w.date + 1)::timestamp)
-                   AND so.date_order < (LEAST(%(as_of)s::date, w.date + %(days)s) + 1)::timestamp
+                   AND (so.date_order > w.create_date OR %(day)s > w.date)
+                   AND %(day)s <= LEAST(%(as_of)s::date, w.date + %(days)s)
                  GROUP BY w.id
                 """,
+                day=day,
                 ids=self.ids,
                 company=company.id,
                 as_of=as_of,

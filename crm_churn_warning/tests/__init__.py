@@ -7,3 +7,4 @@ from . import test_churn_cron
 from . import test_churn_warning
 from . import test_churn_outcome
 from . import test_churn_tour
+from . import test_churn_timezone

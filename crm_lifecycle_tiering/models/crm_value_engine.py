@@ -37,6 +37,7 @@ from .lifecycle_data import (
     STAGE_LOYAL,
     STAGE_PROSPECT,
     STAGE_REPEAT,
+    local_date_sql,
 )
 
 _logger = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class CrmValueEngine(models.AbstractModel):
         dry_run=False,
         as_of=None,
     ):
-        as_of = as_of or fields.Date.context_today(self.with_company(company))
+        as_of = as_of or fields.Date.context_today(self.with_context(tz=company._crm_tz()))
         self.env.flush_all()
         cursor_key = CURSOR_PARAM % company.id
         params = self.env["ir.config_parameter"].sudo()
@@ -292,29 +293,32 @@ class CrmValueEngine(models.AbstractModel):
                 company=company.id,
                 partner_filter=partner_filter,
             )
+        # an order belongs to its day in the company's time zone
+        day = local_date_sql(SQL("so.date_order"), company._crm_tz())
         return SQL(
             """
             SELECT p.commercial_partner_id AS partner_id,
-                   MIN(so.date_order)::date AS first_date,
-                   MAX(so.date_order)::date AS last_date,
+                   MIN(%(day)s) AS first_date,
+                   MAX(%(day)s) AS last_date,
                    COUNT(*) AS order_count,
                    SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))::float8
                        AS revenue,
-                   COUNT(*) FILTER (WHERE so.date_order >= %(window_start)s) AS count_period,
+                   COUNT(*) FILTER (WHERE %(day)s >= %(window_start)s) AS count_period,
                    COALESCE(SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                            FILTER (WHERE so.date_order >= %(window_start)s), 0)::float8
+                            FILTER (WHERE %(day)s >= %(window_start)s), 0)::float8
                        AS revenue_period
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company)s
                AND so.state = 'sale'
-               AND so.date_order < %(end)s
+               AND %(day)s <= %(as_of)s
                AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
                %(partner_filter)s
              GROUP BY p.commercial_partner_id
             """,
+            day=day,
             window_start=window_start,
-            end=end,
+            as_of=as_of,
             company=company.id,
             partner_filter=partner_filter,
         )

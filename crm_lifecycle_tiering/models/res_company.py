@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import fields, models
 
 from .lifecycle_data import VALUE_SOURCES
@@ -50,3 +52,10 @@ class ResCompany(models.Model):
         " + crm_score_weight_tenure + crm_score_weight_referral + crm_score_weight_potential > 0)",
         "Value score weights cannot be negative and at least one must be positive.",
     )
+
+    def _crm_tz(self):
+        """Time zone in which the company's transactions are dated: a sale order placed at
+        07:00 in Shanghai belongs to that day there, not to the previous UTC day."""
+        self.ensure_one()
+        tz = self.partner_id.tz
+        return tz if tz in pytz.all_timezones_set else "UTC"
