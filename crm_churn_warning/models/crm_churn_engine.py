@@ -33,7 +33,6 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_FIRST_PURCHASE,
     STAGE_LOYAL,
     STAGE_REPEAT,
-    local_date_sql,
 )
 from odoo.addons.crm_satisfaction.models.complaint_data import PRIORITY_URGENT, SLA_BREACHED
 from odoo.addons.crm_satisfaction.models.satisfaction_data import (
@@ -365,58 +364,6 @@ class CrmChurnEngine(models.AbstractModel):
         }
 
     # ------------------------------------------------------------------ 2. aggregation
-    def _get_days_query(self, company, as_of):
-        """(partner_id, day, orders, amount) per commercial partner and day: confirmed orders,
-        or posted invoices with refunds netted on the day of the invoice they reverse (an
-        unlinked refund stands on its own day, which has no order). The days are those of
-        crm.churn.model._get_days_query, so that _get_summary gives what the model reads (the
-        amounts too: an order in the company currency is not divided by its rate of 1, which
-        gives the same sum without a numeric division per order)."""
-        end = as_of + timedelta(days=1)
-        if company.crm_value_source == "invoice":
-            return SQL(
-                """
-                SELECT p.commercial_partner_id AS partner_id,
-                       COALESCE(orig.invoice_date, m.invoice_date) AS day,
-                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice') AS orders,
-                       SUM(m.amount_untaxed_signed)::float8 AS amount
-                  FROM account_move m
-                  JOIN res_partner p ON p.id = m.partner_id
-                  LEFT JOIN account_move orig ON orig.id = m.reversed_entry_id
-                                             AND m.move_type = 'out_refund'
-                                             AND orig.move_type = 'out_invoice'
-                 WHERE m.company_id = %(company)s
-                   AND m.state = 'posted'
-                   AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND m.invoice_date < %(end)s
-                   AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-                 GROUP BY 1, 2
-                """,
-                company=company.id,
-                end=end,
-            )
-        # an order belongs to its day in the company's time zone
-        day = local_date_sql(SQL("so.date_order"), company._crm_tz())
-        return SQL(
-            """
-            SELECT p.commercial_partner_id AS partner_id, %(day)s AS day,
-                   COUNT(*) AS orders,
-                   SUM(CASE WHEN COALESCE(so.currency_rate, 0) IN (0, 1)
-                            THEN so.amount_untaxed
-                            ELSE so.amount_untaxed / so.currency_rate END)::float8 AS amount
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company)s
-               AND so.state = 'sale'
-               AND %(day)s <= %(as_of)s
-               AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-             GROUP BY 1, 2
-            """,
-            day=day,
-            company=company.id,
-            as_of=as_of,
-        )
-
     def _aggregate(self, ctx, partners):
         company, as_of, cr = ctx.company, ctx.as_of, self.env.cr
         end = as_of + timedelta(days=1)
@@ -466,7 +413,7 @@ class CrmChurnEngine(models.AbstractModel):
                  GROUP BY d.partner_id
                 HAVING SUM(d.orders) > 0
                 """,
-                days=self._get_days_query(company, as_of),
+                days=self.env["crm.churn.model"]._get_days_query(company, as_of),
                 spend_recent=as_of - timedelta(days=spend_days),
                 spend_before=as_of - timedelta(days=2 * spend_days),
                 freq_recent=as_of - timedelta(days=frequency_days),

@@ -184,11 +184,14 @@ class CrmChurnModel(models.Model):
 
     # ------------------------------------------------------------------ the data
     def _get_days_query(self, company, as_of):
-        """(partner_id, day, value, is_purchase) per customer and transaction day.
+        """(partner_id, day, orders, amount) per commercial partner and transaction day, in the
+        company currency; the days the model and the churn engine both read.
 
-        Orders: confirmed sale orders in the company currency. Invoices: posted customer invoices;
-        a refund reduces the day of the invoice it reverses, an unlinked refund stands on its own
-        day and so reduces the customer's repeat value (it is not a purchase day).
+        Orders: confirmed sale orders, on their day in the company's time zone (an order in the
+        company currency is not divided by its rate of 1: the same sum without a numeric division
+        per order). Invoices: posted customer invoices; a refund reduces the day of the invoice
+        it reverses, an unlinked refund stands on its own day, which has no order and so only
+        reduces the customer's repeat value.
         """
         end = as_of + timedelta(days=1)
         if company.crm_value_source == "invoice":
@@ -196,8 +199,8 @@ class CrmChurnModel(models.Model):
                 """
                 SELECT p.commercial_partner_id AS partner_id,
                        COALESCE(orig.invoice_date, m.invoice_date) AS day,
-                       SUM(m.amount_untaxed_signed)::float8 AS value,
-                       bool_or(m.move_type = 'out_invoice') AS is_purchase
+                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice') AS orders,
+                       SUM(m.amount_untaxed_signed)::float8 AS amount
                   FROM account_move m
                   JOIN res_partner p ON p.id = m.partner_id
                   LEFT JOIN account_move orig ON orig.id = m.reversed_entry_id
@@ -217,11 +220,11 @@ class CrmChurnModel(models.Model):
         day = local_date_sql(SQL("so.date_order"), company._crm_tz())
         return SQL(
             """
-            SELECT p.commercial_partner_id AS partner_id,
-                   %(day)s AS day,
-                   SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))::float8
-                       AS value,
-                   TRUE AS is_purchase
+            SELECT p.commercial_partner_id AS partner_id, %(day)s AS day,
+                   COUNT(*) AS orders,
+                   SUM(CASE WHEN COALESCE(so.currency_rate, 0) IN (0, 1)
+                            THEN so.amount_untaxed
+                            ELSE so.amount_untaxed / so.currency_rate END)::float8 AS amount
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company)s
@@ -248,15 +251,15 @@ class CrmChurnModel(models.Model):
             SQL(
                 """
                 SELECT d.partner_id,
-                       COUNT(*) FILTER (WHERE d.is_purchase) - 1,
-                       MAX(d.day) FILTER (WHERE d.is_purchase)
-                           - MIN(d.day) FILTER (WHERE d.is_purchase),
-                       %(as_of)s::date - MIN(d.day) FILTER (WHERE d.is_purchase),
-                       SUM(d.value),
-                       (array_agg(d.value ORDER BY d.day) FILTER (WHERE d.is_purchase))[1]
+                       COUNT(*) FILTER (WHERE d.orders > 0) - 1,
+                       MAX(d.day) FILTER (WHERE d.orders > 0)
+                           - MIN(d.day) FILTER (WHERE d.orders > 0),
+                       %(as_of)s::date - MIN(d.day) FILTER (WHERE d.orders > 0),
+                       SUM(d.amount),
+                       (array_agg(d.amount ORDER BY d.day) FILTER (WHERE d.orders > 0))[1]
                   FROM (%(days)s) d
                  GROUP BY d.partner_id
-                HAVING bool_or(d.is_purchase)
+                HAVING SUM(d.orders) > 0
                  ORDER BY d.partner_id
                 """,
                 as_of=as_of,
