@@ -122,7 +122,7 @@ pg_port_free() {
 # Sets PG_DIR (cluster folder), PG_DATA, PG_SOCKDIR, PG_PORT; the folder lives in .local/pg unless
 # the unprivileged user cannot reach the project, in which case it lives under /var/tmp.
 embedded_paths() {
-  PG_DIR="$LOCAL/pg"
+  PG_DIR="$LOCAL/${PG_CLUSTER:-pg}"
   if [ "$(id -u)" = 0 ]; then
     id -u "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER" \
       || die "could not create the OS user $PG_OS_USER that runs the embedded PostgreSQL (postgres refuses to run as root)."
@@ -248,4 +248,50 @@ ensure_chromium() {
   die "Chromium (or Google Chrome) is needed for the browser tours and was not found.
   Install it (Debian/Ubuntu: sudo apt-get install chromium) and run the tests again:
   Odoo would otherwise skip every tour silently."
+}
+
+# --- a chosen date and hour (libfaketime) -------------------------------------------------------
+find_libfaketime() {
+  local f
+  for f in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1 /usr/local/lib/faketime/libfaketimeMT.so.1; do
+    [ -f "$f" ] && { echo "$f"; return 0; }
+  done
+  return 1
+}
+
+ensure_faketime() {
+  find_libfaketime >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing libfaketime for --date (apt-get install faketime)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; } >"$LOCAL/logs/apt-faketime.log" 2>&1 \
+      || die "apt-get install faketime failed: see $LOCAL/logs/apt-faketime.log"
+    find_libfaketime >/dev/null && return 0
+  fi
+  die "--date needs libfaketime (Debian/Ubuntu: sudo apt-get install faketime)."
+}
+
+# fake_clock WHEN: every process started from now on (PostgreSQL, Odoo, Chromium, the tests) sees
+# WHEN ('YYYY-MM-DD', noon UTC, or 'YYYY-MM-DD HH:MM' in UTC) as the present, its clock running on
+# from there. One offset for all, so that every process agrees on the time.
+fake_clock() {
+  local when=$1 target offset
+  [[ "$when" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}([T\ ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$ ]] \
+    || die "--date takes YYYY-MM-DD or 'YYYY-MM-DD HH:MM' (UTC), not '$when'"
+  [[ "$when" == *[T\ ]* ]] || when="$when 12:00"
+  target=$(date -u -d "${when/T/ } UTC" +%s 2>/dev/null) || die "--date: no such date '$when'"
+  [ "$(date -u -d "@$target" +%Y-%m-%d)" = "${when:0:10}" ] || die "--date: no such date '${when:0:10}'"
+  ensure_faketime
+  offset=$((target - $(date -u +%s)))
+  FAKETIME=$(printf '%+d' "$offset")
+  FAKETIME_DONT_FAKE_MONOTONIC=1   # timeouts and sleeps keep their real length
+  LD_PRELOAD="$(find_libfaketime)${LD_PRELOAD:+ $LD_PRELOAD}"
+  export FAKETIME FAKETIME_DONT_FAKE_MONOTONIC LD_PRELOAD
+  # a cluster of its own, started here under the fake clock, leaves the usual one untouched
+  PG_CLUSTER=pg-faketime
+  if ! external_db; then
+    PG_BIN=$(find_pg_bin)
+    embedded_paths
+    if pg_running; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null; fi
+  fi
+  say "Clock set to $(date -u '+%Y-%m-%d %H:%M %Z') (libfaketime, offset ${FAKETIME} s)"
 }

@@ -7,8 +7,7 @@ and the customer's next order closes the warning as retained with the revenue it
 from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
-from odoo import fields
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.crm_churn_warning.models.churn_data import (
     LEVEL_HIGH,
@@ -19,13 +18,14 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_RETAINED,
 )
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_REPEAT
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 from odoo.addons.crm_satisfaction.models.complaint_data import PRIORITY_URGENT
 
 ORDER_DAYS_AGO = (300, 270, 240, 210, 180, 150)
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerJourney(TransactionCase):
+class TestCustomerJourney(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -53,7 +53,7 @@ class TestCustomerJourney(TransactionCase):
         cls.product = cls.env["product.product"].create(
             {"name": "Journey Machine", "type": "consu", "list_price": 2000.0}
         )
-        cls.today = fields.Date.context_today(cls.env.user)
+        cls.today = cls.crm_today(cls.company)
 
     def _order(self, day=None, quantity=1):
         """A confirmed order placed now, or dated back to `day`."""

@@ -1,12 +1,14 @@
 """The three addons installed together: web login, menus and groups across addons."""
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
+
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
 
 ADDONS = ("crm_lifecycle_tiering", "crm_satisfaction", "crm_churn_warning")
 
 
 @tagged("post_install", "-at_install")
-class TestPlatform(HttpCase):
+class TestPlatform(CrmHttpCase):
     def test_addons_installed_with_dependencies(self):
         modules = self.env["ir.module.module"].search([("name", "in", ADDONS)])
         self.assertEqual(sorted(modules.mapped("name")), sorted(ADDONS))

@@ -218,7 +218,7 @@ class CrmChurnBacktest(models.Model):
                 )
             )
         min_level = min_level or company.crm_churn_warning_level
-        self._check_period(as_of, horizon_days)
+        self._check_period(company, as_of, horizon_days)
         started = time.monotonic()
         rows = (
             self.env["crm.churn.engine"]
@@ -272,8 +272,8 @@ class CrmChurnBacktest(models.Model):
         return backtest
 
     @api.model
-    def _check_period(self, as_of, horizon_days):
-        today = fields.Date.context_today(self)
+    def _check_period(self, company, as_of, horizon_days):
+        today = company._crm_today()
         if horizon_days <= 0:
             raise UserError(self.env._("The backtest horizon must be at least one day."))
         if as_of > today:

@@ -214,10 +214,11 @@ class CrmChurnWarning(models.Model):
 
     @api.depends("company_id.crm_churn_snooze_days")
     def _compute_snooze_default_date(self):
-        today = fields.Date.context_today(self)
         for warning in self:
             company = warning.company_id or self.env.company
-            warning.snooze_default_date = today + timedelta(days=company.crm_churn_snooze_days)
+            warning.snooze_default_date = company._crm_today() + timedelta(
+                days=company.crm_churn_snooze_days
+            )
 
     @api.depends("state", "date", "outcome_date", "revenue_after")
     def _compute_outcome_figures(self):
@@ -297,10 +298,10 @@ class CrmChurnWarning(models.Model):
     def action_retain(self):
         """The customer is retained: revenue since the warning is counted from now on."""
         self._check_open()
-        today = fields.Date.context_today(self)
-        self._close(STATE_RETAINED, today)
+        for company, warnings in self.grouped("company_id").items():
+            warnings._close(STATE_RETAINED, company._crm_today())
         for company, warnings in self.sudo().grouped("company_id").items():
-            figures = warnings._get_revenue_after(company, today)
+            figures = warnings._get_revenue_after(company, company._crm_today())
             for warning in warnings:
                 _first, orders, revenue = figures.get(warning.id, (None, 0, 0.0))
                 warning.write({"orders_after": orders, "revenue_after": revenue})
@@ -308,7 +309,8 @@ class CrmChurnWarning(models.Model):
 
     def action_lose(self):
         self._check_open()
-        self._close(STATE_LOST, fields.Date.context_today(self))
+        for company, warnings in self.grouped("company_id").items():
+            warnings._close(STATE_LOST, company._crm_today())
         return True
 
     def action_open_dismiss(self):
@@ -331,15 +333,15 @@ class CrmChurnWarning(models.Model):
         """Closes the warning without outcome; the customer is not warned again before the
         snooze date (by default today plus the company's snooze days)."""
         self._check_open()
-        today = fields.Date.context_today(self)
         for warning in self:
             snooze = warning.snooze_until or warning.snooze_default_date
-            if snooze < today:
+            if snooze < warning.company_id._crm_today():
                 raise UserError(
                     self.env._("The snooze date of %(name)s lies in the past.", name=warning.name)
                 )
             warning.snooze_until = snooze
-        self._close(STATE_DISMISSED, today)
+        for company, warnings in self.grouped("company_id").items():
+            warnings._close(STATE_DISMISSED, company._crm_today())
         return {"type": "ir.actions.act_window_close"}
 
     def action_reopen(self):
@@ -1037,7 +1039,7 @@ class CrmChurnWarning(models.Model):
         revenue since the warning of retained ones current for a year. Returns the counts of
         retained and lost warnings."""
         Warning = self.sudo().with_company(company).with_context(tracking_disable=True)
-        as_of = as_of or fields.Date.context_today(Warning)
+        as_of = as_of or company._crm_today()
         currency = company.currency_id
         candidates = Warning.search(Warning._get_revenue_domain(company, as_of))
         figures = candidates._get_revenue_after(company, as_of)

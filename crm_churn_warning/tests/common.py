@@ -2,14 +2,15 @@ from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, time, timedelta
 from unittest.mock import patch
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
 
 from odoo.addons.crm_churn_warning.models import crm_churn_engine
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 AS_OF = date(2026, 6, 30)
 
 
-class ChurnCase(TransactionCase):
+class ChurnCase(CrmCase):
     """A company of its own (demo data never interferes), its users, a product, and helpers
     that make customers with confirmed orders, complaints, satisfaction answers and contacts at
     given dates, and run the scoring engine as of a date with the purchase model and the

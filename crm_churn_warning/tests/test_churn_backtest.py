@@ -5,9 +5,8 @@ from unittest.mock import patch
 
 from openpyxl import load_workbook
 
-from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.crm_churn_warning.models.churn_data import (
     LEVEL_HIGH,
@@ -18,6 +17,7 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     SIGNAL_OVERDUE,
 )
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED, STAGE_REPEAT
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 AS_OF = date(2026, 3, 31)
 # valid thresholds of the signals that do not read a percentage
@@ -25,7 +25,7 @@ THRESHOLDS = {"low_satisfaction": 2.0, "p_alive": 0.3}
 HORIZON = 90
 
 
-class BacktestCase(TransactionCase):
+class BacktestCase(CrmCase):
     """A company of its own (demo data never interferes), a churn manager and a churn user of
     it, and helpers that place confirmed orders on given days."""
 
@@ -427,7 +427,7 @@ class TestBacktestMetrics(BacktestCase):
         self.assertIn("No statistical model as of the date", backtest.configuration_text)
 
     def test_guards(self):
-        today = fields.Date.context_today(self.env["crm.churn.backtest"])
+        today = self.crm_today(self.company)
         with self.stub_engine() as score:
             with self.assertRaisesRegex(UserError, "is not over yet"):
                 self.run_backtest(as_of=today - timedelta(days=30))
@@ -480,7 +480,7 @@ class TestBacktestMetrics(BacktestCase):
         self.assertIn(other, Backtest.search([]))
 
     def test_wizard(self):
-        today = fields.Date.context_today(self.env["crm.churn.backtest"])
+        today = self.crm_today(self.company)
         self.company.crm_churn_backtest_horizon = 60
         self.company.crm_churn_warning_level = LEVEL_HIGH
         Wizard = self.env["crm.churn.backtest.wizard"].with_user(self.manager)

@@ -1,7 +1,6 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -113,7 +112,7 @@ class TestChurnCron(ChurnCase):
         ):
             self.engine._cron_score()
         companies = self.env["res.company"].search([], order="id")
-        today = {c: fields.Date.context_today(self.engine.with_company(c)) for c in companies}
+        today = {c: self.crm_today(c) for c in companies}
         self.assertEqual(model_calls["fit_if_due"], [(c, today[c]) for c in companies])
         self.assertEqual(calls["close"], [(c, today[c]) for c in companies])
         synced = {}

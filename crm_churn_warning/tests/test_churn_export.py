@@ -4,7 +4,9 @@ import io
 from openpyxl import load_workbook
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 HEADER = [
     "Customer",
@@ -25,7 +27,7 @@ HEADER = [
 
 
 @tagged("post_install", "-at_install")
-class TestChurnExport(TransactionCase):
+class TestChurnExport(CrmCase):
     """The at-risk workbook, read back with openpyxl: a company of its own with four customers
     (high, medium, low, none) of two salespeople, values written as the engine writes them."""
 

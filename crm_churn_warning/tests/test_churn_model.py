@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 from psycopg2.errors import UniqueViolation
 
-from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from odoo.addons.crm_churn_warning.models import churn_stats
 from odoo.addons.crm_churn_warning.models.churn_data import MODEL_FITTED, MODEL_INSUFFICIENT
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 LIFETIMES_WHEEL = "lifetimes==0.11.3"
 CDNOW_MEMBER = "lifetimes/datasets/CDNOW_sample.txt"
@@ -119,7 +119,7 @@ SIM_START = date(2024, 1, 1)
 SIM_END = SIM_START + timedelta(weeks=52)
 
 
-class TestChurnStats(TransactionCase):
+class TestChurnStats(CrmCase):
     """The formulas on hand-computable cases (no database data needed)."""
 
     bgnbd = {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0}
@@ -253,7 +253,7 @@ class TestChurnStats(TransactionCase):
             churn_stats.fit_gamma_gamma([0, 0], [0, 0])
 
 
-class TestChurnModel(TransactionCase):
+class TestChurnModel(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -552,5 +552,5 @@ class TestChurnModel(TransactionCase):
         with self.assertRaises(AccessError):
             cdnow_model.with_user(self.churn_user).write({"r": 1.0})
         sim_model.with_user(self.churn_manager).action_refit()
-        today = fields.Date.context_today(sim_model.with_company(self.sim_company))
+        today = self.crm_today(self.sim_company)
         self.assertEqual(sim_model.as_of, today)

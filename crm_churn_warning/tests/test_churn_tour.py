@@ -1,5 +1,4 @@
-from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_churn_warning.models.churn_data import (
     LEVEL_HIGH,
@@ -7,13 +6,14 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_NEW,
     STATE_RETAINED,
 )
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
 
 CUSTOMER = "Tour Drifting Industries"
 FEEDBACK = "Called: they will order again with a 10% volume discount"
 
 
 @tagged("post_install", "-at_install")
-class TestChurnWarningTour(HttpCase):
+class TestChurnWarningTour(CrmHttpCase):
     def test_manager_retains_high_risk_customer(self):
         """A manager opens a VIP customer's high-risk warning, marks the call the playbook
         planned done with the call's feedback, and marks the customer retained."""
@@ -24,7 +24,7 @@ class TestChurnWarningTour(HttpCase):
             {"name": CUSTOMER, "is_company": True, "user_id": admin.id}
         )
         overdue = self.env.ref("crm_churn_warning.crm_churn_signal_overdue")
-        today = fields.Date.context_today(admin)
+        today = self.crm_today(company)
         reason = {
             "signal_id": overdue.id,
             "code": SIGNAL_OVERDUE,

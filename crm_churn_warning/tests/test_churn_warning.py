@@ -1,9 +1,8 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, TransactionCase, new_test_user
+from odoo.tests import Form, new_test_user
 
 from odoo.addons.crm_churn_warning.models.churn_data import (
     KIND_RISK,
@@ -19,17 +18,18 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_LOST,
     STATE_NEW,
 )
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 
-class WarningCase(TransactionCase):
+class WarningCase(CrmCase):
     """A company of its own with a sales team, salespeople, a team leader and a churn manager,
     customers of each tier, and scoring rows built by hand in the engine's row format."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = fields.Date.today()
         cls.company = cls.env["res.company"].create({"name": "Warning Test Co"})
+        cls.today = cls.crm_today(cls.company)
         cls.other_company = cls.env["res.company"].create({"name": "Warning Other Co"})
         cls.env.user.company_ids |= cls.company | cls.other_company
         salesman = "sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user"

@@ -1,13 +1,14 @@
 from psycopg2.errors import CheckViolation, UniqueViolation
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from odoo.addons.crm_churn_warning.models.churn_data import SIGNAL_CODES
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 
-class TestChurnSignal(TransactionCase):
+class TestChurnSignal(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -50,10 +50,10 @@ class CrmChurnBacktestWizard(models.TransientModel):
             wizard.horizon_days = wizard.company_id.crm_churn_backtest_horizon
             wizard.min_level = wizard.company_id.crm_churn_warning_level
 
-    @api.depends("horizon_days")
+    @api.depends("horizon_days", "company_id")
     def _compute_as_of(self):
-        today = fields.Date.context_today(self)
         for wizard in self:
+            today = (wizard.company_id or self.env.company)._crm_today()
             # the latest date whose horizon is over (it ended yesterday)
             wizard.as_of = today - timedelta(days=max(wizard.horizon_days, 0) + 1)
 

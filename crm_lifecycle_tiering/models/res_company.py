@@ -59,3 +59,9 @@ class ResCompany(models.Model):
         self.ensure_one()
         tz = self.partner_id.tz
         return tz if tz in pytz.all_timezones_set else "UTC"
+
+    def _crm_today(self):
+        """Today in the company's time zone: the date every engine, cron and guard of ours takes
+        as 'today' for this company, whoever runs it."""
+        self.ensure_one()
+        return fields.Date.context_today(self.with_context(tz=self._crm_tz()))

@@ -140,7 +140,7 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     @api.depends("crm_last_order_date", "crm_first_order_date")
     def _compute_crm_days(self):
-        today = fields.Date.context_today(self)
+        today = self.env.company._crm_today()
         for partner in self:
             last, first = partner.crm_last_order_date, partner.crm_first_order_date
             partner.crm_recency_days = (today - last).days if last else 0
@@ -149,7 +149,7 @@ class ResPartner(models.Model):
     def _search_days_since(self, date_field, operator, value):
         if operator not in _DAYS_TO_DATE_OPERATOR or not isinstance(value, int | float):
             return NotImplemented
-        date = fields.Date.context_today(self) - timedelta(days=int(value))
+        date = self.env.company._crm_today() - timedelta(days=int(value))
         return Domain(date_field, _DAYS_TO_DATE_OPERATOR[operator], date)
 
     def _search_crm_recency_days(self, operator, value):

@@ -1,9 +1,55 @@
+import os
 from datetime import date, datetime, time
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
+
+# The time zone of every test: the context of the test environment (and so of every user acting
+# through it), the main company, the companies the tests create and the demo users. UTC unless
+# the test command is given --tz (CRM_TEST_TZ), to run the whole suite as a company elsewhere.
+TEST_TZ = os.environ.get("CRM_TEST_TZ") or "UTC"
 
 
-class TieringCase(TransactionCase):
+def pin_time_zone(cls):
+    """Pins the class's environment to TEST_TZ (see above); demo data sets Mitchell Admin and the
+    superuser's partner in Europe/Brussels, so two 'todays' would otherwise differ near midnight."""
+    cls.env = cls.env(context=dict(cls.env.context, tz=TEST_TZ))
+    users = (
+        cls.env.user
+        | cls.env.ref("base.user_admin")
+        | cls.env["res.users"].search([("login", "=", "demo")])
+    )
+    users.partner_id.tz = TEST_TZ
+    cls.env.company.partner_id.tz = TEST_TZ
+
+
+class CrmCase(TransactionCase):
+    """Base of every test of ours: the time zone pinned (TEST_TZ) and one notion of today."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        pin_time_zone(cls)
+
+    @classmethod
+    def crm_today(cls, company=None):
+        """Today in the company's time zone, as every engine and cron of ours sees it."""
+        return (company or cls.env.company)._crm_today()
+
+
+class CrmHttpCase(HttpCase):
+    """Base of our browser tests: the time zone pinned as in CrmCase."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        pin_time_zone(cls)
+
+    @classmethod
+    def crm_today(cls, company=None):
+        return (company or cls.env.company)._crm_today()
+
+
+class TieringCase(CrmCase):
     """Users of each group and a second company, built once per class."""
 
     @classmethod

@@ -2,9 +2,6 @@
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
-from odoo.tests import TransactionCase
-
 from ..models.crm_lifecycle_demo import CUSTOMERS, LOCK_REASON, LOCKED_CUSTOMER
 from ..models.lifecycle_data import (
     EVENT_STAGE,
@@ -20,9 +17,10 @@ from ..models.lifecycle_data import (
     TIER_STANDARD,
     TIER_VIP,
 )
+from .common import CrmCase
 
 
-class TestDemoData(TransactionCase):
+class TestDemoData(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -94,7 +92,7 @@ class TestDemoData(TransactionCase):
             self.assertTrue(churned)
 
     def test_history_spans_two_years(self):
-        today = fields.Date.context_today(self.Partner)
+        today = self.crm_today(self.company)
         events = self.events.filtered(lambda e: e.partner_id in self.customers)
         dates = set(events.mapped("date"))
         # one recompute a month, then today's

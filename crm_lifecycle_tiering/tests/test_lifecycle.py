@@ -90,7 +90,7 @@ class TestLifecycle(ValueCase):
 
     def test_recency_and_tenure_are_searchable(self):
         customer = self.make_customer("Recent Co")
-        today = self.env.cr.now().date()
+        today = self.crm_today(self.vc)
         self.make_order(customer, 100, today - timedelta(days=40))
         self.make_order(customer, 100, today - timedelta(days=10))
         self.run_engine(as_of=today)

@@ -1,8 +1,7 @@
-from collections import Counter
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from lxml import html
 
 from odoo.addons.crm_lifecycle_tiering.models import crm_value_engine
 
@@ -20,7 +19,7 @@ class TestRefreshAndCron(ValueCase):
         cron = self.env.ref("crm_lifecycle_tiering.ir_cron_crm_value_refresh")
         triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": customer.id})
-        order = self.make_order(contact, 400, fields.Date.today())
+        order = self.make_order(contact, 400, self.crm_today(self.vc))
         # queued and the cron woken, nothing recomputed in the user's transaction
         self.assertEqual(len(self.queued(customer)), 1)
         self.assertGreater(
@@ -86,7 +85,7 @@ class TestRefreshAndCron(ValueCase):
 
     def test_nightly_cron_covers_every_company(self):
         customer = self.make_customer("Nightly Co")
-        self.make_order(customer, 100, fields.Date.today())
+        self.make_order(customer, 100, self.crm_today(self.vc))
         with patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=60.0):
             self.engine._cron_recompute_values()
         self.assertEqual(self.val(customer).crm_lifecycle_stage, "first_purchase")
@@ -105,11 +104,13 @@ class TestRefreshAndCron(ValueCase):
 
 class TestSimulation(ValueCase):
     def test_simulate_then_apply(self):
+        # the simulation evaluates the rules as of today: orders of three days ago
+        today = self.crm_today(self.vc)
         small, big = self.make_customer("Small"), self.make_customer("Big")
-        self.make_order(small, 100, self.AS_OF - timedelta(days=3))
+        self.make_order(small, 100, today - timedelta(days=3))
         for amount in (3000, 4000):
-            self.make_order(big, amount, self.AS_OF - timedelta(days=3))
-        self.run_engine(as_of=fields.Date.today())
+            self.make_order(big, amount, today - timedelta(days=3))
+        self.run_engine(as_of=today)
         self.assertEqual(self.val(big).crm_tier_id, self.tier_standard)
         self.make_rule(self.tier_vip, min_revenue_period=5000)
         wizard = (
@@ -138,17 +139,27 @@ class TestSimulation(ValueCase):
         self.assertEqual(event.new_tier_id, self.tier_vip)
 
     def test_matrix_counts(self):
+        today = self.crm_today(self.vc)
         customers = [self.make_customer(f"M{i}") for i in range(3)]
         for customer in customers:
-            self.make_order(customer, 1000, self.AS_OF)
-        self.run_engine(as_of=fields.Date.today())
+            self.make_order(customer, 1000, today - timedelta(days=1))
+        self.run_engine(as_of=today)
         self.make_rule(self.tier_key, min_revenue_period=500)
         wizard = self.env["crm.tier.simulation"].with_company(self.vc).create({})
         wizard.action_simulate()
-        matrix = self.env["crm.tier.simulation"]._render_matrix(
-            self.Tier.search([("company_id", "in", [self.vc.id, False])]),
-            Counter({(self.tier_standard.id, self.tier_key.id): 3}),
+        # the wizard's own matrix: one row (Standard), 3 in the Key column, nothing elsewhere
+        table = html.fromstring(str(wizard.matrix_html))
+        header = [th.text_content() for th in table.xpath("//thead/tr/th")][1:]
+        rows = {
+            tr.xpath("./th")[0].text_content(): [td.text_content() for td in tr.xpath("./td")]
+            for tr in table.xpath("//tbody/tr")
+        }
+        self.assertEqual(list(rows), [self.tier_standard.name])
+        self.assertEqual(
+            dict(zip(header, rows[self.tier_standard.name], strict=True)),
+            {name: "3" if name == self.tier_key.name else "" for name in header},
         )
-        self.assertIn("<td class='text-end '>3</td>", str(matrix))
+        self.assertIn(self.tier_vip.name, header)
+        self.assertEqual(header[-1], "No tier")
         self.assertEqual(wizard.moved_count, 3)
         self.assertEqual(set(wizard.line_ids.new_tier_id.ids), {self.tier_key.id})

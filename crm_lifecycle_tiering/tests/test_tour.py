@@ -1,16 +1,18 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     EVENT_TIER,
     ORIGIN_MANUAL,
 )
 
+from .common import CrmHttpCase
+
 
 @tagged("post_install", "-at_install")
-class TestTierRulesTour(HttpCase):
+class TestTierRulesTour(CrmHttpCase):
     """An administrator lowers a Key rule's threshold, simulates, applies and sees the customer
     move to Key: the data is the test's own, in the administrator's current company."""
 

@@ -4,8 +4,6 @@ from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
 
-from odoo import fields
-
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_CHURNED,
     STAGE_FIRST_PURCHASE,
@@ -153,7 +151,7 @@ class TestValueReport(ValueCase):
         )
         alpha, beta, delta, gamma = rows
         as_of = self.AS_OF
-        today = fields.Date.context_today(self.env["res.partner"])
+        today = self.crm_today(self.vc)
 
         def picked(row, *titles):
             return [row[COL[title]] for title in titles]

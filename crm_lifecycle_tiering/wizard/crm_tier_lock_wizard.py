@@ -33,8 +33,8 @@ class CrmTierLockWizard(models.TransientModel):
 
     @api.constrains("until")
     def _check_until(self):
-        today = fields.Date.context_today(self)
         for wizard in self:
+            today = (wizard.company_id or self.env.company)._crm_today()
             if wizard.until and wizard.until < today:
                 raise ValidationError(self.env._("A tier lock cannot expire in the past."))
 
@@ -43,7 +43,7 @@ class CrmTierLockWizard(models.TransientModel):
         if not self.env.user.has_group("crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager"):
             raise UserError(self.env._("Only customer value managers can lock tiers."))
         company = self.company_id
-        today = fields.Date.context_today(self)
+        today = company._crm_today()
         partners = self.partner_ids.commercial_partner_id.with_company(company).sudo()
         engine = self.env["crm.value.engine"]
         reason = engine._lock_reason(

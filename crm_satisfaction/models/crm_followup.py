@@ -263,7 +263,7 @@ class CrmFollowup(models.Model):
         if not self._update_next_dates(company, commit=commit):
             result["done"] = False
             return result
-        today = today or fields.Date.context_today(self.with_company(company))
+        today = today or company._crm_today()
         until = today + timedelta(days=company.crm_followup_horizon_days)
         activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE_XMLID)
         self.env["mail.activity"].flush_model()

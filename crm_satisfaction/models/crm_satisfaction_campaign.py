@@ -257,7 +257,7 @@ class CrmSatisfactionCampaign(models.Model):
         """Orders whose event (confirmation, delivery or invoice) happened the campaign's delay
         ago (catching up a few missed days), not yet surveyed by it, of customers it may invite."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        today = (self.company_id or self.env.company)._crm_today()
         last_day = today - timedelta(days=self.delay_days)
         first_day = last_day - timedelta(days=ORDER_CATCH_UP_DAYS)
         start = datetime.combine(first_day, time.min)

@@ -97,7 +97,7 @@ class ResPartner(models.Model):
         if not partners:
             return
         Response = self.env["crm.satisfaction.response"].sudo()
-        today = fields.Date.context_today(self)
+        today = company._crm_today()
         base = [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
         window_start = today - timedelta(days=company.crm_satisfaction_window_days)
         counts = {

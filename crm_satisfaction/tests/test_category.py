@@ -1,11 +1,13 @@
 from psycopg2.errors import UniqueViolation
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
-class TestComplaintCategory(TransactionCase):
+
+class TestComplaintCategory(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

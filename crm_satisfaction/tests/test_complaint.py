@@ -3,7 +3,9 @@ from datetime import datetime
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
+
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 from .common import make_company_user, make_office_calendar
 
@@ -11,7 +13,7 @@ from .common import make_company_user, make_office_calendar
 MONDAY_10 = datetime(2026, 3, 2, 10, 0)
 
 
-class ComplaintCase(TransactionCase):
+class ComplaintCase(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

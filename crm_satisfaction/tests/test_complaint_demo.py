@@ -1,7 +1,7 @@
-from odoo.tests import TransactionCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 
-class TestComplaintDemo(TransactionCase):
+class TestComplaintDemo(CrmCase):
     """The demo data (always installed in the test database) shows every stage and SLA state."""
 
     def test_demo_complaints_cover_every_stage_and_sla_state(self):

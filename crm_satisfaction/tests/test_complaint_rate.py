@@ -2,7 +2,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo.tests import TransactionCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 from .test_complaint import ComplaintCase
 
@@ -15,7 +15,7 @@ def rounded(groups):
     ]
 
 
-class TestComplaintRate(TransactionCase):
+class TestComplaintRate(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -1,4 +1,6 @@
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
+
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
 
 # Must match the texts of static/tests/tours/crm_complaint_agent_tour.js
 SUBJECT = "Agent tour: dented kettle"
@@ -7,7 +9,7 @@ RESOLUTION = "Replacement kettle shipped by express courier"
 
 
 @tagged("post_install", "-at_install")
-class TestComplaintAgentTour(HttpCase):
+class TestComplaintAgentTour(CrmHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -6,10 +6,11 @@ from freezegun import freeze_time
 from openpyxl import load_workbook
 from psycopg2 import IntegrityError
 
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_LOYAL, STAGE_REPEAT
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 from .common import make_office_calendar
 
@@ -69,7 +70,7 @@ MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
 
 
 @tagged("post_install", "-at_install")
-class TestSatisfactionExport(TransactionCase):
+class TestSatisfactionExport(CrmCase):
     """The complaint register and the survey responses as Excel workbooks, read back with
     openpyxl: a company of its own, in UTC, with four complaints and four responses in March
     2026 and one of each before."""

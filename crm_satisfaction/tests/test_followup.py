@@ -3,8 +3,7 @@ from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
-from odoo import fields
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
@@ -14,16 +13,17 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_PROSPECT,
     STAGE_REPEAT,
 )
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 from odoo.addons.crm_satisfaction.models.followup_data import FOLLOWUP_ACTIVITY_TYPE_XMLID
 
 
 @tagged("post_install", "-at_install")
-class TestFollowup(TransactionCase):
+class TestFollowup(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = fields.Date.today()
         cls.company = cls.env["res.company"].create({"name": "Follow-up Test Co"})
+        cls.today = cls.crm_today(cls.company)
         cls.company_2 = cls.env["res.company"].create(
             {"name": "Follow-up Other Co", "crm_followup_first_days": 14}
         )
@@ -328,7 +328,7 @@ class TestFollowup(TransactionCase):
                 "Visited, wants a quote",
                 self.tier_vip,
                 self.activity_type,
-                fields.Date.context_today(vip_followup.with_user(self.salesperson)),
+                self.today,
             ),
         )
         done_on = vip_followup.date

@@ -1,11 +1,13 @@
 from odoo import http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
 
 from .common import make_company_user
 
 
 @tagged("post_install", "-at_install")
-class TestComplaintPortal(HttpCase):
+class TestComplaintPortal(CrmHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -2,9 +2,10 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 from odoo.addons.crm_satisfaction.models.satisfaction_data import (
     NPS_DETRACTOR,
     NPS_PASSIVE,
@@ -16,7 +17,7 @@ from odoo.addons.crm_satisfaction.models.satisfaction_data import (
 
 
 @tagged("post_install", "-at_install")
-class TestSatisfactionSurvey(TransactionCase):
+class TestSatisfactionSurvey(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -136,7 +137,7 @@ class TestSatisfactionSurvey(TransactionCase):
         self.assertEqual(partner.crm_nps_last, 3)
         self.assertEqual(partner.crm_nps_category, NPS_DETRACTOR)
         self.assertEqual(partner.crm_response_count, 1)
-        self.assertEqual(partner.crm_last_surveyed_date, fields.Date.context_today(partner))
+        self.assertEqual(partner.crm_last_surveyed_date, self.crm_today(self.company))
 
     def test_fatigue_and_audience(self):
         first_three = self.customers[:3]
@@ -450,7 +451,7 @@ class TestSatisfactionSurvey(TransactionCase):
 
     def test_partner_fields_and_trend(self):
         partner = self.customers[5]
-        today = fields.Date.context_today(self.Response)
+        today = self.crm_today(self.company)
         Response = self.Response
         vals = {"partner_id": partner.id, "company_id": self.company.id}
         Response.create(

@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 from .common import make_company_user
 
@@ -9,7 +11,7 @@ MANAGER_GROUP = "crm_satisfaction.crm_satisfaction_group_manager"
 
 
 @tagged("post_install", "-at_install")
-class TestSatisfactionAccess(TransactionCase):
+class TestSatisfactionAccess(CrmCase):
     """What each group reads and changes of survey campaigns and satisfaction responses:
     User reads, Manager manages, both within their companies; portal users see nothing."""
 
