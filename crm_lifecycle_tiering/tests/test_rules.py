@@ -194,8 +194,7 @@ class TestLockAndGrace(ValueCase):
         self.assertEqual(partner.crm_tier_id, self.tier_key)
         self.assertEqual(
             partner.crm_tier_reason,
-            f"Tier locked by {self.tier_manager.name} until "
-            f"{until.isoformat()}: Strategic account",
+            f"Tier locked by {self.tier_manager.name} until {until.isoformat()}: Strategic account",
         )
         self.run_engine(as_of=until + timedelta(days=1))
         partner = self.val(self.customer)
