@@ -1,8 +1,13 @@
 """Reads what a test run left behind and decides whether it passed.
 
 - pytest's exit code, and the JUnit report: no failure, no error, no skipped test (Odoo skips
-  browser tours silently when Chromium or websocket-client is missing), at least one test per addon;
-- the Odoo logs of install and tests: no WARNING, ERROR or CRITICAL line from our addons;
+  browser tours silently when Chromium or websocket-client is missing);
+- the test inventory (setup/test-inventory.txt): every file runs exactly the number of tests it
+  lists, so that a broken base class or a file no longer collected cannot shrink the suite
+  silently; each addon and the top-level tests/ run tests. After adding or removing tests on
+  purpose, rewrite it from a green run: setup/test --update-inventory;
+- the Odoo logs of install and tests (each must exist): no WARNING, ERROR or CRITICAL line that
+  names anything of ours: an addon, a model, a table or a field of res.partner and the others;
 - a coverage summary per addon.
 """
 
@@ -18,21 +23,46 @@ import coverage
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+?): "
 )
-# our models by dotted name or table name
-OUR_MODELS = (
-    r"crm[._](customer[._]tier|tier[._]rule|lifecycle|rfm|value"
-    r"|satisfaction|complaint|churn|followup)"
-)
+MODEL_NAME = re.compile(r"""^\s+_name = ["']([\w.]+)["']""", re.M)
+FIELD_NAME = re.compile(r"^\s+(\w+) = fields\.\w+\(", re.M)
+INVENTORY_HEADER = """\
+# Tests per file, as setup/test runs them: a run fails when a file runs a number of tests other
+# than the one listed here, or a file of tests/ is missing from it. Change it on purpose only,
+# from a green run: setup/test --update-inventory
+"""
 
 
-def check_junit(path, addons):
+def our_names(root, addons):
+    """A pattern matching anything of ours in a log line: the addons, our models by dotted and
+    table name, and the fields our addons declare (on our models and on Odoo's, e.g. the crm_*
+    fields of res.partner), as whole words."""
+    models, fields = set(), set()
+    for addon in addons:
+        for path in (root / addon).rglob("*.py"):
+            if "tests" in path.relative_to(root / addon).parts:
+                continue
+            text = path.read_text(errors="replace")
+            models.update(MODEL_NAME.findall(text))
+            fields.update(name for name in FIELD_NAME.findall(text) if name.startswith("crm_"))
+    names = set(addons) | fields
+    for model in models:
+        names |= {model, model.replace(".", "_")}
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)")
+
+
+def test_file(classname):
+    """crm_x.tests.test_y.TestZ -> crm_x/tests/test_y.py"""
+    return "/".join(classname.split(".")[:-1]) + ".py"
+
+
+def check_junit(path):
     problems = []
     if not path.exists():
-        return ["no JUnit report: pytest did not run"], {}
-    counts = collections.Counter()
+        return ["no JUnit report: pytest did not run"], collections.Counter()
+    per_file = collections.Counter()
     for case in ET.parse(path).getroot().iter("testcase"):
-        top = case.get("classname", "").split(".")[0] or "?"
-        counts[top] += 1
+        per_file[test_file(case.get("classname", "?.?"))] += 1
         name = f"{case.get('classname')}::{case.get('name')}"
         for tag in ("failure", "error"):
             if case.find(tag) is not None:
@@ -40,17 +70,57 @@ def check_junit(path, addons):
         skipped = case.find("skipped")
         if skipped is not None:
             problems.append(f"skipped (a test must run or fail): {name}: {skipped.get('message')}")
-    for addon in addons:
-        if not counts[addon]:
-            problems.append(f"no test ran for {addon}")
-    return problems, counts
+    return problems, per_file
 
 
-def check_logs(paths, addons):
-    ours = re.compile("|".join([*map(re.escape, addons), OUR_MODELS]))
+def read_inventory(path):
+    inventory = {}
+    if not path.exists():
+        return inventory
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, count = line.rsplit(None, 1)
+            inventory[name] = int(count)
+    return inventory
+
+
+def write_inventory(path, per_file):
+    lines = [f"{name} {count}" for name, count in sorted(per_file.items())]
+    path.write_text(INVENTORY_HEADER + "\n".join(lines) + "\n")
+
+
+def check_inventory(inventory, per_file, root, areas):
+    problems = []
+    if not inventory:
+        return ["the test inventory is missing or empty: run setup/test --update-inventory"]
+    on_disk = {
+        str(path.relative_to(root))
+        for area in areas
+        for path in (root / area / ("tests" if area != "tests" else "")).glob("test_*.py")
+    }
+    for name in sorted(set(inventory) | set(per_file) | on_disk):
+        expected, ran = inventory.get(name), per_file.get(name, 0)
+        if expected is None:
+            problems.append(f"{name}: {ran} tests ran, the file is not in the inventory")
+        elif ran < expected:
+            problems.append(f"{name}: {ran} tests ran, the inventory expects {expected} (a drop)")
+        elif ran > expected:
+            problems.append(
+                f"{name}: {ran} tests ran, the inventory expects {expected}: update it on purpose"
+            )
+    for area in areas:
+        prefix = f"{area}/"
+        if not any(name.startswith(prefix) and n for name, n in per_file.items()):
+            problems.append(f"no test ran for {area}")
+    return problems
+
+
+def check_logs(paths, ours):
     problems = []
     for path in paths:
         if not path.exists():
+            problems.append(f"{path}: the Odoo log is missing")
             continue
         current = None
         for line in path.read_text(errors="replace").splitlines():
@@ -99,17 +169,44 @@ def main():
     parser.add_argument("--pytest-rc", type=int, required=True)
     parser.add_argument("--root", type=pathlib.Path, required=True)
     parser.add_argument("--coverage", type=pathlib.Path, required=True)
+    parser.add_argument("--inventory", type=pathlib.Path, required=True)
+    parser.add_argument(
+        "--selection",
+        action="store_true",
+        help="pytest ran a selection of the tests: the inventory is not compared",
+    )
+    parser.add_argument(
+        "--update-inventory",
+        action="store_true",
+        help="rewrite the inventory from this run when it is otherwise green",
+    )
     args = parser.parse_args()
+    areas = [*args.addons, "tests"]
 
-    problems, counts = check_junit(args.junit, args.addons)
+    problems, per_file = check_junit(args.junit)
     if args.pytest_rc != 0:
         problems.append(f"pytest exited with code {args.pytest_rc}")
-    log_problems = check_logs(args.logs, args.addons)
-    problems += log_problems
+    problems += check_logs(args.logs, our_names(args.root, args.addons))
+    inventory = read_inventory(args.inventory)
+    if args.update_inventory:
+        if problems or args.selection:
+            problems.append("the inventory is rewritten only from a green run of every test")
+        else:
+            write_inventory(args.inventory, per_file)
+            print(f"\nInventory rewritten: {args.inventory}")
+            inventory = read_inventory(args.inventory)
+    if args.selection:
+        print("\nA selection of the tests ran: the inventory is not compared.")
+    else:
+        problems += check_inventory(inventory, per_file, args.root, areas)
 
-    print("\nTests per area:")
-    for area, n in sorted(counts.items()):
-        print(f"  {area:<24} {n:>4} tests")
+    counts = collections.Counter()
+    for name, n in per_file.items():
+        counts[name.split("/")[0]] += n
+    print("\nTests per area (inventory):")
+    for area in areas:
+        listed = sum(n for name, n in inventory.items() if name.startswith(f"{area}/"))
+        print(f"  {area:<24} {counts[area]:>4} tests ({listed})")
     print("Coverage per addon:")
     print("\n".join(coverage_summary(args.root, args.addons, args.coverage)))
     if problems:

@@ -283,7 +283,9 @@ fake_clock() {
   ensure_faketime
   offset=$((target - $(date -u +%s)))
   FAKETIME=$(printf '%+d' "$offset")
-  FAKETIME_DONT_FAKE_MONOTONIC=1   # timeouts and sleeps keep their real length
+  # the monotonic clock shifted too: libfaketime 0.9.10 makes Python's time.sleep fail with
+  # EINVAL when only the wall clock is shifted
+  FAKETIME_DONT_FAKE_MONOTONIC=0
   LD_PRELOAD="$(find_libfaketime)${LD_PRELOAD:+ $LD_PRELOAD}"
   export FAKETIME FAKETIME_DONT_FAKE_MONOTONIC LD_PRELOAD
   # a cluster of its own, started here under the fake clock, leaves the usual one untouched

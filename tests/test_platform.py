@@ -24,9 +24,27 @@ class TestPlatform(CrmHttpCase):
     def test_login_page_and_session(self):
         response = self.url_open("/web/login")
         self.assertEqual(response.status_code, 200)
+        self.assertIn('name="login"', response.text)
+        # before logging in, the web client sends to the login page; the action RPC refuses
+        response = self.url_open("/odoo", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
+        with self.assertRaisesRegex(Exception, "SessionExpired"):
+            self.make_jsonrpc_request(
+                "/web/action/load", {"action_id": "crm_lifecycle_tiering.crm_customer_tier_action"}
+            )
+        # logged in, each addon's main action loads with its model and views
         self.authenticate("admin", "admin")
-        response = self.url_open("/odoo/action-crm_lifecycle_tiering.crm_customer_tier_action")
-        self.assertEqual(response.status_code, 200)
+        for xmlid, model in (
+            ("crm_lifecycle_tiering.crm_customer_tier_action", "crm.customer.tier"),
+            ("crm_satisfaction.crm_complaint_action", "crm.complaint"),
+            ("crm_churn_warning.crm_churn_warning_action", "crm.churn.warning"),
+        ):
+            with self.subTest(action=xmlid):
+                action = self.make_jsonrpc_request("/web/action/load", {"action_id": xmlid})
+                self.assertEqual(action["id"], self.env.ref(xmlid).id)
+                self.assertEqual(action["res_model"], model)
+                self.assertTrue(action["views"])
 
     def test_admin_manages_every_addon(self):
         admin = self.env.ref("base.user_admin")

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, models
 
 from .churn_data import LEVEL_RANK, OPEN_STATES
 
@@ -29,7 +29,7 @@ class CrmChurnDemo(models.AbstractModel):
     @api.model
     def _load_demo_history(self):
         company = self.env.ref("base.main_company")
-        today = fields.Date.context_today(self)
+        today = company._crm_today()
         Model = self.env["crm.churn.model"]
         Engine = self.env["crm.churn.engine"]
         Warning = self.env["crm.churn.warning"]

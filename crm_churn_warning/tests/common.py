@@ -220,7 +220,7 @@ class ChurnCase(CrmCase):
                 ("_predict", predict),
                 ("_fit_if_due", fit_if_due),
             ):
-                stack.enter_context(patch.object(Model, name, method, create=True))
+                stack.enter_context(patch.object(Model, name, method))
             yield calls
 
     @contextmanager
@@ -237,8 +237,8 @@ class ChurnCase(CrmCase):
             calls["close"].append((company, as_of))
 
         with (
-            patch.object(Warning, "_sync_scores", sync_scores, create=True),
-            patch.object(Warning, "_close_outcomes", close_outcomes, create=True),
+            patch.object(Warning, "_sync_scores", sync_scores),
+            patch.object(Warning, "_close_outcomes", close_outcomes),
         ):
             yield calls
 

@@ -306,14 +306,14 @@ class TestChurnWarning(WarningCase):
         warning.action_dismiss()
         self.assertEqual(warning.snooze_until, self.today + timedelta(days=30))
         self.assertEqual(warning.outcome_date, self.today)
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "not open any more: " + warning.name):
             warning.action_dismiss()
         # the snooze date cannot lie in the past
         other = self.make_customer("Past snooze", user=self.salesperson)
         self.sync([self.make_row(other, LEVEL_MEDIUM, 45.0)])
         past = self.warnings_of(other)
         past.snooze_until = self.today - timedelta(days=1)
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, f"snooze date of {past.name} lies in the past"):
             past.action_dismiss()
 
     def test_vip_high_call_tomorrow_and_manager_notified(self):
@@ -514,7 +514,7 @@ class TestChurnWarning(WarningCase):
         # a new warning after the snooze; the dismissed one cannot be reopened beside it
         self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0)], as_of=self.today + timedelta(40))
         self.assertEqual(len(self.warnings_of(customer)), 2)
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "Reopened already has an open churn warning"):
             first.action_reopen()
 
     def test_access_by_group_and_company(self):

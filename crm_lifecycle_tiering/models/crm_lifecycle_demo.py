@@ -288,7 +288,7 @@ class CrmLifecycleDemo(models.AbstractModel):
             mail_create_nosubscribe=True,
             mail_notrack=True,
         )
-        today = fields.Date.context_today(demo)
+        today = company._crm_today()
         rng = random.Random(SEED)
         customers = demo._demo_create_customers(company, rng)
         orders, leads = demo._demo_plan(customers, today, rng)

@@ -212,6 +212,6 @@ class TestLockAndGrace(ValueCase):
             self.env["crm.tier.lock.wizard"].with_user(self.tier_user).create(
                 dict(values, reason="x")
             )
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "Only customer value managers can unlock tiers"):
             self.customer.with_user(self.tier_user).action_crm_unlock_tier()
         self.assertFalse(self.val(self.customer).crm_tier_locked)

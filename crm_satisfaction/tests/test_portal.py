@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from odoo import http
 from odoo.tests import new_test_user, tagged
 
@@ -97,6 +99,12 @@ class TestComplaintPortal(CrmHttpCase):
             data=dict(data, csrf_token=http.Request.csrf_token(self)),
             allow_redirects=allow_redirects,
         )
+
+    def assertRedirectsTo(self, response, path):
+        """A refusal answers with a redirect (303) to `path` and nothing else."""
+        self.assertEqual(response.status_code, 303)
+        location = urlsplit(response.headers["Location"]).path
+        self.assertEqual(location, path)
 
     def _complaints_of(self, partner):
         return self.env["crm.complaint"].search([("partner_id", "=", partner.id)])
@@ -236,7 +244,8 @@ class TestComplaintPortal(CrmHttpCase):
         complaint.stage_id = self.stage_resolved
         # another customer cannot act on it
         self.authenticate("complaint_bob", "complaint_bob")
-        self._post(f"/my/complaints/{complaint.id}/confirm", {})
+        response = self._post(f"/my/complaints/{complaint.id}/confirm", {})
+        self.assertRedirectsTo(response, "/my")
         self.assertFalse(complaint.customer_confirmed)
         self.assertEqual(complaint.stage_id, self.stage_resolved)
 
@@ -246,7 +255,8 @@ class TestComplaintPortal(CrmHttpCase):
         self.assertRecordValues(complaint, [{"customer_confirmed": True, "is_closed": True}])
 
         self.authenticate("complaint_bob", "complaint_bob")
-        self._post(f"/my/complaints/{complaint.id}/reopen", {})
+        response = self._post(f"/my/complaints/{complaint.id}/reopen", {})
+        self.assertRedirectsTo(response, "/my")
         self.assertTrue(complaint.is_closed)
 
         self.authenticate("complaint_alice", "complaint_alice")
@@ -259,7 +269,9 @@ class TestComplaintPortal(CrmHttpCase):
 
     def test_confirm_refused_before_resolution(self):
         self.authenticate("complaint_alice", "complaint_alice")
-        self._post(f"/my/complaints/{self.alice_complaint.id}/confirm", {})
+        response = self._post(f"/my/complaints/{self.alice_complaint.id}/confirm", {})
+        # back to the complaint, unchanged
+        self.assertRedirectsTo(response, f"/my/complaints/{self.alice_complaint.id}")
         self.assertFalse(self.alice_complaint.customer_confirmed)
         self.assertFalse(self.alice_complaint.is_closed)
 

@@ -1,0 +1,56 @@
+"""Static checks of the test code that pytest cannot see (run by setup/test before the tests):
+
+- a stand-in patched with ``create=True`` keeps passing after the patched method is renamed or
+  removed: patch existing attributes only;
+- ``assertRaises(UserError)`` or ``assertRaises(ValidationError)`` without a message accepts any
+  other refusal (an AccessError is a UserError): assert the message with ``assertRaisesRegex``.
+
+Usage: check_tests.py ROOT DIR [DIR…]   (prints each offence; exits 1 when there is any)
+"""
+
+import ast
+import pathlib
+import sys
+
+BROAD = {"UserError", "ValidationError", "Exception"}
+
+
+def offences(path):
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in ("object", "patch", "multiple") and any(
+            kw.arg == "create"
+            and not (isinstance(kw.value, ast.Constant) and kw.value.value is False)
+            for kw in node.keywords
+        ):
+            yield node.lineno, "patched with create=True: patch an existing attribute"
+        if (
+            name == "assertRaises"
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in BROAD
+        ):
+            yield (
+                node.lineno,
+                f"assertRaises({node.args[0].id}) accepts any refusal: "
+                "use assertRaisesRegex with the message",
+            )
+
+
+def main(argv):
+    root = pathlib.Path(argv[1])
+    found = 0
+    for folder in argv[2:]:
+        for path in sorted((root / folder).rglob("*.py")):
+            for line, message in offences(path):
+                print(f"{path.relative_to(root)}:{line}: {message}")
+                found += 1
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
