@@ -188,8 +188,22 @@ class TestCheckTests(unittest.TestCase):
         )
         self.assertEqual([line for line, _message in found], [1, 3])
 
+    def test_test_modules_not_imported_by_the_addon_are_refused(self):
+        with tempfile.TemporaryDirectory() as folder:
+            addon = pathlib.Path(folder) / "crm_x"
+            (addon / "tests").mkdir(parents=True)
+            (addon / "__manifest__.py").write_text("{}")
+            (addon / "tests" / "__init__.py").write_text("from . import test_a\n")
+            for name in ("test_a.py", "test_b.py", "common.py"):
+                (addon / "tests" / name).write_text("")
+            self.assertEqual(
+                [path.name for path in check_tests.missing_imports(addon / "tests")],
+                ["test_b.py"],
+            )
+
     def test_our_tests_pass_the_check(self):
         for folder in [f"{addon}/tests" for addon in ADDONS] + ["tests"]:
+            self.assertEqual(check_tests.missing_imports(ROOT / folder), [], folder)
             for path in sorted((ROOT / folder).rglob("*.py")):
                 with self.subTest(path=str(path.relative_to(ROOT))):
                     self.assertEqual(list(check_tests.offences(path)), [])

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
 from .lifecycle_data import LIFECYCLE_STAGES, POTENTIALS
@@ -201,7 +201,7 @@ class ResPartner(models.Model):
     def action_crm_refresh_values(self):
         """Recomputes these customers' values now, in the current company."""
         if not self.env.user.has_group("crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager"):
-            raise UserError(self.env._("Only customer value managers can recompute values."))
+            raise AccessError(self.env._("Only customer value managers can recompute values."))
         self.env["crm.value.engine"]._refresh_partners(
             self.commercial_partner_id, self.env.company, origin="manual"
         )
@@ -209,7 +209,7 @@ class ResPartner(models.Model):
 
     def action_crm_unlock_tier(self):
         if not self.env.user.has_group("crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager"):
-            raise UserError(self.env._("Only customer value managers can unlock tiers."))
+            raise AccessError(self.env._("Only customer value managers can unlock tiers."))
         partners = self.commercial_partner_id.filtered("crm_tier_locked")
         partners.sudo().write(
             {

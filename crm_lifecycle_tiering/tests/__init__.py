@@ -5,3 +5,8 @@ from . import test_lifecycle
 from . import test_refresh
 from . import test_value_report
 from . import test_demo
+from . import test_rule_conditions
+from . import test_invoice_refresh
+from . import test_manual_actions
+from . import test_settings
+from . import test_patterns
