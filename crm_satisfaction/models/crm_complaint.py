@@ -441,8 +441,9 @@ class CrmComplaint(models.Model):
                     ),
                     leader.partner_id,
                 )
-            elif complaint.escalation_level < ESCALATION_MANAGER:
-                delay = timedelta(hours=complaint.company_id.crm_complaint_escalation_hours or 4)
+            # not elif: with no delay (0 hours), the run that sees the breach also tells the manager
+            if complaint.escalation_level < ESCALATION_MANAGER:
+                delay = timedelta(hours=complaint.company_id.crm_complaint_escalation_hours)
                 if complaint.sla_breached_date and now - complaint.sla_breached_date >= delay:
                     manager = complaint.team_id.manager_id
                     complaint._log_escalation(

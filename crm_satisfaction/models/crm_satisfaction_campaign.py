@@ -1,5 +1,7 @@
 from ast import literal_eval
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -171,6 +173,10 @@ class CrmSatisfactionCampaign(models.Model):
     @api.model
     def _get_fatigue_domain(self, company):
         """Partners not invited to any satisfaction survey of the company in its fatigue period."""
+        if not company.crm_survey_fatigue_days:
+            # no fatigue period: even a customer invited a moment ago (in this second, or in
+            # this transaction, whose timestamp the invitation carries) may be invited again
+            return Domain.TRUE
         UserInput = self.env["survey.user_input"].sudo()
         UserInput.flush_model(["partner_id", "crm_company_id", "crm_campaign_id"])
         since = fields.Datetime.now() - timedelta(days=company.crm_survey_fatigue_days)
@@ -257,11 +263,16 @@ class CrmSatisfactionCampaign(models.Model):
         """Orders whose event (confirmation, delivery or invoice) happened the campaign's delay
         ago (catching up a few missed days), not yet surveyed by it, of customers it may invite."""
         self.ensure_one()
-        today = (self.company_id or self.env.company)._crm_today()
+        company = self.company_id or self.env.company
+        today = company._crm_today()
         last_day = today - timedelta(days=self.delay_days)
         first_day = last_day - timedelta(days=ORDER_CATCH_UP_DAYS)
-        start = datetime.combine(first_day, time.min)
-        end = datetime.combine(last_day + timedelta(days=1), time.min)
+        # the company's days, as naive UTC bounds of the datetime columns
+        tz = pytz.timezone(company._crm_tz())
+        start, end = (
+            tz.localize(datetime.combine(day, time.min)).astimezone(UTC).replace(tzinfo=None)
+            for day in (first_day, last_day + timedelta(days=1))
+        )
         if self.trigger == TRIGGER_ORDER_INVOICED:
             event = Domain(
                 "order_line.invoice_lines",

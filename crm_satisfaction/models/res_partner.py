@@ -212,7 +212,7 @@ class ResPartner(models.Model):
         )
         period_counts = dict(
             Complaint._read_group(
-                base + [("create_date", ">=", since)], ["commercial_partner_id"], ["__count"]
+                base + [("reported_date", ">=", since)], ["commercial_partner_id"], ["__count"]
             )
         )
         for partner in self:

@@ -8,3 +8,10 @@ from . import test_complaint_rate
 from . import test_complaint_tour
 from . import test_export
 from . import test_survey_access
+from . import test_escalation_cron
+from . import test_sla_category
+from . import test_campaign_triggers
+from . import test_complaint_from_document
+from . import test_partner_counters
+from . import test_campaign_audience
+from . import test_settings
