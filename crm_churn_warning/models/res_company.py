@@ -80,7 +80,9 @@ class ResCompany(models.Model):
         " AND crm_churn_level_medium <= crm_churn_level_high AND crm_churn_level_high <= 100)",
         "Churn levels must rise from low to medium to high, between 0 and 100.",
     )
-    _crm_churn_days_positive = models.Constraint(
+    # not _crm_churn_days_positive: that name is crm_lifecycle_tiering's check of crm_churn_days,
+    # which a constraint of the same name here would replace
+    _crm_churn_warning_days_positive = models.Constraint(
         "CHECK(crm_churn_snooze_days >= 0 AND crm_churn_win_back_days > 0"
         " AND crm_churn_refit_days > 0 AND crm_churn_model_min_customers > 0"
         " AND crm_churn_backtest_horizon > 0)",

@@ -8,3 +8,7 @@ from . import test_churn_warning
 from . import test_churn_outcome
 from . import test_churn_tour
 from . import test_churn_timezone
+from . import test_churn_currency
+from . import test_churn_invoices
+from . import test_retention_analysis
+from . import test_churn_settings
