@@ -290,6 +290,7 @@ fake_clock() {
   export FAKETIME FAKETIME_DONT_FAKE_MONOTONIC LD_PRELOAD
   # a cluster of its own, started here under the fake clock, leaves the usual one untouched
   PG_CLUSTER=pg-faketime
+  export PG_CLUSTER
   if ! external_db; then
     PG_BIN=$(find_pg_bin)
     embedded_paths
