@@ -87,7 +87,9 @@ class BacktestCase(CrmCase):
         if confirm:
             records.action_confirm()
         for order, (_partner, day, _amount) in zip(records, orders, strict=True):
-            order.date_order = day if isinstance(day, datetime) else datetime.combine(day, time(10))
+            moment = day if isinstance(day, datetime) else datetime.combine(day, time(10))
+            # the times of these orders are the company's (23:00 on T is still T there)
+            order.date_order = cls.to_utc(moment, company)
         return records
 
     def run_backtest(self, user=None, as_of=AS_OF, horizon=HORIZON, min_level=LEVEL_MEDIUM):

@@ -1,5 +1,7 @@
 import os
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
+
+import pytz
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
@@ -34,6 +36,13 @@ class CrmCase(TransactionCase):
     def crm_today(cls, company=None):
         """Today in the company's time zone, as every engine and cron of ours sees it."""
         return (company or cls.env.company)._crm_today()
+
+    @classmethod
+    def to_utc(cls, moment, company=None):
+        """The stored (naive UTC) value of `moment`, a wall-clock time in the company's zone:
+        test data at the edges of a day stays on its day wherever the company is."""
+        tz = pytz.timezone((company or cls.env.company)._crm_tz())
+        return tz.localize(moment).astimezone(UTC).replace(tzinfo=None)
 
 
 class CrmHttpCase(HttpCase):
