@@ -32,6 +32,7 @@
         "views/res_config_settings_views.xml",
         "wizard/crm_churn_backtest_wizard_views.xml",
         "wizard/crm_churn_export_wizard_views.xml",
+        "wizard/crm_getting_started_views.xml",
     ],
     "demo": [
         "demo/crm_churn_demo.xml",

@@ -18,6 +18,8 @@
         "data/crm_tier_rule_data.xml",
         "data/ir_cron_data.xml",
         "wizard/crm_tier_wizard_views.xml",
+        "wizard/crm_getting_started_views.xml",
+        "data/ir_actions_todo_data.xml",
         "views/crm_customer_tier_views.xml",
         "views/crm_lifecycle_event_views.xml",
         "views/res_partner_views.xml",
@@ -28,6 +30,7 @@
         "demo/crm_tier_rule_demo.xml",
         "demo/crm_lifecycle_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_tests": [
             "crm_lifecycle_tiering/static/tests/tours/**/*",

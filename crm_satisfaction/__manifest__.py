@@ -36,6 +36,7 @@
         "views/crm_followup_views.xml",
         "views/res_partner_followup_views.xml",
         "wizard/crm_satisfaction_export_wizard_views.xml",
+        "wizard/crm_getting_started_views.xml",
         "views/crm_satisfaction_menus.xml",
     ],
     "demo": [

@@ -1,6 +1,7 @@
 """Benchmark of the churn scoring (crm_churn_warning).
 
     setup/bench tests/bench_churn.py [--customers 100000] [--orders 1000000] [--engine-only]
+        [--capacity N]
 
 setup/bench recreates its database (ODOO_BENCH_DB, crm_bench by default) and builds the data
 each time. To measure again on data built before (e.g. a copy of a bench database made with
@@ -25,8 +26,13 @@ for some of them, then measures:
   outcomes), twice (the second run must create nothing), then as of the next day (every
   customer rescored: the open warnings get their new figures and reasons).
 Prints the total and per-batch times (a batch ends at each `_commit_progress`), and for the
-cron runs the time of the warnings' part of each batch (`crm.churn.warning._sync_scores`);
-asserts nothing.
+cron runs the time of the warnings' part of each batch (`crm.churn.warning._sync_scores`), the
+warnings created and the most one salesperson got on one day; asserts nothing.
+
+New warnings are capped per salesperson and day by the company's capacity (10 out of the box;
+``--capacity N`` sets it, 0 for no limit). The benchmark's customers have no salesperson, so
+they share the company's one allowance: ``--capacity 0`` measures the mass creation of a first
+night without limit (thousands of warnings in one batch).
 """
 
 import argparse
@@ -185,6 +191,17 @@ def bench_engine(env, company, today, customers):
     print(f"    {first[0] / customers * 1000:.4f} ms per customer")
 
 
+def warnings_per_salesperson(env, company):
+    """(the most warnings one salesperson got on one day, the salesperson-days with warnings);
+    the customers without a salesperson count as one salesperson."""
+    env.cr.execute(
+        "SELECT COALESCE(MAX(n), 0), count(*) FROM (SELECT count(*) AS n FROM crm_churn_warning"
+        " WHERE company_id = %s GROUP BY user_id, date) w",
+        [company.id],
+    )
+    return env.cr.fetchone()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", required=True)
@@ -202,6 +219,12 @@ def main():
     )
     parser.add_argument(
         "--cron-only", action="store_true", help="skip the runs of the engine alone"
+    )
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        help="the company's new warnings per salesperson and day (0: no limit); default: "
+        "the company's setting",
     )
     args = parser.parse_args()
     config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
@@ -236,6 +259,9 @@ def main():
 
         if args.engine_only:
             return
+        if args.capacity is not None:
+            company.crm_churn_warning_capacity = args.capacity
+            cr.commit()
         warnings = env["crm.churn.warning"]
         before = warnings.search_count([])
         cron_first = timed(env, env["crm.churn.engine"]._cron_score)
@@ -264,6 +290,12 @@ def main():
             [str(company.id), str(company.id)],
         )
         print("levels: " + ", ".join(f"{level} {count:,}" for level, count in cr.fetchall()))
+        most, pairs = warnings_per_salesperson(env, company)
+        capacity = company.crm_churn_warning_capacity
+        print(
+            f"warnings per salesperson and day: max {most:,} over {pairs:,} salesperson-days "
+            f"(capacity {capacity or 'unlimited'}; customers without a salesperson count as one)"
+        )
 
 
 if __name__ == "__main__":

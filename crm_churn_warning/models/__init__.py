@@ -5,6 +5,7 @@ from . import crm_churn_model
 from . import crm_churn_engine
 from . import res_partner
 from . import crm_churn_playbook
+from . import crm_customer_tier
 from . import crm_churn_warning
 from . import crm_churn_warning_line
 from . import mail_activity

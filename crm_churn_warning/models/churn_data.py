@@ -74,3 +74,51 @@ DEFAULT_CLV_DISCOUNT = 0.01  # monthly
 DEFAULT_SNOOZE_DAYS = 30
 DEFAULT_WIN_BACK_DAYS = 180
 DEFAULT_BACKTEST_HORIZON = 90
+DEFAULT_WARNING_CAPACITY = 10  # new warnings per salesperson and day (0: no limit)
+
+# res.partner values the churn engine computes (per company), by SQL
+PARTNER_CHURN_FIELDS = frozenset(
+    {
+        "crm_churn_score",
+        "crm_churn_level",
+        "crm_churn_reasons",
+        "crm_churn_scored_date",
+        "crm_p_alive",
+        "crm_expected_purchases",
+        "crm_predicted_clv",
+    }
+)
+# a warning's state, outcome, escalations and playbook work: the engine and the warning's
+# buttons (start, retained, lost, dismiss, reopen) write them, nobody else, not even at creation
+WARNING_ENGINE_FIELDS = frozenset(
+    {
+        "state",
+        "max_level",
+        "last_escalation_date",
+        "escalation_count",
+        "playbook_id",
+        "offer_sent_date",
+        "outcome_date",
+        "revenue_after",
+        "orders_after",
+        "days_to_outcome",
+        "retention_rate",
+        "revenue_saved",
+    }
+)
+# a warning's scoring: given once by the manager who raises a warning by hand, the engine's after
+WARNING_SCORING_FIELDS = frozenset({"kind", "level", "score", "reason_text", "tier_id", "date"})
+
+# a preview of the nightly scoring (crm.getting.started) runs the real steps in a savepoint it
+# rolls back: its context carries a ChurnPreview under this key (an object, which a client's
+# JSON context cannot carry), with which the warnings draw no reference from the sequence (a
+# rollback does not give the numbers back) and count the customers the capacity holds back
+PREVIEW_KEY = "crm_churn_preview"
+
+
+class ChurnPreview:
+    __slots__ = ("held_back",)
+
+    def __init__(self):
+        # salesperson id (None: no salesperson) -> customers held back by the capacity
+        self.held_back = {}

@@ -14,13 +14,14 @@ import base64
 import gzip
 import json
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    MAX_PERIOD_DAYS,
     STAGE_CHURNED,
     local_date_sql,
 )
@@ -51,6 +52,9 @@ SIGNAL_PARAMETERS = {
 # the lift compares the churn rate of the top 1/TOP_FRACTION of scores (rounded up) with all
 TOP_FRACTION = 10
 WARNING_LEVELS = [(key, label) for key, label in CHURN_LEVELS if key != LEVEL_NONE]
+# the earliest date a backtest replays: the replay reaches years before it (windows, periods),
+# which must stay far from the calendar's start
+EARLIEST_AS_OF = date(1970, 1, 1)
 
 
 class CrmChurnBacktest(models.Model):
@@ -276,6 +280,21 @@ class CrmChurnBacktest(models.Model):
         today = company._crm_today()
         if horizon_days <= 0:
             raise UserError(self.env._("The backtest horizon must be at least one day."))
+        if horizon_days > MAX_PERIOD_DAYS:
+            raise UserError(
+                self.env._(
+                    "The backtest horizon cannot exceed %(days)s days (ten years).",
+                    days=MAX_PERIOD_DAYS,
+                )
+            )
+        if as_of < EARLIEST_AS_OF:
+            raise UserError(
+                self.env._(
+                    "A backtest replays a date from %(earliest)s on: %(date)s is too early.",
+                    earliest=EARLIEST_AS_OF.isoformat(),
+                    date=as_of.isoformat(),
+                )
+            )
         if as_of > today:
             raise UserError(
                 self.env._(

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
+
 from .churn_data import (
     CHURN_LEVELS,
     KIND_RISK,
@@ -87,7 +89,9 @@ class CrmChurnPlaybook(models.Model):
         "mail.template",
         string="Offer E-mail",
         domain="[('model', '=', 'crm.churn.warning')]",
-        help="Sent to the customer once per warning, when the playbook first applies to it.",
+        help="Sent to the customer once per warning, when the playbook first applies to it; "
+        "never to a win-back customer who churned before the company started using churn "
+        "warnings (its start date): their salesperson contacts them instead.",
     )
     notify_manager = fields.Boolean(
         string="Notify Managers",
@@ -97,14 +101,24 @@ class CrmChurnPlaybook(models.Model):
     _deadline_days_positive = models.Constraint(
         "CHECK(deadline_days >= 0)", "A playbook's deadline cannot be negative."
     )
+    _deadline_days_max = models.Constraint(
+        f"CHECK(deadline_days <= {MAX_PERIOD_DAYS})",
+        "A playbook's deadline cannot exceed 3650 days (ten years).",
+    )
 
     @api.model
     def _get_matcher(self, company):
         """Returns a function (tier id, level, kind) -> first matching playbook, with the
         company's playbooks read once."""
         playbooks = self.search([("company_id", "in", [company.id, False])], order="sequence, id")
+        # archived tiers included: the playbook of an archived tier stays restricted to it
         compiled = [
-            (playbook, set(playbook.tier_ids.ids), LEVEL_RANK[playbook.min_level], playbook.kind)
+            (
+                playbook,
+                set(playbook.with_context(active_test=False).tier_ids.ids),
+                LEVEL_RANK[playbook.min_level],
+                playbook.kind,
+            )
             for playbook in playbooks
         ]
 

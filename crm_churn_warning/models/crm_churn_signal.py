@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS, MAX_WEIGHT
+
 from .churn_data import (
     SIGNAL_CODES,
     SIGNAL_COMPLAINTS,
@@ -85,6 +87,18 @@ class CrmChurnSignal(models.Model):
     )
     _min_count_positive = models.Constraint(
         "CHECK(min_count > 0)", "A signal's minimum count must be at least one."
+    )
+    # upper bounds; they also refuse NaN and infinity, which PostgreSQL sorts above every number
+    _weight_max = models.Constraint(
+        f"CHECK(weight <= {MAX_WEIGHT})", "A signal's weight cannot exceed 100."
+    )
+    _period_days_max = models.Constraint(
+        f"CHECK(period_days <= {MAX_PERIOD_DAYS})",
+        "A signal's period cannot exceed 3650 days (ten years).",
+    )
+    _parameters_max = models.Constraint(
+        "CHECK(factor <= 100 AND threshold <= 100)",
+        "A signal's factor and threshold cannot exceed 100.",
     )
     _code_company_uniq = models.UniqueIndex(
         "(code, COALESCE(company_id, 0))",

@@ -4,20 +4,27 @@ The nightly scoring hands each batch of scored customers to ``_sync_scores``, wh
 most one open warning per customer and company: it raises a warning for a customer at or above
 the company's warning level, escalates an open one whose level rises above the highest level it
 reached (the matching playbook runs again), quietly refreshes the score and reasons otherwise,
-and leaves dismissed customers alone until their snooze date. The nightly run raises thousands
-of warnings at once, so a batch works set-wise: everything it needs is read in one query; new
+and leaves dismissed customers alone until their snooze date. New warnings respect the
+company's capacity: at most so many a day per salesperson (customers without one share one
+allowance for the company), the highest risks first, counted from the warnings already raised
+that day so that it holds across batches and re-runs; the customers left over keep their score
+and are considered again the next night (escalations are never held back). A batch holds
+thousands of customers, so it works set-wise: everything it needs is read in one query; new
 warnings, their reasons and their notes are inserted with one statement each (references drawn
 from the sequence in one query), escalated and refreshed warnings are updated with one
 statement, the playbooks' activities are inserted with one statement (their users following
 the warnings), and the churn managers get one message per batch listing the warnings their
 playbooks flag. The offer e-mail is sent once per warning
-and marked sent in the same transaction, so a run cut short and run again repeats nothing.
+and marked sent in the same transaction, so a run cut short and run again repeats nothing; it
+never goes to a win-back customer who churned before the company's start date (customers found
+lost in the history at installation are contacted by their salesperson, not by an e-mail).
 
 ``_close_outcomes`` then closes open warnings: retained when the customer ordered after the
 warning (with the revenue since), lost when a risk customer's lifecycle stage turned churned or
 when a win-back warning found no order within the company's win-back horizon.
 """
 
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -31,6 +38,9 @@ from odoo.tools.mail import generate_tracking_message_id
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_CHURNED,
+    check_engine_fields,
+    engine_write,
+    is_engine_write,
     local_date_sql,
 )
 
@@ -40,19 +50,25 @@ from .churn_data import (
     KIND_WIN_BACK,
     LEVEL_RANK,
     OPEN_STATES,
+    PREVIEW_KEY,
     STATE_DISMISSED,
     STATE_IN_PROGRESS,
     STATE_LOST,
     STATE_NEW,
     STATE_RETAINED,
+    WARNING_ENGINE_FIELDS,
     WARNING_KINDS,
+    WARNING_SCORING_FIELDS,
     WARNING_STATES,
+    ChurnPreview,
 )
 
 # revenue after a warning is counted, and kept current, for this many days after it
 REVENUE_AFTER_DAYS = 365
 CLOSED_OUTCOMES = (STATE_RETAINED, STATE_LOST)
 MANAGER_GROUP_XMLID = "crm_churn_warning.crm_churn_warning_group_manager"
+
+_logger = logging.getLogger(__name__)
 
 
 class CrmChurnWarning(models.Model):
@@ -254,6 +270,17 @@ class CrmChurnWarning(models.Model):
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        if not is_engine_write(self.env):
+            for vals in vals_list:
+                # a warning raised by hand starts new, without outcome nor escalation
+                check_engine_fields(
+                    self,
+                    {
+                        fname
+                        for fname in WARNING_ENGINE_FIELDS & vals.keys()
+                        if vals[fname] and not (fname == "state" and vals[fname] == STATE_NEW)
+                    },
+                )
         Partner = self.env["res.partner"]
         sequences = {}  # company id -> its sequence (or the shared one), looked up once
         for vals in vals_list:
@@ -280,6 +307,13 @@ class CrmChurnWarning(models.Model):
                 vals["name"] = sequence._next(sequence_date=vals.get("date")) if sequence else "/"
         return super().create(vals_list)
 
+    def write(self, vals):
+        if not is_engine_write(self.env):
+            check_engine_fields(
+                self, (WARNING_ENGINE_FIELDS | WARNING_SCORING_FIELDS) & vals.keys()
+            )
+        return super().write(vals)
+
     # ------------------------------------------------------------------ actions
     def _check_open(self):
         closed = self.filtered(lambda w: w.state not in OPEN_STATES)
@@ -292,7 +326,9 @@ class CrmChurnWarning(models.Model):
             )
 
     def action_start(self):
-        self.filtered(lambda w: w.state == STATE_NEW).write({"state": STATE_IN_PROGRESS})
+        engine_write(self.filtered(lambda w: w.state == STATE_NEW)).write(
+            {"state": STATE_IN_PROGRESS}
+        )
         return True
 
     def action_retain(self):
@@ -369,7 +405,7 @@ class CrmChurnWarning(models.Model):
                     customers=", ".join(blocked.partner_id.mapped("display_name")),
                 )
             )
-        closed.write(
+        engine_write(closed).write(
             {
                 "state": STATE_NEW,
                 "outcome_date": False,
@@ -383,7 +419,7 @@ class CrmChurnWarning(models.Model):
     def _close(self, state, outcome_date):
         """Closes open warnings and removes their pending activities, so that nobody keeps
         working on a closed warning."""
-        self.write({"state": state, "outcome_date": outcome_date})
+        engine_write(self).write({"state": state, "outcome_date": outcome_date})
         self._unlink_open_activities()
 
     def _unlink_open_activities(self):
@@ -394,7 +430,9 @@ class CrmChurnWarning(models.Model):
 
     def _on_activity_done(self):
         """A retention activity was done: new warnings are being worked on."""
-        self.filtered(lambda w: w.state == STATE_NEW).write({"state": STATE_IN_PROGRESS})
+        engine_write(self.filtered(lambda w: w.state == STATE_NEW)).write(
+            {"state": STATE_IN_PROGRESS}
+        )
 
     # ------------------------------------------------------------------ sync with scores
     @api.model
@@ -454,12 +492,73 @@ class CrmChurnWarning(models.Model):
                 continue
             to_create.append((row, kind))
 
+        to_create = Warning._limit_to_capacity(company, as_of, to_create)
         created = Warning._create_from_rows(company, as_of, to_create)
         escalated = Warning._escalate_from_rows(as_of, to_escalate)
         Warning._refresh_from_rows(to_refresh)
-        (created | escalated)._apply_playbooks(as_of)
+        last_orders = {
+            warning.id: row.get("last_order_date")
+            for warning, (row, _kind) in zip(created, to_create, strict=True)
+        }
+        last_orders.update(
+            {warning["id"]: row.get("last_order_date") for warning, row in to_escalate}
+        )
+        (created | escalated)._apply_playbooks(as_of, last_orders=last_orders)
         result.update(created=len(created), escalated=len(escalated), updated=len(to_refresh))
         return result
+
+    @api.model
+    def _limit_to_capacity(self, company, as_of, rows_kinds):
+        """The (row, kind) pairs of ``rows_kinds`` that become warnings today, highest risk
+        first (score, then level, then customer id): at most the company's capacity of new
+        warnings per salesperson and day, counting the warnings already raised that day (read
+        from the database, so that the capacity holds across the batches of a run and when it
+        runs again the same day). Customers without a salesperson share one allowance for the
+        company (their activities go to the churn manager who stands in for the salesperson).
+        The others are left out: they keep their score and are considered again the next
+        night. A capacity of 0 leaves every pair in. The order holds within a batch; batches
+        follow customer ids, so a salesperson's day filled by an earlier batch leaves a higher
+        risk of a later batch for the next night."""
+        rows_kinds = sorted(
+            rows_kinds,
+            key=lambda row_kind: (
+                -row_kind[0]["score"],
+                -LEVEL_RANK.get(row_kind[0]["level"], 0),
+                row_kind[0]["partner_id"],
+            ),
+        )
+        capacity = company.crm_churn_warning_capacity
+        if not capacity or not rows_kinds:
+            return rows_kinds
+        raised = self._read_group(
+            [("company_id", "=", company.id), ("date", "=", as_of)], ["user_id"], ["__count"]
+        )
+        left = defaultdict(lambda: capacity)
+        for user, count in raised:
+            left[user.id or None] = capacity - count
+        admitted = []
+        for row, kind in rows_kinds:
+            user_id = row.get("user_id") or None
+            if left[user_id] > 0:
+                left[user_id] -= 1
+                admitted.append((row, kind))
+        if len(admitted) < len(rows_kinds):
+            preview = self.env.context.get(PREVIEW_KEY)
+            if isinstance(preview, ChurnPreview):
+                kept = {id(row) for row, _kind in admitted}
+                for row, _kind in rows_kinds:
+                    if id(row) not in kept:
+                        user_id = row.get("user_id") or None
+                        preview.held_back[user_id] = preview.held_back.get(user_id, 0) + 1
+            _logger.info(
+                "Churn warnings of %s on %s: %d customers over their salesperson's daily "
+                "capacity of %d, considered again the next night",
+                company.name,
+                as_of,
+                len(rows_kinds) - len(admitted),
+                capacity,
+            )
+        return admitted
 
     @api.model
     def _fetch_partner_states(self, company, partner_ids):
@@ -517,7 +616,10 @@ class CrmChurnWarning(models.Model):
     @api.model
     def _reserve_names(self, company, as_of, count):
         """``count`` references from the company's warning sequence (or the shared one), in
-        order. A standard sequence without date ranges gives all its numbers in one query."""
+        order. A standard sequence without date ranges gives all its numbers in one query. A
+        preview (PREVIEW_KEY) draws none: its warnings are rolled back, the numbers would not."""
+        if isinstance(self.env.context.get(PREVIEW_KEY), ChurnPreview):
+            return ["/"] * count
         sequence = (
             self.env["ir.sequence"]
             .sudo()
@@ -750,14 +852,38 @@ class CrmChurnWarning(models.Model):
             .sorted("id")
         )
 
-    def _apply_playbooks(self, as_of):
+    @api.model
+    def _get_offer_withheld_reason(self, company, kind, last_order_date):
+        """Why the offer e-mail of a playbook must not go to the customer of a warning of
+        ``kind`` whose last order was on ``last_order_date``, or None when it may. A win-back
+        warning of a customer who churned (last order plus the company's churn days) before
+        the company's start date (``crm_start_date``: the day these addons started serving it)
+        sends none: that customer was found lost in the history at installation, and an
+        e-mail would be about the installation, not about the customer leaving."""
+        if kind != KIND_WIN_BACK or not company.crm_start_date:
+            return None
+        churned_on = last_order_date and last_order_date + timedelta(days=company.crm_churn_days)
+        if churned_on and churned_on >= company.crm_start_date:
+            return None
+        return self.env._(
+            "No offer e-mail: the customer churned before %(start)s, when churn warnings "
+            "started serving %(company)s; contact them personally.",
+            start=fields.Date.to_string(company.crm_start_date),
+            company=company.name,
+        )
+
+    def _apply_playbooks(self, as_of, last_orders=None):
         """Runs the matching playbook of each warning: one activity (for the salesperson or
         team leader, else the company's first churn manager), the managers notified when the
-        playbook says so, and the offer e-mail when it has one and none was sent yet. The
+        playbook says so, and the offer e-mail when it has one, none was sent yet and
+        ``_get_offer_withheld_reason`` finds no reason against it (the customer's last order
+        date from ``last_orders`` {warning id: date}, else the customer's stored one). The
         playbook is written with one update per playbook, the activities with one insert;
         the managers get one message listing the warnings their playbooks flag."""
         activity_vals, offers = [], defaultdict(list)
         by_playbook = defaultdict(list)
+        withheld = {}  # warning id -> why its offer e-mail was not sent
+        last_orders = last_orders or {}
         for company, warnings in self.grouped("company_id").items():
             match = self.env["crm.churn.playbook"].sudo()._get_matcher(company)
             managers = self._get_churn_managers(company)
@@ -786,7 +912,14 @@ class CrmChurnWarning(models.Model):
                     and not warning.offer_sent_date
                     and warning.partner_id.email
                 ):
-                    offers[playbook.mail_template_id].append(warning.id)
+                    last_order = last_orders.get(warning.id)
+                    if warning.id not in last_orders:
+                        last_order = warning.partner_id.with_company(company).crm_last_order_date
+                    reason = self._get_offer_withheld_reason(company, warning.kind, last_order)
+                    if reason:
+                        withheld[warning.id] = reason
+                    else:
+                        offers[playbook.mail_template_id].append(warning.id)
             if flagged:
                 self._notify_managers(company, managers, flagged)
         for playbook, warning_ids in by_playbook.items():
@@ -794,6 +927,7 @@ class CrmChurnWarning(models.Model):
                 {"playbook_id": playbook.id}
             )
         self._insert_activities(activity_vals)
+        self.browse(list(withheld))._log_notes(withheld)
         for template, warning_ids in offers.items():
             warnings = self.browse(warning_ids)
             warnings.message_post_with_source(

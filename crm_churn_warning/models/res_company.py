@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
+
 from .churn_data import (
     CHURN_LEVELS,
     DEFAULT_BACKTEST_HORIZON,
@@ -10,6 +12,7 @@ from .churn_data import (
     DEFAULT_MODEL_MIN_CUSTOMERS,
     DEFAULT_REFIT_DAYS,
     DEFAULT_SNOOZE_DAYS,
+    DEFAULT_WARNING_CAPACITY,
     DEFAULT_WIN_BACK_DAYS,
     LEVEL_MEDIUM,
 )
@@ -39,6 +42,15 @@ class ResCompany(models.Model):
         default=LEVEL_MEDIUM,
         required=True,
         help="Customers at this risk level or above get a churn warning.",
+    )
+    crm_churn_warning_capacity = fields.Integer(
+        string="New Warnings per Salesperson a Day",
+        default=DEFAULT_WARNING_CAPACITY,
+        help="At most this many new churn warnings (each with its retention activity) a day "
+        "for each salesperson, the customers at highest risk first. The other customers keep "
+        "their churn score and are considered again the next night. Customers without a "
+        "salesperson share one such allowance for the whole company. Escalations of open "
+        "warnings are not limited. 0: no limit.",
     )
     crm_churn_snooze_days = fields.Integer(
         string="Snooze (days)",
@@ -87,6 +99,18 @@ class ResCompany(models.Model):
         " AND crm_churn_refit_days > 0 AND crm_churn_model_min_customers > 0"
         " AND crm_churn_backtest_horizon > 0)",
         "Churn warning periods and the model's minimum must be positive.",
+    )
+    _crm_churn_warning_days_max = models.Constraint(
+        f"CHECK(crm_churn_snooze_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_churn_win_back_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_churn_refit_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_churn_backtest_horizon <= {MAX_PERIOD_DAYS})",
+        "The snooze, the win-back horizon, the refit period and the backtest horizon cannot "
+        "exceed 3650 days (ten years).",
+    )
+    _crm_churn_warning_capacity_range = models.Constraint(
+        "CHECK(crm_churn_warning_capacity >= 0 AND crm_churn_warning_capacity <= 1000)",
+        "The new churn warnings per salesperson a day lie between 0 (no limit) and 1000.",
     )
     _crm_churn_clv_discount_range = models.Constraint(
         "CHECK(crm_churn_clv_discount >= 0 AND crm_churn_clv_discount < 1)",

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .churn_data import CHURN_LEVELS, LEVEL_NONE
+from .churn_data import CHURN_LEVELS, LEVEL_NONE, PARTNER_CHURN_FIELDS
 
 
 class ResPartner(models.Model):
@@ -85,6 +85,10 @@ class ResPartner(models.Model):
         help="Revenue expected from the customer in the next 12 months, discounted (BG/NBD with "
         "a Gamma-Gamma spend model).",
     )
+
+    @api.model
+    def _crm_engine_fields(self):
+        return super()._crm_engine_fields() | PARTNER_CHURN_FIELDS
 
     @api.depends("crm_churn_level")
     @api.depends_context("company")

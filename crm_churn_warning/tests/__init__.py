@@ -12,3 +12,7 @@ from . import test_churn_currency
 from . import test_churn_invoices
 from . import test_retention_analysis
 from . import test_churn_settings
+from . import test_capacity
+from . import test_bad_input
+from . import test_access_engine_fields
+from . import test_getting_started

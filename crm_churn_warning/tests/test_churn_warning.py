@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
@@ -28,7 +28,11 @@ class WarningCase(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env["res.company"].create({"name": "Warning Test Co"})
+        # serving the company for years: its win-back customers churned since (the offer
+        # e-mail goes to them; test_capacity covers customers who churned before the start)
+        cls.company = cls.env["res.company"].create(
+            {"name": "Warning Test Co", "crm_start_date": date.today() - timedelta(days=1000)}
+        )
         cls.today = cls.crm_today(cls.company)
         cls.other_company = cls.env["res.company"].create({"name": "Warning Other Co"})
         cls.env.user.company_ids |= cls.company | cls.other_company

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
+
 from ..models.crm_churn_backtest import WARNING_LEVELS
 
 
@@ -54,8 +56,10 @@ class CrmChurnBacktestWizard(models.TransientModel):
     def _compute_as_of(self):
         for wizard in self:
             today = (wizard.company_id or self.env.company)._crm_today()
-            # the latest date whose horizon is over (it ended yesterday)
-            wizard.as_of = today - timedelta(days=max(wizard.horizon_days, 0) + 1)
+            # the latest date whose horizon is over (it ended yesterday); a horizon out of
+            # bounds, refused when run, must not break the form meanwhile
+            horizon = min(max(wizard.horizon_days, 0), MAX_PERIOD_DAYS)
+            wizard.as_of = today - timedelta(days=horizon + 1)
 
     def action_run(self):
         self.ensure_one()

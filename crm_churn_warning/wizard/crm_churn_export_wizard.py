@@ -87,6 +87,7 @@ class CrmChurnExportWizard(models.TransientModel):
     def _build_workbook(self):
         self.ensure_one()
         company = self.company_id
+        company._crm_check_user_company()
         Partner = self.env["res.partner"].with_company(company)
         partners = Partner.search(self._get_partner_domain(), order="crm_churn_score desc, id")
         if not partners:

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class CrmCustomerTier(models.Model):
@@ -37,6 +38,30 @@ class CrmCustomerTier(models.Model):
         "(code, COALESCE(company_id, 0))",
         "A tier code must be unique per company.",
     )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_rules(self):
+        """A tier is a key other records are restricted to; they must not silently lose it.
+        Here its rules (archived ones included) would go with it; the addons that restrict
+        records to tiers guard them the same way."""
+        rules = (
+            self.env["crm.tier.rule"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("tier_id", "in", self.ids)])
+        )
+        for tier in self:
+            tier_rules = rules.filtered(lambda rule, tier=tier: rule.tier_id == tier)
+            if tier_rules:
+                raise UserError(
+                    self.env._(
+                        "Tier %(tier)s cannot be deleted: its rules %(rules)s would be deleted "
+                        "with it. Delete them or move them to another tier first, or archive "
+                        "the tier.",
+                        tier=tier.display_name,
+                        rules=", ".join(tier_rules.mapped("display_name")),
+                    )
+                )
 
     @api.depends("rule_ids")
     def _compute_rule_count(self):

@@ -1,7 +1,7 @@
 import ast
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
 from .lifecycle_data import POTENTIALS
@@ -86,8 +86,9 @@ class CrmTierRule(models.Model):
     def _get_partner_domain(self):
         self.ensure_one()
         try:
-            value = ast.literal_eval(self.partner_domain or "[]")
-        except (ValueError, SyntaxError) as exc:
+            # anything but a list of conditions (a number, a dict, None, a bad operator…)
+            return Domain(ast.literal_eval(self.partner_domain or "[]"))
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
             raise ValidationError(
                 self.env._(
                     "The customer filter of rule “%(rule)s” is not a valid domain: %(error)s",
@@ -95,7 +96,27 @@ class CrmTierRule(models.Model):
                     error=exc,
                 )
             ) from exc
-        return Domain(value)
+
+    def _check_partner_domain_access(self):
+        """Raises an AccessError when the current user may not evaluate the customer filter of
+        one of these rules: it reads data the user has no access to (e.g. sales orders)."""
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        for rule in self:
+            domain = rule._get_partner_domain()
+            if domain.is_true():
+                continue
+            try:
+                # building the query checks the access to every model and field it reads
+                Partner._search(domain)
+            except AccessError as exc:
+                raise AccessError(
+                    self.env._(
+                        "The customer filter of rule “%(rule)s” reads data you have no access "
+                        "to: %(error)s",
+                        rule=rule.display_name,
+                        error=exc.args[0],
+                    )
+                ) from exc
 
     def _conditions(self):
         """Enabled conditions as (key, threshold); the engine tests them in this order."""
@@ -132,6 +153,9 @@ class CrmTierRule(models.Model):
                         error=exc,
                     )
                 ) from exc
+            # the nightly run evaluates it as the system: its author (constraints run as the
+            # system, for the same user) must be able to
+            rule.sudo(False)._check_partner_domain_access()
             if not rule._conditions() and domain.is_true():
                 raise ValidationError(
                     self.env._(

@@ -8,8 +8,11 @@ One run for one company:
    refresh of a few customers reuses the stored ones, so one order does not reshuffle everyone);
 3. batches of customers in id order: figures, scores, segment, stage and tier computed in Python
    from the temporary table, compared with the stored values, and only changed rows written with
-   one UPDATE per batch; each tier or stage change adds a history event and a note on the
-   partner's chatter, both inserted set-wise.
+   one UPDATE per batch; each tier or stage change adds a history event, inserted set-wise,
+   and each customer whose tier or stage changed gets one note on its chatter summarising its
+   changes of the run; a customer's first assignment in the company (no tier nor stage before:
+   every existing customer on the first night after the installation) writes its history but
+   no note, so that the first run does not flood every chatter.
 A full run records its cursor after each committed batch, so a run cut short resumes where it
 stopped and never counts a customer twice; values are absolute, so re-running changes nothing.
 """
@@ -111,6 +114,7 @@ class RunContext:
     money: object
     texts: dict  # translated templates, fetched once a run
     domain_rules: list = field(default_factory=list)
+    rule_user: object = None  # evaluates the rules' customer filters with its rights (simulation)
 
 
 class CrmValueEngine(models.AbstractModel):
@@ -183,9 +187,11 @@ class CrmValueEngine(models.AbstractModel):
         return self.sudo()._run(company, origin=origin, resumable=resumable, as_of=as_of)["done"]
 
     @api.model
-    def _evaluate_company(self, company, as_of=None):
-        """What a full recompute would set, without writing anything (for the simulation)."""
-        return self.sudo()._run(company, dry_run=True, as_of=as_of)["results"]
+    def _evaluate_company(self, company, as_of=None, rule_user=None):
+        """What a full recompute would set, without writing anything (for the simulation). With
+        ``rule_user``, the rules' customer filters are evaluated with that user's rights, not as
+        the system: they tell the user no more about customers than the user may read."""
+        return self.sudo()._run(company, dry_run=True, as_of=as_of, rule_user=rule_user)["results"]
 
     # ------------------------------------------------------------------ the run
     def _run(
@@ -196,6 +202,7 @@ class CrmValueEngine(models.AbstractModel):
         resumable=False,
         dry_run=False,
         as_of=None,
+        rule_user=None,
     ):
         as_of = as_of or fields.Date.context_today(self.with_context(tz=company._crm_tz()))
         self.env.flush_all()
@@ -216,6 +223,7 @@ class CrmValueEngine(models.AbstractModel):
             store=not dry_run,
         )
         ctx = self._prepare(company, as_of, breakpoints)
+        ctx.rule_user = rule_user
         result = {"done": True, "written": 0, "events": 0, "results": []}
         self.env.cr.execute(
             "SELECT count(*) FROM crm_value_agg WHERE partner_id > %s", [start_after]
@@ -554,6 +562,8 @@ class CrmValueEngine(models.AbstractModel):
         rows = self._fetch_batch(ctx, batch)
         in_domain = {}
         Partner = ctx.env["res.partner"].with_context(active_test=False)
+        if ctx.rule_user:
+            Partner = Partner.with_user(ctx.rule_user)
         for rule in ctx.domain_rules:
             in_domain[rule.id] = set(
                 Partner.search([("id", "in", batch)] + list(rule._get_partner_domain())).ids
@@ -859,7 +869,8 @@ class CrmValueEngine(models.AbstractModel):
                 if reactivation:
                     line += " (" + env._("reactivated") + ")"
                 lines.append(line)
-            bodies[row["partner_id"]] = Markup("<br/>").join(escape(line) for line in lines)
+            if old["crm_tier_id"] or old["crm_lifecycle_stage"]:
+                bodies[row["partner_id"]] = Markup("<br/>").join(escape(line) for line in lines)
         uid = self.env.uid
         cr = self.env.cr
         cr.execute(
@@ -885,6 +896,9 @@ class CrmValueEngine(models.AbstractModel):
                 **ev,
             )
         )
+        self.env["crm.lifecycle.event"].invalidate_model()
+        if not bodies:
+            return len(ev["partner"])
         # chatter notes, as mail.thread._message_log_batch writes them, set-wise
         author = self.env.ref("base.partner_root")
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
@@ -916,6 +930,5 @@ class CrmValueEngine(models.AbstractModel):
                 message_ids=[generate_tracking_message_id("crm-lifecycle") for _i in res_ids],
             )
         )
-        self.env["crm.lifecycle.event"].invalidate_model()
         self.env["mail.message"].invalidate_model()
         return len(ev["partner"])

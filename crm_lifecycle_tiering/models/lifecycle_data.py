@@ -1,5 +1,6 @@
 """Keys shared by fields, views, crons and tests (one place, as rating_data does for grades)."""
 
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 TIER_VIP = "vip"
@@ -32,6 +33,13 @@ VALUE_SOURCES = [
     ("order", "Confirmed sale orders"),
     ("invoice", "Posted customer invoices, net of refunds"),
 ]
+
+# upper bound of every period, window, delay and horizon in days that our settings hold (ten
+# years): dates computed from them stay far from the calendar's ends (no OverflowError)
+MAX_PERIOD_DAYS = 3650
+# upper bound of a weight (value score weights, churn signal weights); also refuses NaN, which
+# PostgreSQL sorts above every number
+MAX_WEIGHT = 100
 
 EVENT_TIER = "tier"
 EVENT_STAGE = "stage"
@@ -89,3 +97,80 @@ def local_date_sql(column_sql, tz):
         # the stored value is already in UTC: a plain cast, cheaper over millions of orders
         return SQL("(%s)::date", column_sql)
     return SQL("((%s AT TIME ZONE 'UTC') AT TIME ZONE %s)::date", column_sql, tz)
+
+
+# ---------------------------------------------------------------- engine-owned values
+# Values our engines compute are refused in create() and write() to anyone but an engine: the
+# engines write them by SQL, as the superuser (env.su), or through the ORM in an environment
+# marked with ENGINE_WRITE (the buttons meant to change them, after their own rights checks; the
+# ORM still applies access rights and record rules). The marker is an object, not a flag: a
+# context that comes over RPC is JSON and cannot carry it.
+ENGINE_WRITE_KEY = "crm_engine_write"
+
+
+class _EngineWrite:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "ENGINE_WRITE"
+
+
+ENGINE_WRITE = _EngineWrite()
+
+# res.partner values the value engine computes (per company); the lock wizard and "Unlock Tier"
+# change the lock
+PARTNER_ENGINE_FIELDS = frozenset(
+    {
+        "crm_tier_id",
+        "crm_tier_rule_id",
+        "crm_tier_reason",
+        "crm_tier_since",
+        "crm_tier_grace_since",
+        "crm_tier_locked",
+        "crm_tier_lock_reason",
+        "crm_tier_lock_until",
+        "crm_tier_lock_user_id",
+        "crm_lifecycle_stage",
+        "crm_stage_since",
+        "crm_first_order_date",
+        "crm_last_order_date",
+        "crm_order_count",
+        "crm_revenue_total",
+        "crm_order_count_period",
+        "crm_revenue_period",
+        "crm_avg_order_value",
+        "crm_purchase_interval",
+        "crm_rfm_r",
+        "crm_rfm_f",
+        "crm_rfm_m",
+        "crm_rfm_segment_id",
+        "crm_value_score",
+        "crm_referral_count",
+    }
+)
+
+
+def engine_write(records):
+    """``records`` in an environment whose ORM writes of engine-owned values are the engine's."""
+    return records.with_context(**{ENGINE_WRITE_KEY: ENGINE_WRITE})
+
+
+def is_engine_write(env):
+    return env.su or env.context.get(ENGINE_WRITE_KEY) is ENGINE_WRITE
+
+
+def check_engine_fields(records, fnames):
+    """Raises an AccessError when ``fnames``, engine-owned fields of ``records``' model, are
+    written by anyone but an engine."""
+    env = records.env
+    if not fnames or is_engine_write(env):
+        return
+    labels = sorted(records._fields[fname]._description_string(env) for fname in fnames)
+    raise AccessError(
+        env._(
+            "You cannot set %(fields)s of %(model)s by hand: the application computes these "
+            "values; use the actions meant to change them.",
+            fields=", ".join(f"“{label}”" for label in labels),
+            model=env["ir.model"]._get(records._name).name,
+        )
+    )

@@ -1,13 +1,24 @@
 import pytz
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
-from .lifecycle_data import VALUE_SOURCES
+from .lifecycle_data import MAX_PERIOD_DAYS, MAX_WEIGHT, VALUE_SOURCES
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    crm_start_date = fields.Date(
+        string="Customer Discipline Since",
+        required=True,
+        default=fields.Date.context_today,
+        help="The day customer tiers and follow-ups started serving the company: the day they "
+        "were installed, or the creation day of a later company. Customers who bought for the "
+        "first time before it are existing customers: their first follow-up is spread over "
+        "their tier's follow-up interval from this day, instead of falling due a few days "
+        "after a purchase made long ago.",
+    )
     crm_value_source = fields.Selection(
         VALUE_SOURCES,
         string="Customer Value Source",
@@ -52,6 +63,34 @@ class ResCompany(models.Model):
         " + crm_score_weight_tenure + crm_score_weight_referral + crm_score_weight_potential > 0)",
         "Value score weights cannot be negative and at least one must be positive.",
     )
+    _crm_days_max = models.Constraint(
+        f"CHECK(crm_tier_grace_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_loyal_min_tenure_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_churn_days <= {MAX_PERIOD_DAYS})",
+        "The tier downgrade grace period, the loyal customers' minimum tenure and the days "
+        "without order after which a customer is churned cannot exceed 3650 days (ten years).",
+    )
+    _crm_score_weights_max = models.Constraint(
+        f"CHECK(crm_score_weight_recency <= {MAX_WEIGHT}"
+        f" AND crm_score_weight_frequency <= {MAX_WEIGHT}"
+        f" AND crm_score_weight_monetary <= {MAX_WEIGHT}"
+        f" AND crm_score_weight_tenure <= {MAX_WEIGHT}"
+        f" AND crm_score_weight_referral <= {MAX_WEIGHT}"
+        f" AND crm_score_weight_potential <= {MAX_WEIGHT})",
+        "Each value score weight is a number between 0 and 100.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a new company starts on its creation day, in its own time zone
+        given = "default_crm_start_date" in self.env.context
+        dated = [given or bool(vals.get("crm_start_date")) for vals in vals_list]
+        companies = super().create(vals_list)
+        for company, has_date in zip(companies, dated, strict=True):
+            # the default is the creator's today; the company's own time zone may differ
+            if not has_date and company.crm_start_date != company._crm_today():
+                company.crm_start_date = company._crm_today()
+        return companies
 
     def _crm_tz(self):
         """Time zone in which the company's transactions are dated: a sale order placed at
@@ -59,6 +98,19 @@ class ResCompany(models.Model):
         self.ensure_one()
         tz = self.partner_id.tz
         return tz if tz in pytz.all_timezones_set else "UTC"
+
+    def _crm_check_user_company(self):
+        """Raises an AccessError unless the current user works in this company: the company a
+        wizard acts on comes from the client, and what the wizard does with it runs as the
+        system."""
+        self.ensure_one()
+        if not self.env.su and self not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot act on %(company)s: it is not one of your companies.",
+                    company=self.sudo().name,
+                )
+            )
 
     def _crm_today(self):
         """Today in the company's time zone: the date every engine, cron and guard of ours takes

@@ -4,6 +4,7 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    crm_start_date = fields.Date(related="company_id.crm_start_date", readonly=False)
     crm_value_source = fields.Selection(related="company_id.crm_value_source", readonly=False)
     crm_value_window_months = fields.Integer(
         related="company_id.crm_value_window_months", readonly=False

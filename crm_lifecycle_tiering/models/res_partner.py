@@ -4,7 +4,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
-from .lifecycle_data import LIFECYCLE_STAGES, POTENTIALS
+from .lifecycle_data import (
+    LIFECYCLE_STAGES,
+    PARTNER_ENGINE_FIELDS,
+    POTENTIALS,
+    check_engine_fields,
+    is_engine_write,
+)
 
 # operator for "days since date" when searching on the date itself: more days = earlier date
 _DAYS_TO_DATE_OPERATOR = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "=", "!=": "!="}
@@ -17,16 +23,33 @@ class ResPartner(models.Model):
     # several companies has its own values, tier and stage in each, and screens, searches and
     # group-bys see those of the current company.
     crm_tier_id = fields.Many2one(
-        "crm.customer.tier", string="Tier", company_dependent=True, copy=False
+        "crm.customer.tier",
+        string="Tier",
+        company_dependent=True,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_rule_id = fields.Many2one(
-        "crm.tier.rule", string="Tier Rule", company_dependent=True, index=False, copy=False
+        "crm.tier.rule",
+        string="Tier Rule",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_reason = fields.Text(
-        string="Tier Reason", company_dependent=True, index=False, copy=False
+        string="Tier Reason",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_since = fields.Date(
-        string="Tier Since", company_dependent=True, index=False, copy=False
+        string="Tier Since",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_grace_since = fields.Date(
         string="Failing Tier Rules Since",
@@ -35,42 +58,94 @@ class ResPartner(models.Model):
         copy=False,
         help="The customer no longer meets its tier's rules since this date; it keeps the tier "
         "until the grace period has passed.",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_locked = fields.Boolean(
-        string="Tier Locked", company_dependent=True, index=False, copy=False
+        string="Tier Locked",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_lock_reason = fields.Char(
-        string="Lock Reason", company_dependent=True, index=False, copy=False
+        string="Lock Reason",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_lock_until = fields.Date(
-        string="Locked Until", company_dependent=True, index=False, copy=False
+        string="Locked Until",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_lock_user_id = fields.Many2one(
-        "res.users", string="Locked By", company_dependent=True, index=False, copy=False
+        "res.users",
+        string="Locked By",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_lifecycle_stage = fields.Selection(
-        LIFECYCLE_STAGES, string="Lifecycle Stage", company_dependent=True, copy=False
+        LIFECYCLE_STAGES,
+        string="Lifecycle Stage",
+        company_dependent=True,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_stage_since = fields.Date(
-        string="Stage Since", company_dependent=True, index=False, copy=False
+        string="Stage Since",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_first_order_date = fields.Date(
-        string="First Purchase", company_dependent=True, index=False, copy=False
+        string="First Purchase",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_last_order_date = fields.Date(
-        string="Last Purchase", company_dependent=True, index=False, copy=False
+        string="Last Purchase",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_order_count = fields.Integer(
-        string="Orders", company_dependent=True, index=False, copy=False
+        string="Orders",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_revenue_total = fields.Float(
-        string="Revenue (all time)", company_dependent=True, index=False, copy=False, digits=(16, 2)
+        string="Revenue (all time)",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        digits=(16, 2),
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_order_count_period = fields.Integer(
-        string="Orders in Window", company_dependent=True, index=False, copy=False
+        string="Orders in Window",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_revenue_period = fields.Float(
-        string="Revenue in Window", company_dependent=True, index=False, copy=False, digits=(16, 2)
+        string="Revenue in Window",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        digits=(16, 2),
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_avg_order_value = fields.Float(
         string="Average Order Value",
@@ -78,6 +153,7 @@ class ResPartner(models.Model):
         index=False,
         copy=False,
         digits=(16, 2),
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_purchase_interval = fields.Float(
         string="Mean Days Between Purchases",
@@ -85,21 +161,44 @@ class ResPartner(models.Model):
         index=False,
         copy=False,
         digits=(16, 1),
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_rfm_r = fields.Integer(
-        string="RFM Recency", company_dependent=True, index=False, copy=False
+        string="RFM Recency",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_rfm_f = fields.Integer(
-        string="RFM Frequency", company_dependent=True, index=False, copy=False
+        string="RFM Frequency",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_rfm_m = fields.Integer(
-        string="RFM Monetary", company_dependent=True, index=False, copy=False
+        string="RFM Monetary",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_rfm_segment_id = fields.Many2one(
-        "crm.rfm.segment", string="RFM Segment", company_dependent=True, index=False, copy=False
+        "crm.rfm.segment",
+        string="RFM Segment",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_value_score = fields.Float(
-        string="Value Score", company_dependent=True, index=False, copy=False, digits=(16, 1)
+        string="Value Score",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        digits=(16, 1),
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_potential = fields.Selection(
         POTENTIALS,
@@ -108,17 +207,20 @@ class ResPartner(models.Model):
         index=False,
         copy=False,
         help="The sales team's estimate of what this customer could buy from us.",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     # derived from the dates above, so that they need no nightly write
     crm_recency_days = fields.Integer(
         string="Days Since Last Purchase",
         compute="_compute_crm_days",
         search="_search_crm_recency_days",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tenure_days = fields.Integer(
         string="Customer for (days)",
         compute="_compute_crm_days",
         search="_search_crm_tenure_days",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     # referrals are facts about the partner, the same in every company
     crm_referred_by_id = fields.Many2one(
@@ -126,16 +228,51 @@ class ResPartner(models.Model):
         string="Referred By",
         index="btree_not_null",
         domain="[('is_company', '=', True)]",
+        copy=False,
         help="The customer who brought this one to us.",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
-    crm_referral_ids = fields.One2many("res.partner", "crm_referred_by_id", string="Referrals")
+    crm_referral_ids = fields.One2many(
+        "res.partner",
+        "crm_referred_by_id",
+        string="Referrals",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+    )
     crm_referral_count = fields.Integer(
-        string="Referral Count", compute="_compute_crm_referral_count", store=True
+        string="Referral Count",
+        compute="_compute_crm_referral_count",
+        store=True,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
-    crm_lifecycle_event_count = fields.Integer(compute="_compute_crm_lifecycle_event_count")
+    crm_lifecycle_event_count = fields.Integer(
+        compute="_compute_crm_lifecycle_event_count",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+    )
     crm_company_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_crm_company_currency_id", string="Value Currency"
+        "res.currency",
+        compute="_compute_crm_company_currency_id",
+        string="Value Currency",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
+
+    @api.model
+    def _crm_engine_fields(self):
+        """The partner values only our engines write (addons add theirs)."""
+        return PARTNER_ENGINE_FIELDS
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_engine_write(self.env):
+            engine_fields = self._crm_engine_fields()
+            for vals in vals_list:
+                # a new partner has none of these values: empty ones are harmless
+                check_engine_fields(self, {f for f in engine_fields & vals.keys() if vals[f]})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not is_engine_write(self.env):
+            check_engine_fields(self, self._crm_engine_fields() & vals.keys())
+        return super().write(vals)
 
     @api.depends_context("company")
     @api.depends("crm_last_order_date", "crm_first_order_date")

@@ -10,3 +10,7 @@ from . import test_invoice_refresh
 from . import test_manual_actions
 from . import test_settings
 from . import test_patterns
+from . import test_day_one
+from . import test_bad_input
+from . import test_access_engine_fields
+from . import test_getting_started

@@ -151,3 +151,39 @@ class ValueCase(TieringCase):
         return self.env["crm.tier.rule"].create(
             {"tier_id": tier.id, "company_id": self.vc.id, **values}
         )
+
+
+def insert_orders(env, company, orders, prefix="HISTORY"):
+    """Confirmed sale orders in `company` of [(partner, day, untaxed amount)], inserted set-wise
+    (headers only: the engines read order dates and untaxed amounts), as a database holding
+    years of history has them; each at noon of its day in the company's time zone, so that it
+    belongs to that day wherever the company is."""
+    tz = pytz.timezone(company._crm_tz())
+    moments = [
+        tz.localize(datetime.combine(day, time(12, 0))).astimezone(UTC).replace(tzinfo=None)
+        for _partner, day, _amount in orders
+    ]
+    env.flush_all()
+    env.cr.execute(
+        """
+        INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
+                                company_id, currency_id, currency_rate, state, date_order,
+                                amount_untaxed, amount_tax, amount_total, create_date,
+                                write_date, create_uid, write_uid)
+        SELECT %(prefix)s || '-' || o.ord, o.partner, o.partner, o.partner, %(company)s,
+               %(currency)s, 1.0, 'sale', o.moment, o.amount, 0, o.amount,
+               now(), now(), %(uid)s, %(uid)s
+          FROM unnest(%(partners)s::int[], %(moments)s::timestamp[], %(amounts)s::numeric[])
+               WITH ORDINALITY AS o(partner, moment, amount, ord)
+        """,
+        {
+            "prefix": prefix,
+            "company": company.id,
+            "currency": company.currency_id.id,
+            "partners": [partner.id for partner, _day, _amount in orders],
+            "moments": moments,
+            "amounts": [amount for _partner, _day, amount in orders],
+            "uid": env.uid,
+        },
+    )
+    env["sale.order"].invalidate_model()

@@ -10,6 +10,7 @@ class CrmTierLockWizard(models.TransientModel):
 
     _name = "crm.tier.lock.wizard"
     _description = "Lock Customer Tier"
+    _check_company_auto = True
 
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
@@ -17,6 +18,7 @@ class CrmTierLockWizard(models.TransientModel):
         "crm.customer.tier",
         required=True,
         domain="[('company_id', 'in', [company_id, False])]",
+        check_company=True,
     )
     reason = fields.Char(required=True)
     until = fields.Date(string="Locked Until", help="Leave empty to lock until unlocked.")
@@ -43,6 +45,9 @@ class CrmTierLockWizard(models.TransientModel):
         if not self.env.user.has_group("crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager"):
             raise UserError(self.env._("Only customer value managers can lock tiers."))
         company = self.company_id
+        company._crm_check_user_company()
+        # the customers are locked as the system: the manager must see each of them
+        self.partner_ids.check_access("read")
         today = company._crm_today()
         partners = self.partner_ids.commercial_partner_id.with_company(company).sudo()
         engine = self.env["crm.value.engine"]

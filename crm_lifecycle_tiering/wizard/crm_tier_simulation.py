@@ -32,7 +32,15 @@ class CrmTierSimulation(models.TransientModel):
 
     def action_simulate(self):
         self.ensure_one()
-        results = self.env["crm.value.engine"]._evaluate_company(self.company_id)
+        self.company_id._crm_check_user_company()
+        # the rules' customer filters are evaluated with the user's rights: a simulation tells
+        # no more about customers than its user may know
+        self.env["crm.tier.rule"].search(
+            [("company_id", "in", [self.company_id.id, False])]
+        )._check_partner_domain_access()
+        results = self.env["crm.value.engine"]._evaluate_company(
+            self.company_id, rule_user=self.env.user
+        )
         tiers = self.env["crm.customer.tier"].search(
             [("company_id", "in", [self.company_id.id, False])]
         )
@@ -98,6 +106,11 @@ class CrmTierSimulation(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
+        self.company_id._crm_check_user_company()
+        # applied as the nightly run does, once the user may evaluate every customer filter
+        self.env["crm.tier.rule"].search(
+            [("company_id", "in", [self.company_id.id, False])]
+        )._check_partner_domain_access()
         result = self.env["crm.value.engine"].sudo()._run(self.company_id, origin="manual")
         self.write({"state": "applied", "applied_count": result["written"]})
         return self._reopen()

@@ -61,6 +61,7 @@ class CrmValueReportWizard(models.TransientModel):
     def _build_workbook(self):
         self.ensure_one()
         company = self.company_id or self.env.company
+        company._crm_check_user_company()
         Partner = self.env["res.partner"].with_company(company)
         partners = Partner.search(self._get_partner_domain(), order="complete_name, id")
         stage_labels = dict(Partner._fields["crm_lifecycle_stage"]._description_selection(self.env))

@@ -10,6 +10,9 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from ..models.complaint_data import SLA_STEP_RESOLVED
 
 COMPLAINT_HISTORY = "my_complaints_history"
+# the longest subject and description a customer may submit, in characters
+SUBJECT_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 10000
 
 
 class ComplaintCustomerPortal(CustomerPortal):
@@ -171,6 +174,11 @@ class ComplaintCustomerPortal(CustomerPortal):
         categories = self._get_complaint_categories(company)
         orders = self._get_complaint_orders(partner, company)
         errors = {}
+        # NUL characters cannot be stored (nor mailed): dropped from whatever was typed
+        post = {
+            key: value.replace("\x00", "") if isinstance(value, str) else value
+            for key, value in post.items()
+        }
         if request.httprequest.method == "POST":
             values, errors = self._check_complaint_form(post, categories, orders)
             if not errors:
@@ -195,11 +203,20 @@ class ComplaintCustomerPortal(CustomerPortal):
         env = request.env
         errors = {}
         name = (post.get("name") or "").strip()
-        description = (post.get("description") or "").strip()
+        # browsers send a textarea's line breaks as CRLF but count them as one character
+        description = (post.get("description") or "").replace("\r\n", "\n").strip()
         if not name:
             errors["name"] = env._("Please give your complaint a subject.")
+        elif len(name) > SUBJECT_MAX_LENGTH:
+            errors["name"] = env._(
+                "Please keep the subject to %(max)s characters.", max=SUBJECT_MAX_LENGTH
+            )
         if not description:
             errors["description"] = env._("Please describe what went wrong.")
+        elif len(description) > DESCRIPTION_MAX_LENGTH:
+            errors["description"] = env._(
+                "Please keep the description to %(max)s characters.", max=DESCRIPTION_MAX_LENGTH
+            )
         category_id = self._to_int(post.get("category_id"))
         if category_id and category_id not in categories.ids:
             errors["category_id"] = env._("Please choose one of the proposed categories.")

@@ -32,6 +32,12 @@ SLA_STEPS = [
     (SLA_STEP_RESOLVED, "Resolved"),
 ]
 
+# the longest time an SLA policy may allow, in working hours (a working year at 40 hours a
+# week); the policy's calendar must also be able to plan it
+SLA_MAX_HOURS = 2000
+# the longest delay before a breached complaint is escalated to the manager (a year)
+ESCALATION_MAX_HOURS = 8760
+
 SLA_ON_TRACK = "on_track"
 SLA_AT_RISK = "at_risk"
 SLA_BREACHED = "breached"
@@ -51,3 +57,27 @@ ESCALATION_NONE = 0
 ESCALATION_RESPONSIBLE = 1  # at risk: activity for the responsible
 ESCALATION_LEADER = 2  # breached: team leader notified, priority raised
 ESCALATION_MANAGER = 3  # still breached after the delay: manager notified
+
+# values the complaint's SLA clock, its escalation and the customer's confirmation keep: refused
+# in create() and write() to anyone but them (stage changes, the escalation cron, "Reopen", the
+# confirmation of the resolution)
+COMPLAINT_ENGINE_FIELDS = frozenset(
+    {
+        "tier_id",
+        "ack_deadline",
+        "resolve_deadline",
+        "acknowledged_date",
+        "resolved_date",
+        "closed_date",
+        "sla_paused_since",
+        "sla_paused_hours",
+        "sla_status",
+        "sla_breached_date",
+        "sla_met_percent",
+        "escalation_level",
+        "ack_hours_taken",
+        "resolve_hours_taken",
+        "customer_confirmed",
+        "reopen_count",
+    }
+)

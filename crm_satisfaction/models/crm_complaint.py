@@ -1,11 +1,18 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, email_normalize
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    check_engine_fields,
+    engine_write,
+    is_engine_write,
+)
 
 from .complaint_data import (
     CHANNELS,
+    COMPLAINT_ENGINE_FIELDS,
     ESCALATION_LEADER,
     ESCALATION_MANAGER,
     ESCALATION_RESPONSIBLE,
@@ -22,6 +29,7 @@ from .complaint_data import (
     SLA_STEP_NEW,
     SLA_STEP_RESOLVED,
 )
+from .crm_complaint_stage import STAGE_ACKNOWLEDGE, STAGE_CONFIRM, STAGE_REOPEN
 
 
 class CrmComplaint(models.Model):
@@ -63,7 +71,13 @@ class CrmComplaint(models.Model):
         help="When the customer complained; the SLA clock starts here.",
     )
     category_id = fields.Many2one("crm.complaint.category", tracking=True, check_company=True)
-    priority = fields.Selection(PRIORITIES, default=PRIORITY_NORMAL, required=True, tracking=True)
+    priority = fields.Selection(
+        PRIORITIES,
+        default=PRIORITY_NORMAL,
+        required=True,
+        tracking=True,
+        groups="base.group_user",
+    )
     description = fields.Html()
     sale_order_id = fields.Many2one("sale.order", string="Sales Order", check_company=True)
     invoice_id = fields.Many2one(
@@ -72,13 +86,20 @@ class CrmComplaint(models.Model):
         domain="[('move_type', 'in', ('out_invoice', 'out_refund'))]",
     )
     product_id = fields.Many2one("product.product", check_company=True)
-    team_id = fields.Many2one("crm.complaint.team", tracking=True, index=True, check_company=True)
+    team_id = fields.Many2one(
+        "crm.complaint.team",
+        tracking=True,
+        index=True,
+        check_company=True,
+        groups="base.group_user",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Responsible",
         tracking=True,
         index=True,
         domain="[('share', '=', False)]",
+        groups="base.group_user",
     )
     stage_id = fields.Many2one(
         "crm.complaint.stage",
@@ -96,6 +117,7 @@ class CrmComplaint(models.Model):
         string="Customer Tier",
         compute="_compute_tier_id",
         store=True,
+        groups="base.group_user",
         help="The customer's tier when the complaint was filed or its customer last changed.",
     )
     root_cause = fields.Text(groups="base.group_user")
@@ -183,6 +205,13 @@ class CrmComplaint(models.Model):
         "CHECK(compensation_amount >= 0)", "A compensation cannot be negative."
     )
 
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        # the priority is internal: a customer's complaints (portal) sort without it
+        field = self._fields.get(field_name)
+        if field_name == "priority" and not self._has_field_access(field, "read"):
+            return SQL()
+        return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
+
     # ------------------------------------------------------------------ defaults and computes
     def _default_stage(self):
         return self.env["crm.complaint.stage"].search([], limit=1)
@@ -230,14 +259,18 @@ class CrmComplaint(models.Model):
                 complaint.ack_deadline = complaint.resolve_deadline = False
                 continue
             paused = complaint.sla_paused_hours
-            calendar = sla.calendar_id
-            complaint.ack_deadline = calendar.plan_hours(sla.ack_hours + paused, start)
-            complaint.resolve_deadline = calendar.plan_hours(sla.resolve_hours + paused, start)
+            complaint.ack_deadline = sla._plan_deadline(sla.ack_hours + paused, start)
+            complaint.resolve_deadline = sla._plan_deadline(sla.resolve_hours + paused, start)
 
     # ------------------------------------------------------------------ create / write
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if not is_engine_write(self.env):
+                # a new complaint starts with an empty SLA clock: empty values are harmless
+                check_engine_fields(
+                    self, {fname for fname in COMPLAINT_ENGINE_FIELDS & vals.keys() if vals[fname]}
+                )
             company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
             if vals.get("reference", "/") == "/":
                 vals["reference"] = (
@@ -258,6 +291,8 @@ class CrmComplaint(models.Model):
         return complaints
 
     def write(self, vals):
+        if not is_engine_write(self.env):
+            check_engine_fields(self, COMPLAINT_ENGINE_FIELDS & vals.keys())
         if "stage_id" not in vals:
             result = super().write(vals)
             if {"partner_id", "priority", "category_id", "sla_id", "reported_date"} & vals.keys():
@@ -308,13 +343,13 @@ class CrmComplaint(models.Model):
             values["closed_date"] = now
         elif self.is_closed:
             values.update(closed_date=False, resolved_date=False)
-        self.write(values)
+        engine_write(self).write(values)
 
     # ------------------------------------------------------------------ SLA status
     def _compute_sla_status(self, now):
         """(status, breached) for one complaint at `now`."""
         self.ensure_one()
-        if not self.sla_id:
+        if not self.sla_id or not self.ack_deadline or not self.resolve_deadline:
             return False
         if self.resolved_date:
             on_time = self.resolved_date <= self.resolve_deadline and (
@@ -334,7 +369,7 @@ class CrmComplaint(models.Model):
         calendar = self.sla_id.calendar_id
         left = calendar.get_work_hours_count(at, target) if at < target else 0
         share_used = 1 - left / hours if hours else 1
-        risk_share = (self.company_id.crm_complaint_sla_risk_percent or 75) / 100
+        risk_share = self.company_id.crm_complaint_sla_risk_percent / 100
         return SLA_AT_RISK if share_used >= risk_share else SLA_ON_TRACK
 
     def _update_sla_status(self, now=None):
@@ -358,7 +393,7 @@ class CrmComplaint(models.Model):
             elif old_status in SLA_COMPLIANCE:
                 undecided.append(complaint.id)
             if values:
-                complaint.write(values)
+                engine_write(complaint).write(values)
         if undecided:
             # the ORM writes 0.0 for an empty float: NULL keeps the complaint out of the average
             self.flush_recordset(["sla_met_percent"])
@@ -459,7 +494,7 @@ class CrmComplaint(models.Model):
 
     def _log_escalation(self, level, body, notify=None):
         self.ensure_one()
-        self.write({"escalation_level": level})
+        engine_write(self).write({"escalation_level": level})
         self.message_post(
             body=body,
             subtype_xmlid="mail.mt_note",
@@ -501,10 +536,10 @@ class CrmComplaint(models.Model):
         }
 
     def action_acknowledge(self):
-        stage = self.env["crm.complaint.stage"].search(
-            [("sla_step", "=", SLA_STEP_ACKNOWLEDGED), ("is_waiting", "=", False)], limit=1
-        )
-        self.filtered(lambda c: not c.acknowledged_date).write({"stage_id": stage.id})
+        to_acknowledge = self.filtered(lambda c: not c.acknowledged_date)
+        if to_acknowledge:
+            stage = self.env["crm.complaint.stage"]._get_workflow_stage(STAGE_ACKNOWLEDGE)
+            to_acknowledge.write({"stage_id": stage.id})
 
     def action_reopen(self):
         for complaint in self:
@@ -512,13 +547,9 @@ class CrmComplaint(models.Model):
                 raise UserError(
                     self.env._("Complaint %(ref)s is not closed.", ref=complaint.reference)
                 )
-        stage = self.env["crm.complaint.stage"].search(
-            [("sla_step", "=", SLA_STEP_ACKNOWLEDGED), ("is_closed", "=", False)],
-            order="sequence desc",
-            limit=1,
-        )
+        stage = self.env["crm.complaint.stage"]._get_workflow_stage(STAGE_REOPEN)
         for complaint in self:
-            complaint.write(
+            engine_write(complaint).write(
                 {
                     "stage_id": stage.id,
                     "reopen_count": complaint.reopen_count + 1,
@@ -530,11 +561,22 @@ class CrmComplaint(models.Model):
             )
 
     def action_confirm_resolution(self):
-        """The customer confirms the resolution: the complaint is closed."""
-        stage = self.env["crm.complaint.stage"].search(
-            [("is_closed", "=", True), ("sla_step", "=", SLA_STEP_RESOLVED)], limit=1
-        )
-        self.write({"customer_confirmed": True, "stage_id": stage.id})
+        """The customer confirms the resolution: the complaint is closed. The customer (the
+        portal, or a user of the customer's company) confirms, or a customer care manager who
+        records a confirmation received otherwise; an agent cannot confirm for the customer."""
+        if not self.env.su and not self.env.user.has_group(
+            "crm_satisfaction.crm_satisfaction_group_manager"
+        ):
+            commercial = self.env.user.partner_id.commercial_partner_id
+            if self.filtered(lambda c: c.commercial_partner_id != commercial):
+                raise AccessError(
+                    self.env._(
+                        "Only the customer or a customer care manager can confirm the "
+                        "resolution of a complaint."
+                    )
+                )
+        stage = self.env["crm.complaint.stage"]._get_workflow_stage(STAGE_CONFIRM)
+        engine_write(self).write({"customer_confirmed": True, "stage_id": stage.id})
 
     # ------------------------------------------------------------------ mail gateway
     @api.model

@@ -1,7 +1,14 @@
-from odoo import fields, models
+import logging
+import math
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
-from .complaint_data import PRIORITIES
+from .complaint_data import PRIORITIES, SLA_MAX_HOURS
+
+_logger = logging.getLogger(__name__)
 
 
 class CrmComplaintSla(models.Model):
@@ -38,6 +45,34 @@ class CrmComplaintSla(models.Model):
         "CHECK(ack_hours > 0 AND resolve_hours > 0 AND resolve_hours >= ack_hours)",
         "SLA times must be positive, and the time to resolve at least the time to acknowledge.",
     )
+    # also refuses NaN and infinity, which PostgreSQL sorts above every number
+    _hours_max = models.Constraint(
+        f"CHECK(ack_hours <= {SLA_MAX_HOURS} AND resolve_hours <= {SLA_MAX_HOURS})",
+        "An SLA policy allows at most 2000 working hours (a working year) to acknowledge or to "
+        "resolve a complaint.",
+    )
+
+    @api.constrains("calendar_id", "ack_hours", "resolve_hours")
+    def _check_calendar_plans_hours(self):
+        """The deadlines of every complaint in the policy's scope are planned in its working
+        hours: a calendar without working hours, or with too few of them for the time allowed,
+        cannot plan them."""
+        now = fields.Datetime.now()
+        for sla in self:
+            hours = sla.resolve_hours
+            if not (math.isfinite(hours) and 0 < hours <= SLA_MAX_HOURS):
+                continue  # refused by the database constraints
+            if not sla.calendar_id.plan_hours(hours, now):
+                raise ValidationError(
+                    self.env._(
+                        "The working hours “%(calendar)s” of SLA policy %(policy)s cannot plan "
+                        "%(hours)s working hours: give the calendar working hours, or allow less "
+                        "time.",
+                        calendar=sla.calendar_id.display_name,
+                        policy=sla.display_name,
+                        hours=f"{hours:g}",
+                    )
+                )
 
     def _compute_complaint_count(self):
         counts = dict(
@@ -48,6 +83,26 @@ class CrmComplaintSla(models.Model):
         for sla in self:
             sla.complaint_count = counts.get(sla, 0)
 
+    def _plan_deadline(self, hours, start):
+        """The moment ``hours`` working hours of the policy's calendar after ``start`` (naive
+        UTC). A calendar that cannot plan them (its working hours removed or cut since the
+        policy was saved) gives plain hours after ``start`` instead, logged: a complaint is
+        always filed, with a deadline."""
+        self.ensure_one()
+        deadline = self.calendar_id.plan_hours(hours, start)
+        if not deadline:
+            _logger.warning(
+                "SLA policy %s (id %s): its working hours %r cannot plan %s hours from %s; the "
+                "deadline is counted in plain hours.",
+                self.name,
+                self.id,
+                self.calendar_id.name,
+                hours,
+                start,
+            )
+            deadline = start + timedelta(hours=hours)
+        return deadline
+
     def _get_policy(self, company, tier, priority, category):
         """First policy of these (all active ones of the company when called on an empty
         recordset) by sequence matching the tier, priority and category."""
@@ -55,7 +110,9 @@ class CrmComplaintSla(models.Model):
         for sla in policies.sorted(lambda p: (p.sequence, p.id)):
             if sla.company_id and sla.company_id != company:
                 continue
-            if sla.tier_ids and tier not in sla.tier_ids:
+            # archived tiers included: the policy of an archived tier stays restricted to it
+            tiers = sla.with_context(active_test=False).tier_ids
+            if tiers and tier not in tiers:
                 continue
             if sla.priority and sla.priority != priority:
                 continue

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
 
 
 class CrmCustomerTier(models.Model):
@@ -15,6 +18,34 @@ class CrmCustomerTier(models.Model):
         "CHECK(followup_interval_days >= 0)",
         "The follow-up interval of a tier cannot be negative.",
     )
+    _followup_interval_days_max = models.Constraint(
+        f"CHECK(followup_interval_days <= {MAX_PERIOD_DAYS})",
+        "The follow-up interval of a tier cannot exceed 3650 days (ten years).",
+    )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used_by_sla(self):
+        """An SLA policy without tiers applies to customers of every tier: deleting the only
+        tier of a policy would silently widen it to everybody."""
+        policies = (
+            self.env["crm.complaint.sla"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("tier_ids", "in", self.ids)])
+        )
+        for tier in self:
+            used_by = policies.filtered(
+                lambda sla, tier=tier: tier in sla.with_context(active_test=False).tier_ids
+            )
+            if used_by:
+                raise UserError(
+                    self.env._(
+                        "Tier %(tier)s cannot be deleted: the SLA policies %(policies)s are "
+                        "restricted to it. Remove the tier from them first, or archive it.",
+                        tier=tier.display_name,
+                        policies=", ".join(used_by.mapped("display_name")),
+                    )
+                )
 
     def write(self, vals):
         result = super().write(vals)

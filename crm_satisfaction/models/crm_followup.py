@@ -1,7 +1,14 @@
 """Follow-up visits: the record of each one done, and the scheduler of the next ones.
 
 The next follow-up date of a customer, per company, is
-- its first purchase + the company's first follow-up delay, when no follow-up was done since;
+- when no follow-up was done since its first purchase:
+  - for a customer who first bought on or after the company's start date (crm_start_date, the
+    day the addons started serving it): its first purchase + the company's first follow-up delay;
+  - for an existing customer, who first bought before the start date: the start date + an offset
+    of 1 to its tier's follow-up interval days derived from its id (1 + id × 7919 mod interval),
+    so that the customers of years spread evenly over their first interval instead of all
+    falling due, years overdue, the first night; never before the start date, and the same every
+    night (moving with the start date and the interval only);
 - else its last follow-up + its tier's follow-up interval;
 - none for prospects, churned customers, archived partners, and tiers with an interval of 0.
 Dates are recomputed set-wise with one query per company, and only changed rows are written; a
@@ -22,7 +29,12 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_REPEAT,
 )
 
-from .followup_data import FOLLOWUP_ACTIVITY_TYPE_XMLID, FOLLOWUP_BATCH_SIZE, FOLLOWUP_OUTCOMES
+from .followup_data import (
+    FOLLOWUP_ACTIVITY_TYPE_XMLID,
+    FOLLOWUP_BATCH_SIZE,
+    FOLLOWUP_OUTCOMES,
+    FOLLOWUP_SPREAD_FACTOR,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -143,10 +155,15 @@ class CrmFollowup(models.Model):
                                 OR NOT (p.crm_lifecycle_stage ->> %(cid)s) = ANY(%(stages)s)
                                 OR (p.crm_first_order_date ->> %(cid)s) IS NULL
                            THEN NULL
-                           WHEN d.last_date IS NULL
-                                OR d.last_date < (p.crm_first_order_date ->> %(cid)s)::date
+                           WHEN d.last_date IS NOT NULL
+                                AND d.last_date >= (p.crm_first_order_date ->> %(cid)s)::date
+                           THEN d.last_date + t.followup_interval_days
+                           WHEN (p.crm_first_order_date ->> %(cid)s)::date >= %(start)s
                            THEN (p.crm_first_order_date ->> %(cid)s)::date + %(first_days)s
-                           ELSE d.last_date + t.followup_interval_days
+                           -- an existing customer: spread over the interval from the start date
+                           -- (7919 is prime: consecutive ids fall on different days)
+                           ELSE %(start)s + 1
+                                + ((p.id::bigint * %(spread)s) %% t.followup_interval_days)::int
                        END AS new_next
                   FROM res_partner p
                   LEFT JOIN done d ON d.partner_id = p.id
@@ -166,6 +183,8 @@ class CrmFollowup(models.Model):
             cid=cid,
             stages=FOLLOWUP_STAGES,
             first_days=company.crm_followup_first_days,
+            start=company.crm_start_date,
+            spread=FOLLOWUP_SPREAD_FACTOR,
             followup_filter=followup_filter,
             partner_filter=partner_filter,
         )
@@ -255,6 +274,21 @@ class CrmFollowup(models.Model):
         )
 
     @api.model
+    def _claim_partners(self, partner_ids):
+        """Claims the customers about to get a follow-up activity: a no-op update of their
+        follow-up dates (our own column) makes a second scheduler running at the same time (the
+        cron beside a manual run) wait for this one and fail with a serialization error instead
+        of creating the same activities again; retried, it sees them and creates nothing."""
+        if partner_ids:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET crm_followup_next_date = crm_followup_next_date"
+                    " WHERE id = ANY(%s)",
+                    sorted(partner_ids),
+                )
+            )
+
+    @api.model
     def _schedule_followups(self, company, today=None, commit=False):
         """Refreshes the company's follow-up dates, then creates one follow-up activity for
         each due customer with a salesperson and none open. Returns counts and whether the run
@@ -270,6 +304,7 @@ class CrmFollowup(models.Model):
         self.env.cr.execute(self._get_due_partners_query(company, until))
         rows = self.env.cr.fetchall()
         todo = [row for row in rows if row[1]]
+        self._claim_partners([partner_id for partner_id, _user, _date in todo])
         result["skipped"] = len(rows) - len(todo)
         model_id = self.env["ir.model"]._get_id("res.partner")
         summary = activity_type.with_context(lang=company.partner_id.lang).summary

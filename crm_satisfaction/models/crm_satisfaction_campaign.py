@@ -1,3 +1,4 @@
+import logging
 from ast import literal_eval
 from datetime import UTC, datetime, time, timedelta
 
@@ -6,6 +7,9 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
 
 from .satisfaction_data import (
     CAMPAIGN_BATCH_SIZE,
@@ -18,6 +22,8 @@ from .satisfaction_data import (
     TRIGGER_ORDER_INVOICED,
     TRIGGER_PERIODIC,
 )
+
+_logger = logging.getLogger(__name__)
 
 
 class CrmSatisfactionCampaign(models.Model):
@@ -86,6 +92,12 @@ class CrmSatisfactionCampaign(models.Model):
     response_ids = fields.One2many(
         "crm.satisfaction.response", "campaign_id", string="Satisfaction Responses"
     )
+    last_sent_date = fields.Datetime(
+        string="Last Sent",
+        readonly=True,
+        copy=False,
+        help="When invitations or reminders of this campaign were last sent.",
+    )
     invited_count = fields.Integer(string="Invited", compute="_compute_statistics")
     responded_count = fields.Integer(string="Responded", compute="_compute_statistics")
     response_rate = fields.Float(
@@ -103,17 +115,26 @@ class CrmSatisfactionCampaign(models.Model):
         "CHECK(trigger != 'periodic' OR interval_days > 0)",
         "A periodic campaign needs a positive interval.",
     )
+    _days_max = models.Constraint(
+        f"CHECK(delay_days <= {MAX_PERIOD_DAYS} AND reminder_days <= {MAX_PERIOD_DAYS}"
+        f" AND interval_days <= {MAX_PERIOD_DAYS})",
+        "A campaign's delays and interval cannot exceed 3650 days (ten years).",
+    )
 
     @api.constrains("partner_domain")
     def _check_partner_domain(self):
+        """The audience must be a domain of customers: a malformed one, or one naming a field
+        customers do not have, would make sending and the daily run fail."""
+        Partner = self.env["res.partner"].sudo()
         for campaign in self:
             try:
-                campaign._get_audience_domain()
-            except (ValueError, SyntaxError) as error:
+                campaign._get_audience_domain().validate(Partner)
+            except Exception as error:  # whatever makes the domain unusable
                 raise ValidationError(
                     self.env._(
-                        "The audience of %(campaign)s is not a valid domain.",
+                        "The audience of %(campaign)s is not a valid domain: %(error)s",
                         campaign=campaign.name,
+                        error=error,
                     )
                 ) from error
 
@@ -229,10 +250,21 @@ class CrmSatisfactionCampaign(models.Model):
             self.company_id
         ).send_mail_batch(user_inputs.ids, email_layout_xmlid="mail.mail_notification_light")
 
+    def _claim(self):
+        """Marks these campaigns as being sent in this transaction, before anything is read: a
+        second sending of the same campaign at the same time (a double click, two managers, the
+        cron beside a manual run) then waits for this one and fails with a serialization error
+        instead of inviting the same customers again; Odoo retries it on a fresh snapshot, where
+        whatever this one sent is no longer due."""
+        self.sudo().write({"last_sent_date": fields.Datetime.now()})
+        self.sudo().flush_recordset(["last_sent_date"])
+
     def action_send(self):
         """Invites now every customer of the audience not surveyed in the fatigue period."""
         if not self.env.user.has_group("crm_satisfaction.crm_satisfaction_group_manager"):
             raise UserError(self.env._("Only customer care managers can send survey campaigns."))
+        self._check_partner_domain()
+        self._claim()
         invited = self.env["survey.user_input"]
         for campaign in self:
             campaign.survey_id.sudo().check_validity()
@@ -386,6 +418,7 @@ class CrmSatisfactionCampaign(models.Model):
         Whatever a batch sends leaves the due sets, so the next call carries on (even in a
         later transaction) and never sends anything twice."""
         self.ensure_one()
+        self._claim()
         campaign = self.with_company(self.company_id)
         partners = (
             self.env["res.partner"]
@@ -421,9 +454,27 @@ class CrmSatisfactionCampaign(models.Model):
         committed batch sent is no longer due, so nobody is invited or reminded twice."""
         campaigns = self.sudo().search([], order="id")
         for index, campaign in enumerate(campaigns):
-            while batch := campaign._run_batch(batch_size):
-                # the campaigns after this one count one unit each until they are reached
-                remaining = campaign._get_due_count() + len(campaigns) - index - 1
+            while True:
+                try:
+                    # one campaign that fails (e.g. an audience saved before it was checked)
+                    # is logged and skipped: the campaigns after it are still sent
+                    with self.env.cr.savepoint():
+                        batch = campaign._run_batch(batch_size)
+                        # the campaigns after this one count one unit each until reached
+                        remaining = len(campaigns) - index - 1
+                        if batch:
+                            remaining += campaign._get_due_count()
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    raise  # another sending of the same campaign: the run is retried
+                except Exception:
+                    _logger.exception(
+                        "Satisfaction campaign %r (id %s) failed; the other campaigns go on.",
+                        campaign.name,
+                        campaign.id,
+                    )
+                    break
+                if not batch:
+                    break
                 if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
                     return
         self.env["res.partner"].sudo()._crm_cron_refresh_satisfaction()

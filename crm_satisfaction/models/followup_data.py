@@ -17,7 +17,13 @@ FOLLOWUP_OUTCOMES = [
 
 # default number of days between the first purchase and the first follow-up
 FOLLOWUP_FIRST_DAYS = 7
+# existing customers' first follow-up: start date + 1 + (partner id × this) mod the tier's
+# interval; a prime, so that consecutive ids fall on different days of the interval
+FOLLOWUP_SPREAD_FACTOR = 7919
 # default number of days ahead the cron schedules follow-up activities
 FOLLOWUP_HORIZON_DAYS = 7
 # partners written or activities created per committed batch
 FOLLOWUP_BATCH_SIZE = 1000
+
+# res.partner values the follow-up scheduler computes (per company), by SQL
+PARTNER_FOLLOWUP_FIELDS = frozenset({"crm_followup_last_date", "crm_followup_next_date"})

@@ -3,6 +3,9 @@ complaints and follow-up visits."""
 
 from odoo import fields, models
 
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
+
+from .complaint_data import ESCALATION_MAX_HOURS
 from .followup_data import FOLLOWUP_FIRST_DAYS, FOLLOWUP_HORIZON_DAYS
 from .satisfaction_data import DEFAULT_FATIGUE_DAYS, DEFAULT_WINDOW_DAYS
 
@@ -82,11 +85,26 @@ class ResCompany(models.Model):
         "CHECK(crm_followup_horizon_days >= 0)",
         "The follow-up scheduling horizon cannot be negative.",
     )
+    # upper bounds; they also refuse NaN and infinity, which PostgreSQL sorts above every number
+    _crm_satisfaction_days_max = models.Constraint(
+        f"CHECK(crm_survey_fatigue_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_satisfaction_window_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_complaint_window_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_followup_first_days <= {MAX_PERIOD_DAYS}"
+        f" AND crm_followup_horizon_days <= {MAX_PERIOD_DAYS})",
+        "The survey fatigue period, the satisfaction and complaint windows and the follow-up "
+        "delays cannot exceed 3650 days (ten years).",
+    )
+    _crm_complaint_escalation_hours_max = models.Constraint(
+        f"CHECK(crm_complaint_escalation_hours <= {ESCALATION_MAX_HOURS})",
+        "The delay before a breached complaint is escalated to the manager cannot exceed 8760 "
+        "hours (a year).",
+    )
 
     def write(self, vals):
         result = super().write(vals)
-        if "crm_followup_first_days" in vals:
-            # the new customers' first follow-up dates move: let the scheduler recompute them
+        if {"crm_followup_first_days", "crm_start_date"} & set(vals):
+            # the customers' first follow-up dates move: let the scheduler recompute them
             cron = self.env.ref("crm_satisfaction.ir_cron_crm_followup_schedule", False)
             if cron:
                 cron._trigger()

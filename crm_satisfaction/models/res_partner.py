@@ -7,8 +7,10 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .followup_data import PARTNER_FOLLOWUP_FIELDS
 from .satisfaction_data import (
     NPS_CATEGORIES,
+    PARTNER_SATISFACTION_FIELDS,
     TREND_DAYS,
     TREND_DOWN,
     TREND_STABLE,
@@ -32,7 +34,12 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     crm_csat_last = fields.Integer(
-        string="Last CSAT", company_dependent=True, index=False, copy=False, readonly=True
+        string="Last CSAT",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_csat_avg = fields.Float(
         string="Average CSAT",
@@ -42,6 +49,7 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 2),
         help="Average CSAT (1-5) over the company's satisfaction window.",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_nps_last = fields.Integer(
         string="Last Recommendation Score",
@@ -50,9 +58,15 @@ class ResPartner(models.Model):
         copy=False,
         readonly=True,
         help="Last answer to 'would you recommend us' (0-10); see the category for no answer.",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_nps_category = fields.Selection(
-        NPS_CATEGORIES, string="NPS Category", company_dependent=True, copy=False, readonly=True
+        NPS_CATEGORIES,
+        string="NPS Category",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_satisfaction_trend = fields.Selection(
         TRENDS,
@@ -62,13 +76,28 @@ class ResPartner(models.Model):
         copy=False,
         readonly=True,
         help="Average satisfaction of the last 90 days against the 90 days before.",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_last_surveyed_date = fields.Date(
-        string="Last Surveyed", company_dependent=True, index=False, copy=False, readonly=True
+        string="Last Surveyed",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_response_count = fields.Integer(
-        string="Survey Responses", company_dependent=True, index=False, copy=False, readonly=True
+        string="Survey Responses",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
+
+    @api.model
+    def _crm_engine_fields(self):
+        return super()._crm_engine_fields() | PARTNER_SATISFACTION_FIELDS | PARTNER_FOLLOWUP_FIELDS
 
     @api.model
     def _crm_last_scores(self, partners, company, column):
@@ -188,21 +217,28 @@ class ResPartner(models.Model):
         for company, partners in Response._read_group([], ["company_id"], ["partner_id:recordset"]):
             self._crm_refresh_satisfaction(partners, company)
 
-    crm_complaint_ids = fields.One2many("crm.complaint", "commercial_partner_id")
+    crm_complaint_ids = fields.One2many(
+        "crm.complaint",
+        "commercial_partner_id",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
+    )
     crm_complaint_open_count = fields.Integer(
-        string="Open Complaints", compute="_compute_crm_complaint_counts"
+        string="Open Complaints",
+        compute="_compute_crm_complaint_counts",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_complaint_count_period = fields.Integer(
         string="Complaints in Window",
         compute="_compute_crm_complaint_counts",
         help="Complaints filed over the company's complaint window (days, settings).",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
 
     @api.depends_context("company")
     def _compute_crm_complaint_counts(self):
         commercial = self.commercial_partner_id
         company = self.env.company
-        since = fields.Datetime.now() - timedelta(days=company.crm_complaint_window_days or 365)
+        since = fields.Datetime.now() - timedelta(days=company.crm_complaint_window_days)
         base = [("commercial_partner_id", "in", commercial.ids), ("company_id", "=", company.id)]
         Complaint = self.env["crm.complaint"]
         open_counts = dict(
@@ -229,7 +265,12 @@ class ResPartner(models.Model):
         return action
 
     crm_followup_last_date = fields.Date(
-        string="Last Follow-up", company_dependent=True, index=False, copy=False, readonly=True
+        string="Last Follow-up",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_followup_next_date = fields.Date(
         string="Next Follow-up",
@@ -238,8 +279,13 @@ class ResPartner(models.Model):
         readonly=True,
         help="When the next follow-up visit is due: a week after the first purchase, then "
         "at the interval of the customer's tier.",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
     )
-    crm_followup_count = fields.Integer(string="Follow-ups", compute="_compute_crm_followup_count")
+    crm_followup_count = fields.Integer(
+        string="Follow-ups",
+        compute="_compute_crm_followup_count",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
+    )
 
     @api.depends_context("company")
     def _compute_crm_followup_count(self):

@@ -84,3 +84,17 @@ DEFAULT_FATIGUE_DAYS = 30
 DEFAULT_WINDOW_DAYS = 365
 # customers invited (or reminded) per committed batch of the campaign cron
 CAMPAIGN_BATCH_SIZE = 500
+
+# res.partner values computed from the survey responses (per company); only the refresh writes
+# them
+PARTNER_SATISFACTION_FIELDS = frozenset(
+    {
+        "crm_csat_last",
+        "crm_csat_avg",
+        "crm_nps_last",
+        "crm_nps_category",
+        "crm_satisfaction_trend",
+        "crm_last_surveyed_date",
+        "crm_response_count",
+    }
+)

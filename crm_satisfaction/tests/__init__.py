@@ -15,3 +15,8 @@ from . import test_complaint_from_document
 from . import test_partner_counters
 from . import test_campaign_audience
 from . import test_settings
+from . import test_concurrency
+from . import test_day_one
+from . import test_bad_input
+from . import test_access_engine_fields
+from . import test_getting_started

@@ -27,6 +27,9 @@ class TestFollowup(CrmCase):
         cls.company_2 = cls.env["res.company"].create(
             {"name": "Follow-up Other Co", "crm_followup_first_days": 14}
         )
+        # both companies have served their customers since before their first purchases (the
+        # oldest 500 days ago): every first follow-up follows the first purchase
+        (cls.company | cls.company_2).crm_start_date = cls.today - timedelta(days=1000)
         cls.env.user.company_ids |= cls.company | cls.company_2
         companies = cls.company | cls.company_2
         cls.salesperson = new_test_user(

@@ -261,6 +261,8 @@ class TestFollowupSettings(CrmCase):
         cls.env.user.company_ids |= cls.company
         cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
         cls.today = cls.crm_today(cls.company)
+        # the company has served its customers since before the newcomer's first purchase
+        cls.company.crm_start_date = cls.today - timedelta(days=30)
         cls.salesperson = new_test_user(
             cls.env,
             login="settings_fu_salesperson",

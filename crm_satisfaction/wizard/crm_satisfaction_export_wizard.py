@@ -185,6 +185,7 @@ class CrmSatisfactionExportWizard(models.TransientModel):
     def _build_workbook(self):
         self.ensure_one()
         company = self.company_id or self.env.company
+        company._crm_check_user_company()
         output = io.BytesIO()
         book = xlsxwriter.Workbook(output, {"in_memory": True})
         formats = self._add_formats(book, company)
