@@ -24,8 +24,8 @@ def pin_time_zone(cls):
     cls.env.company.partner_id.tz = TEST_TZ
 
 
-class CrmCase(TransactionCase):
-    """Base of every test of ours: the time zone pinned (TEST_TZ) and one notion of today."""
+class CrmZoneMixin:
+    """The time zone pinned (TEST_TZ) and one notion of today, for every test class of ours."""
 
     @classmethod
     def setUpClass(cls):
@@ -45,17 +45,12 @@ class CrmCase(TransactionCase):
         return tz.localize(moment).astimezone(UTC).replace(tzinfo=None)
 
 
-class CrmHttpCase(HttpCase):
-    """Base of our browser tests: the time zone pinned as in CrmCase."""
+class CrmCase(CrmZoneMixin, TransactionCase):
+    """Base of every test of ours (see CrmZoneMixin)."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        pin_time_zone(cls)
 
-    @classmethod
-    def crm_today(cls, company=None):
-        return (company or cls.env.company)._crm_today()
+class CrmHttpCase(CrmZoneMixin, HttpCase):
+    """Base of our browser tests (see CrmZoneMixin)."""
 
 
 class TieringCase(CrmCase):
