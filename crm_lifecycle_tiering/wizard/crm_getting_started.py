@@ -359,7 +359,6 @@ class CrmGettingStarted(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "title": self.env._("Getting Started"),
                 "message": self.env._(
                     "The values are saved. The nightly runs of %(date)s assign the tiers and "
                     "stages and schedule the rest.",
