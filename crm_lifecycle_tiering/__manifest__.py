@@ -16,6 +16,7 @@
         "data/crm_customer_tier_data.xml",
         "data/crm_rfm_segment_data.xml",
         "data/crm_tier_rule_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/ir_cron_data.xml",
         "wizard/crm_tier_wizard_views.xml",
         "wizard/crm_getting_started_views.xml",

@@ -11,3 +11,4 @@ from . import res_partner
 from . import sale_order
 from . import account_move
 from . import crm_lifecycle_demo
+from . import mail_activity

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .lifecycle_data import EVENT_KINDS, EVENT_ORIGINS, LIFECYCLE_STAGES
 
@@ -23,8 +23,18 @@ class CrmLifecycleEvent(models.Model):
     new_stage = fields.Selection(LIFECYCLE_STAGES)
     is_reactivation = fields.Boolean(string="Reactivation", help="A churned customer bought again.")
     rule_id = fields.Many2one("crm.tier.rule", ondelete="set null")
-    reason = fields.Text()
+    # the reason as a code and its figures (JSON, see REASON_* in lifecycle_data), put into words
+    # in the reader's language by reason_text; a text written by hand is shown as written
+    reason = fields.Text(string="Reason Code")
+    reason_text = fields.Text(string="Reason", compute="_compute_reason_text")
     origin = fields.Selection(EVENT_ORIGINS, required=True, default="cron")
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
 
     _partner_company_date_idx = models.Index("(partner_id, company_id, date)")
+
+    @api.depends_context("lang")
+    @api.depends("reason")
+    def _compute_reason_text(self):
+        texts = self.env["crm.value.engine"]._render_reasons([event.reason for event in self])
+        for event, text in zip(self, texts, strict=True):
+            event.reason_text = text

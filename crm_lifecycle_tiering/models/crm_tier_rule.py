@@ -4,7 +4,16 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
-from .lifecycle_data import POTENTIALS
+from .lifecycle_data import (
+    COND_ORDERS,
+    COND_POTENTIAL,
+    COND_REFERRALS,
+    COND_REVENUE,
+    COND_SCORE,
+    COND_SEGMENT,
+    COND_TENURE,
+    POTENTIALS,
+)
 
 # the fields that make a rule's conditions
 CONDITION_FIELDS = (
@@ -123,19 +132,19 @@ class CrmTierRule(models.Model):
         self.ensure_one()
         conditions = []
         if self.min_revenue_period:
-            conditions.append(("revenue_period", self.min_revenue_period))
+            conditions.append((COND_REVENUE, self.min_revenue_period))
         if self.min_orders_period:
-            conditions.append(("orders_period", self.min_orders_period))
+            conditions.append((COND_ORDERS, self.min_orders_period))
         if self.min_tenure_months:
-            conditions.append(("tenure_months", self.min_tenure_months))
+            conditions.append((COND_TENURE, self.min_tenure_months))
         if self.min_referrals:
-            conditions.append(("referrals", self.min_referrals))
+            conditions.append((COND_REFERRALS, self.min_referrals))
         if self.min_potential and self.min_potential != "0":
-            conditions.append(("potential", int(self.min_potential)))
+            conditions.append((COND_POTENTIAL, int(self.min_potential)))
         if self.min_value_score:
-            conditions.append(("value_score", self.min_value_score))
+            conditions.append((COND_SCORE, self.min_value_score))
         if self.rfm_segment_ids:
-            conditions.append(("rfm_segment", set(self.rfm_segment_ids.ids)))
+            conditions.append((COND_SEGMENT, set(self.rfm_segment_ids.ids)))
         return conditions
 
     @api.constrains(*CONDITION_FIELDS, "tier_id", "company_id")
@@ -181,26 +190,26 @@ class CrmTierRule(models.Model):
         for rule in self:
             parts = []
             for key, threshold in rule._conditions():
-                if key == "revenue_period":
+                if key == COND_REVENUE:
                     parts.append(
                         rule.env._(
                             "revenue ≥ %(amount)s",
                             amount=rule.currency_id.format(threshold).replace("\xa0", " "),
                         )
                     )
-                elif key == "orders_period":
+                elif key == COND_ORDERS:
                     parts.append(rule.env._("orders ≥ %(count)s", count=threshold))
-                elif key == "tenure_months":
+                elif key == COND_TENURE:
                     parts.append(rule.env._("tenure ≥ %(months)s months", months=threshold))
-                elif key == "referrals":
+                elif key == COND_REFERRALS:
                     parts.append(rule.env._("referrals ≥ %(count)s", count=threshold))
-                elif key == "potential":
+                elif key == COND_POTENTIAL:
                     parts.append(
                         rule.env._("potential ≥ %(level)s", level=potentials[rule.min_potential])
                     )
-                elif key == "value_score":
+                elif key == COND_SCORE:
                     parts.append(rule.env._("value score ≥ %(score)s", score=threshold))
-                elif key == "rfm_segment":
+                elif key == COND_SEGMENT:
                     parts.append(
                         rule.env._(
                             "segment in %(names)s",

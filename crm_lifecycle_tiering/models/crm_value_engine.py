@@ -9,37 +9,57 @@ One run for one company:
 3. batches of customers in id order: figures, scores, segment, stage and tier computed in Python
    from the temporary table, compared with the stored values, and only changed rows written with
    one UPDATE per batch; each tier or stage change adds a history event, inserted set-wise,
-   and each customer whose tier or stage changed gets one note on its chatter summarising its
-   changes of the run; a customer's first assignment in the company (no tier nor stage before:
-   every existing customer on the first night after the installation) writes its history but
-   no note, so that the first run does not flood every chatter.
+   and each customer whose tier or stage changed gets one message on its chatter with the
+   changes of the run as tracking values (each reader sees them in the reader's language); a
+   customer's first assignment in the company (no tier nor stage before: every existing
+   customer on the first night after the installation) writes its history but no message, so
+   that the first run does not flood every chatter.
+Reasons (of tiers, of history events) are stored as codes and figures (lifecycle_data.REASON_*)
+and put into words when they are read, in the reader's language (_render_reasons).
 A full run records its cursor after each committed batch, so a run cut short resumes where it
 stopped and never counts a customer twice; values are absolute, so re-running changes nothing.
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount, format_date, formatLang
 from odoo.tools.mail import generate_tracking_message_id
 
 from .lifecycle_data import (
     BUYER_STAGES,
+    COND_DOMAIN,
+    COND_ORDERS,
+    COND_POTENTIAL,
+    COND_REFERRALS,
+    COND_REVENUE,
+    COND_SCORE,
+    COND_SEGMENT,
+    COND_TENURE,
     EVENT_STAGE,
     EVENT_TIER,
     ORIGIN_CRON,
+    PARTNER_TRACKED_FIELDS,
+    REASON_DEFAULT,
+    REASON_GRACE,
+    REASON_LOCKED,
+    REASON_NOTE,
+    REASON_REACTIVATED,
+    REASON_RULE,
     RFM_SCORE_MAX,
     STAGE_CHURNED,
     STAGE_FIRST_PURCHASE,
     STAGE_LOYAL,
     STAGE_PROSPECT,
     STAGE_REPEAT,
+    dump_reason,
+    load_reason,
     local_date_sql,
 )
 
@@ -86,6 +106,8 @@ LOCK_COLUMNS = (
 )
 SQL_TYPES = {"m2o": "int", "text": "text", "int": "int", "float8": "float8", "bool": "bool"}
 NULL_DEFAULTS = {"int": 0, "float8": 0.0, "bool": False}
+# the message_id of the engine's chatter messages ends with it (the demo dates them by it)
+MESSAGE_ID_TAG = "crm-lifecycle"
 
 
 def _score(value, breakpoints):
@@ -102,17 +124,13 @@ def _months_between(start, end):
 class RunContext:
     company: object
     as_of: date
-    env: object  # environment in the company's language, for reasons
+    env: object  # environment in the company's language, for the values chatters keep
     breakpoints: dict
     tiers: list  # [(tier id, [(rule id, [(condition, threshold)], has domain)])], best first
     tier_names: dict
     rank: dict  # tier id -> 0 for the best tier
     segment_of: object
-    segment_names: dict
-    potentials: dict
     settings: dict
-    money: object
-    texts: dict  # translated templates, fetched once a run
     domain_rules: list = field(default_factory=list)
     rule_user: object = None  # evaluates the rules' customer filters with its rights (simulation)
 
@@ -450,17 +468,9 @@ class CrmValueEngine(models.AbstractModel):
             )
             for tier in tiers
         ]
-        currency = company.currency_id
-        lang_rec = env["res.lang"]._lang_get(lang) or env["res.lang"]._lang_get("en_US")
-
-        def money(amount):
-            text = lang_rec.format("%.0f", amount, grouping=True)
-            if currency.position == "before":
-                return f"{currency.symbol}{text}"
-            return f"{text} {currency.symbol}"
-
         settings = {
             "window": company.crm_value_window_months,
+            "currency_id": company.currency_id.id,
             "grace": company.crm_tier_grace_days,
             "loyal_orders": company.crm_loyal_min_orders,
             "loyal_tenure": company.crm_loyal_min_tenure_days,
@@ -487,41 +497,9 @@ class CrmValueEngine(models.AbstractModel):
             tier_names={tier.id: tier.name for tier in tiers},
             rank={tier.id: i for i, tier in enumerate(tiers)},
             segment_of=env["crm.rfm.segment"]._get_matcher(),
-            segment_names={
-                segment.id: segment.name
-                for segment in env["crm.rfm.segment"].with_context(active_test=False).search([])
-            },
-            potentials=dict(
-                env["crm.tier.rule"]._fields["min_potential"]._description_selection(env)
-            ),
             settings=settings,
-            money=money,
-            texts=self._get_texts(env),
             domain_rules=[r for r in rules if r._has_domain()],
         )
-
-    @api.model
-    def _get_texts(self, env):
-        """The reason templates in the company's language, translated once a run."""
-        return {
-            "revenue_period": env._("revenue %(months)s months %(value)s ≥ %(threshold)s"),
-            "orders_period": env._("%(value)s orders in %(months)s months ≥ %(threshold)s"),
-            "tenure_months": env._("customer for %(value)s months ≥ %(threshold)s"),
-            "referrals": env._("%(value)s referrals ≥ %(threshold)s"),
-            "potential": env._("potential %(value)s ≥ %(threshold)s"),
-            "value_score": env._("value score %(value)s ≥ %(threshold)s"),
-            "rfm_segment": env._("RFM segment %(segment)s"),
-            "domain": env._("matches the customer filter"),
-            "and": env._(" and "),
-            "default": env._("No rule of a higher tier matches: %(tier)s by default"),
-            "locked": env._("Tier locked by %(user)s"),
-            "locked_until": env._("Tier locked by %(user)s until %(date)s"),
-            "a_manager": env._("a manager"),
-            "grace": env._(
-                "Keeps %(tier)s until %(date)s (grace period; no longer meets its "
-                "rules since %(since)s): %(reason)s"
-            ),
-        }
 
     def _fetch_batch(self, ctx, batch):
         cid = str(ctx.company.id)
@@ -677,13 +655,16 @@ class CrmValueEngine(models.AbstractModel):
         return figures, metrics
 
     def _assign_tier(self, ctx, partner_id, old, new, metrics, in_domain, stage):
-        as_of, texts, rank = ctx.as_of, ctx.texts, ctx.rank
+        as_of, rank = ctx.as_of, ctx.rank
         if new["crm_tier_locked"]:
             new["crm_tier_id"] = old["crm_tier_id"]
             new["crm_tier_rule_id"] = None
-            user = ctx.env["res.users"].browse(old["crm_tier_lock_user_id"] or []).sudo()
-            new["crm_tier_reason"] = self._lock_reason(
-                texts, user.name, old["crm_tier_lock_until"], old["crm_tier_lock_reason"]
+            new["crm_tier_reason"] = dump_reason(
+                self._lock_reason(
+                    old["crm_tier_lock_user_id"],
+                    old["crm_tier_lock_until"],
+                    old["crm_tier_lock_reason"],
+                )
             )
             new["crm_tier_grace_since"] = None
         elif stage not in BUYER_STAGES or not ctx.tiers:
@@ -699,9 +680,10 @@ class CrmValueEngine(models.AbstractModel):
                 ends = date.fromisoformat(since) + timedelta(days=grace)
                 if as_of < ends:
                     new["crm_tier_grace_since"] = since
-                    reason = texts["grace"] % {
-                        "tier": ctx.tier_names[old_tier],
-                        "date": ends.isoformat(),
+                    reason = {
+                        "code": REASON_GRACE,
+                        "tier_id": old_tier,
+                        "until": ends.isoformat(),
                         "since": since,
                         "reason": reason,
                     }
@@ -709,7 +691,7 @@ class CrmValueEngine(models.AbstractModel):
             new["crm_tier_id"], new["crm_tier_rule_id"], new["crm_tier_reason"] = (
                 tier_id,
                 rule_id,
-                reason,
+                dump_reason(reason),
             )
         new["crm_tier_since"] = (
             old["crm_tier_since"]
@@ -718,44 +700,202 @@ class CrmValueEngine(models.AbstractModel):
         )
 
     @api.model
-    def _lock_reason(self, texts, user_name, until, reason):
-        """The tier reason of a locked customer (the lock wizard writes the same)."""
-        values = {"user": user_name or texts["a_manager"], "date": until}
-        text = (texts["locked_until"] if until else texts["locked"]) % values
-        return f"{text}: {reason}" if reason else text
+    def _lock_reason(self, user_id, until, note):
+        """The tier reason of a locked customer (the lock wizard writes the same): who locked it,
+        until when (an ISO date, or none) and why."""
+        return {
+            "code": REASON_LOCKED,
+            "user_id": user_id or None,
+            "until": until or None,
+            "note": note or None,
+        }
 
     def _match_tier(self, ctx, partner_id, metrics, in_domain):
         """Highest-ranked tier with a matching rule, else the lowest tier: (tier, rule, reason)."""
-        texts = ctx.texts
         for tier_id, rules in ctx.tiers:
             for rule_id, conditions, has_domain in rules:
                 for key, threshold in conditions:
                     value = metrics[key]
-                    if value not in threshold if key == "rfm_segment" else value < threshold:
+                    if value not in threshold if key == COND_SEGMENT else value < threshold:
                         break
                 else:
                     if has_domain and partner_id not in in_domain[rule_id]:
                         continue
-                    parts = [self._describe(ctx, key, metrics[key], t) for key, t in conditions]
+                    met = [
+                        self._condition_reason(ctx, key, metrics[key], t) for key, t in conditions
+                    ]
                     if has_domain:
-                        parts.append(texts["domain"])
-                    reason = texts["and"].join(parts)
-                    return tier_id, rule_id, reason[:1].upper() + reason[1:]
+                        met.append({"code": COND_DOMAIN})
+                    return (
+                        tier_id,
+                        rule_id,
+                        {"code": REASON_RULE, "rule_id": rule_id, "conditions": met},
+                    )
         lowest = ctx.tiers[-1][0]
-        return lowest, None, texts["default"] % {"tier": ctx.tier_names[lowest]}
+        return lowest, None, {"code": REASON_DEFAULT, "tier_id": lowest}
 
-    def _describe(self, ctx, key, value, threshold):
-        template = ctx.texts[key]
-        if key == "rfm_segment":
-            return template % {"segment": ctx.segment_names.get(value, "")}
-        if key == "revenue_period":
-            value, threshold = ctx.money(value), ctx.money(threshold)
-        elif key == "potential":
-            value, threshold = ctx.potentials[str(value)], ctx.potentials[str(threshold)]
-        return template % {
+    def _condition_reason(self, ctx, key, value, threshold):
+        """A met condition of a rule, with the customer's figure and the rule's threshold."""
+        if key == COND_SEGMENT:
+            return {"code": key, "segment_id": value}
+        if key == COND_REVENUE:
+            return {
+                "code": key,
+                "value": round(value, 2),
+                "threshold": threshold,
+                "months": ctx.settings["window"],
+                "currency_id": ctx.settings["currency_id"],
+            }
+        if key == COND_ORDERS:
+            return {
+                "code": key,
+                "value": value,
+                "threshold": threshold,
+                "months": ctx.settings["window"],
+            }
+        return {"code": key, "value": value, "threshold": threshold}
+
+    # ------------------------------------------------------------------ reasons in words
+    def _get_texts(self):
+        """The templates of reasons in the language of the environment, translated once."""
+        return {
+            COND_REVENUE: self.env._("revenue %(months)s months %(value)s ≥ %(threshold)s"),
+            COND_ORDERS: self.env._("%(value)s orders in %(months)s months ≥ %(threshold)s"),
+            COND_TENURE: self.env._("customer for %(value)s months ≥ %(threshold)s"),
+            COND_REFERRALS: self.env._("%(value)s referrals ≥ %(threshold)s"),
+            COND_POTENTIAL: self.env._("potential %(value)s ≥ %(threshold)s"),
+            COND_SCORE: self.env._("value score %(value)s ≥ %(threshold)s"),
+            COND_SEGMENT: self.env._("RFM segment %(segment)s"),
+            COND_DOMAIN: self.env._("matches the customer filter"),
+            "and": self.env._(" and "),
+            REASON_DEFAULT: self.env._("No rule of a higher tier matches: %(tier)s by default"),
+            REASON_LOCKED: self.env._("Tier locked by %(user)s"),
+            "locked_until": self.env._("Tier locked by %(user)s until %(date)s"),
+            "a_manager": self.env._("a manager"),
+            REASON_GRACE: self.env._(
+                "Keeps %(tier)s until %(date)s (grace period; no longer meets its "
+                "rules since %(since)s): %(reason)s"
+            ),
+            REASON_REACTIVATED: self.env._("Reactivated: bought again after churning"),
+        }
+
+    @api.model
+    def _render_reasons(self, reasons):
+        """Reasons (see lifecycle_data.REASON_*, as dicts or their stored JSON) in words, in the
+        language of the environment (the reader's), numbers, money and dates formatted as that
+        language writes them; an empty text for no reason. The records they name are read once
+        for all of them."""
+        reasons = [load_reason(reason) for reason in reasons]
+        named = defaultdict(set)
+        stack = [reason for reason in reasons if reason]
+        while stack:
+            reason = stack.pop()
+            code = reason.get("code")
+            if code in (REASON_DEFAULT, REASON_GRACE) and reason.get("tier_id"):
+                named["crm.customer.tier"].add(reason["tier_id"])
+            if code == REASON_LOCKED and reason.get("user_id"):
+                named["res.users"].add(reason["user_id"])
+            if code == REASON_GRACE and reason.get("reason"):
+                stack.append(reason["reason"])
+            for condition in reason.get("conditions") or ():
+                if condition.get("segment_id"):
+                    named["crm.rfm.segment"].add(condition["segment_id"])
+                if condition.get("currency_id"):
+                    named["res.currency"].add(condition["currency_id"])
+        # names only: read as the system (a lock by a user of another company, an archived
+        # segment), in the reader's language
+        records = {
+            model: {
+                record.id: record
+                for record in self.env[model]
+                .sudo()
+                .with_context(active_test=False)
+                .browse(sorted(ids))
+                .exists()
+            }
+            for model, ids in named.items()
+        }
+        texts = self._get_texts()
+        potentials = dict(
+            self.env["crm.tier.rule"]._fields["min_potential"]._description_selection(self.env)
+        )
+        return [
+            self._render_reason(reason, texts, records, potentials) if reason else ""
+            for reason in reasons
+        ]
+
+    def _render_reason(self, reason, texts, records, potentials):
+        env = self.env
+        code = reason.get("code")
+
+        def name(model, record_id):
+            record = records.get(model, {}).get(record_id)
+            return record.display_name if record else ""
+
+        def day(value):
+            return format_date(env, value) if value else ""
+
+        if code == REASON_RULE:
+            parts = [
+                self._render_condition(condition, texts, records, potentials)
+                for condition in reason.get("conditions") or ()
+            ]
+            text = texts["and"].join(part for part in parts if part)
+            return text[:1].upper() + text[1:]
+        if code == REASON_DEFAULT:
+            return texts[REASON_DEFAULT] % {
+                "tier": name("crm.customer.tier", reason.get("tier_id"))
+            }
+        if code == REASON_LOCKED:
+            values = {
+                "user": name("res.users", reason.get("user_id")) or texts["a_manager"],
+                "date": day(reason.get("until")),
+            }
+            text = (texts["locked_until"] if reason.get("until") else texts[REASON_LOCKED]) % values
+            return f"{text}: {reason['note']}" if reason.get("note") else text
+        if code == REASON_GRACE:
+            inner = load_reason(reason.get("reason"))
+            return texts[REASON_GRACE] % {
+                "tier": name("crm.customer.tier", reason.get("tier_id")),
+                "date": day(reason.get("until")),
+                "since": day(reason.get("since")),
+                "reason": self._render_reason(inner, texts, records, potentials) if inner else "",
+            }
+        if code == REASON_REACTIVATED:
+            return texts[REASON_REACTIVATED]
+        if code == REASON_NOTE:
+            return reason.get("text") or ""
+        return ""
+
+    def _render_condition(self, condition, texts, records, potentials):
+        env = self.env
+        code = condition.get("code")
+        if code == COND_DOMAIN:
+            return texts[COND_DOMAIN]
+        if code == COND_SEGMENT:
+            segment = records.get("crm.rfm.segment", {}).get(condition.get("segment_id"))
+            return texts[COND_SEGMENT] % {"segment": segment.name if segment else ""}
+        if code not in texts:
+            return ""
+        value, threshold = condition.get("value") or 0, condition.get("threshold") or 0
+        if code == COND_REVENUE:
+            currency = records.get("res.currency", {}).get(condition.get("currency_id"))
+            if currency:
+                value = format_amount(env, value, currency)
+                threshold = format_amount(env, threshold, currency)
+            else:
+                value, threshold = formatLang(env, value), formatLang(env, threshold)
+        elif code == COND_POTENTIAL:
+            value = potentials.get(str(value), str(value))
+            threshold = potentials.get(str(threshold), str(threshold))
+        else:
+            digits = 1 if code == COND_SCORE else 0
+            value = formatLang(env, value, digits=digits)
+            threshold = formatLang(env, threshold, digits=digits)
+        return texts[code] % {
             "value": value,
             "threshold": threshold,
-            "months": ctx.settings["window"],
+            "months": formatLang(env, condition.get("months") or 0, digits=0),
         }
 
     # ------------------------------------------------------------------ writing
@@ -793,24 +933,14 @@ class CrmValueEngine(models.AbstractModel):
                 names=names,
             )
         )
-        self.env["res.partner"].invalidate_model([c for c, _t in VALUE_COLUMNS])
+        # the values and what is computed from them (the tier's reason in words, its colour…)
+        self.env["res.partner"].invalidate_model()
         events = self._log_changes(ctx, [row for row in changed if row["changes"]], origin)
         return len(changed), events
 
     def _log_changes(self, ctx, rows, origin):
         if not rows:
             return 0
-        env = ctx.env
-        tiers = dict(ctx.tier_names)
-        tiers.update(
-            {
-                t.id: t.name
-                for t in env["crm.customer.tier"]
-                .browse({r["old"]["crm_tier_id"] for r in rows if r["old"]["crm_tier_id"]})
-                .exists()
-            }
-        )
-        stages = dict(env["res.partner"]._fields["crm_lifecycle_stage"]._description_selection(env))
         ev = {
             k: []
             for k in (
@@ -825,10 +955,11 @@ class CrmValueEngine(models.AbstractModel):
                 "reason",
             )
         }
-        bodies = {}
+        reactivated = dump_reason({"code": REASON_REACTIVATED})
+        noted = []  # (row, is a reactivation): the customers whose chatter tells the changes
         for row in rows:
             old, new = row["old"], row["new"]
-            lines = []
+            reactivation = False
             if EVENT_TIER in row["changes"]:
                 ev["partner"].append(row["partner_id"])
                 ev["kind"].append(EVENT_TIER)
@@ -839,13 +970,6 @@ class CrmValueEngine(models.AbstractModel):
                 ev["reactivation"].append(False)
                 ev["rule"].append(new["crm_tier_rule_id"])
                 ev["reason"].append(new["crm_tier_reason"])
-                line = env._(
-                    "Tier: %(old)s → %(new)s",
-                    old=tiers.get(old["crm_tier_id"], env._("none")),
-                    new=tiers.get(new["crm_tier_id"], env._("none")),
-                )
-                reason = new["crm_tier_reason"]
-                lines.append(f"{line} ({reason})" if reason else line)
             if EVENT_STAGE in row["changes"]:
                 reactivation = old["crm_lifecycle_stage"] == STAGE_CHURNED and new[
                     "crm_lifecycle_stage"
@@ -858,22 +982,11 @@ class CrmValueEngine(models.AbstractModel):
                 ev["new_stage"].append(new["crm_lifecycle_stage"])
                 ev["reactivation"].append(reactivation)
                 ev["rule"].append(None)
-                ev["reason"].append(
-                    env._("Reactivated: bought again after churning") if reactivation else None
-                )
-                line = env._(
-                    "Lifecycle stage: %(old)s → %(new)s",
-                    old=stages.get(old["crm_lifecycle_stage"], env._("none")),
-                    new=stages.get(new["crm_lifecycle_stage"], env._("none")),
-                )
-                if reactivation:
-                    line += " (" + env._("reactivated") + ")"
-                lines.append(line)
+                ev["reason"].append(reactivated if reactivation else None)
             if old["crm_tier_id"] or old["crm_lifecycle_stage"]:
-                bodies[row["partner_id"]] = Markup("<br/>").join(escape(line) for line in lines)
+                noted.append((row, reactivation))
         uid = self.env.uid
-        cr = self.env.cr
-        cr.execute(
+        self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_lifecycle_event
@@ -881,8 +994,9 @@ class CrmValueEngine(models.AbstractModel):
                      new_stage, is_reactivation, rule_id, reason, origin, user_id,
                      create_uid, write_uid, create_date, write_date)
                 SELECT e.partner, %(company)s, %(date)s, e.kind, e.old_tier, e.new_tier,
-                       e.old_stage, e.new_stage, e.reactivation, e.rule, e.reason, %(origin)s,
-                       %(uid)s, %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc'
+                       e.old_stage, e.new_stage, e.reactivation, e.rule, e.reason,
+                       %(origin)s, %(uid)s, %(uid)s, %(uid)s, now() at time zone 'utc',
+                       now() at time zone 'utc'
                   FROM unnest(%(partner)s::int[], %(kind)s::text[], %(old_tier)s::int[],
                               %(new_tier)s::int[], %(old_stage)s::text[], %(new_stage)s::text[],
                               %(reactivation)s::bool[], %(rule)s::int[], %(reason)s::text[])
@@ -897,38 +1011,94 @@ class CrmValueEngine(models.AbstractModel):
             )
         )
         self.env["crm.lifecycle.event"].invalidate_model()
-        if not bodies:
-            return len(ev["partner"])
-        # chatter notes, as mail.thread._message_log_batch writes them, set-wise
-        author = self.env.ref("base.partner_root")
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        res_ids = list(bodies)
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO mail_message
-                    (model, res_id, body, message_type, subtype_id, author_id, email_from,
-                     is_internal, email_add_signature, message_id, date,
-                     create_uid, write_uid, create_date, write_date)
-                SELECT 'res.partner', m.res_id, m.body, 'notification', %(subtype)s, %(author)s,
-                       %(email_from)s, TRUE, FALSE, m.message_id, %(date)s,
-                       %(uid)s, %(uid)s, now() at time zone 'utc', now() at time zone 'utc'
-                  FROM unnest(%(res_ids)s::int[], %(bodies)s::text[], %(message_ids)s::text[])
-                       AS m(res_id, body, message_id)
-                """,
-                subtype=subtype_id,
-                author=author.id,
-                # a replay of a past date (history, backtests) dates its notes on that day
-                date=min(
-                    fields.Datetime.now(),
-                    datetime.combine(ctx.as_of, time(23, 59)),
-                ),
-                email_from=author.email_formatted or None,
-                uid=uid,
-                res_ids=res_ids,
-                bodies=[str(Markup("<p>%s</p>") % bodies[i]) for i in res_ids],
-                message_ids=[generate_tracking_message_id("crm-lifecycle") for _i in res_ids],
+        if noted:
+            self._post_changes(ctx, noted)
+        return len(ev["partner"])
+
+    def _post_changes(self, ctx, noted):
+        """One chatter message a customer for the changes of its tier and stage in this run:
+        tracking values, as Odoo logs the changes of tracked fields (each reader sees the field
+        names in the reader's language), under a subtype whose description says what happened
+        (in the reader's language too). Created set-wise: one create of the messages, one of
+        their tracking values."""
+        env = ctx.env
+        tier_names = dict(ctx.tier_names)
+        missing = {
+            row["old"]["crm_tier_id"]
+            for row, _r in noted
+            if row["old"]["crm_tier_id"] and row["old"]["crm_tier_id"] not in tier_names
+        }
+        if missing:
+            tier_names.update(
+                {
+                    tier.id: tier.name
+                    for tier in env["crm.customer.tier"]
+                    .with_context(active_test=False)
+                    .browse(sorted(missing))
+                    .exists()
+                }
+            )
+        Partner = env["res.partner"]
+        stage_names = dict(Partner._fields["crm_lifecycle_stage"]._description_selection(env))
+        field_ids = {
+            fname: env["ir.model.fields"]._get("res.partner", fname).id
+            for fname in PARTNER_TRACKED_FIELDS
+        }
+        subtype_changed = env.ref("crm_lifecycle_tiering.mt_partner_customer_value")
+        subtype_reactivated = env.ref("crm_lifecycle_tiering.mt_partner_reactivated")
+        author = env.ref("base.partner_root")
+        email_from = author.email_formatted or False
+        reply_to = env["mail.thread"]._notify_get_reply_to(default=email_from, author_id=author.id)[
+            False
+        ]
+        # a replay of a past date (history, backtests) dates its messages on that day
+        moment = min(fields.Datetime.now(), datetime.combine(ctx.as_of, time(23, 59)))
+        messages = (
+            env["mail.message"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "model": "res.partner",
+                        "res_id": row["partner_id"],
+                        "body": "",
+                        "message_type": "notification",
+                        "subtype_id": (subtype_reactivated if reactivation else subtype_changed).id,
+                        "author_id": author.id,
+                        "email_from": email_from,
+                        "reply_to": reply_to,
+                        "is_internal": True,
+                        "email_add_signature": False,
+                        "message_id": generate_tracking_message_id(MESSAGE_ID_TAG),
+                        "record_alias_domain_id": False,
+                        "record_company_id": False,
+                        "date": moment,
+                    }
+                    for row, reactivation in noted
+                ]
             )
         )
-        self.env["mail.message"].invalidate_model()
-        return len(ev["partner"])
+        tracking = []
+        for message, (row, _reactivation) in zip(messages, noted, strict=True):
+            old, new = row["old"], row["new"]
+            if old["crm_tier_id"] != new["crm_tier_id"]:
+                tracking.append(
+                    {
+                        "mail_message_id": message.id,
+                        "field_id": field_ids["crm_tier_id"],
+                        "old_value_integer": old["crm_tier_id"] or 0,
+                        "new_value_integer": new["crm_tier_id"] or 0,
+                        "old_value_char": tier_names.get(old["crm_tier_id"], ""),
+                        "new_value_char": tier_names.get(new["crm_tier_id"], ""),
+                    }
+                )
+            if old["crm_lifecycle_stage"] != new["crm_lifecycle_stage"]:
+                tracking.append(
+                    {
+                        "mail_message_id": message.id,
+                        "field_id": field_ids["crm_lifecycle_stage"],
+                        "old_value_char": stage_names.get(old["crm_lifecycle_stage"], ""),
+                        "new_value_char": stage_names.get(new["crm_lifecycle_stage"], ""),
+                    }
+                )
+        env["mail.tracking.value"].sudo().create(tracking)

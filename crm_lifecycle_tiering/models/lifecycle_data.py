@@ -1,5 +1,7 @@
 """Keys shared by fields, views, crons and tests (one place, as rating_data does for grades)."""
 
+import json
+
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
@@ -56,6 +58,52 @@ EVENT_ORIGINS = [
     (ORIGIN_MANUAL, "Manual"),
     (ORIGIN_ORDER, "Order or invoice"),
 ]
+
+# ---------------------------------------------------------------- reasons
+# A reason (a customer's tier reason, a lifecycle event's, a simulated move's) is stored as a
+# code and its figures, a JSON object, and put into words in the reader's language, numbers,
+# money and dates in the reader's format, when it is displayed (crm.value.engine._render_reasons).
+#   {"code": REASON_RULE, "rule_id": 3, "conditions": [<condition>, ...]}
+#   {"code": REASON_DEFAULT, "tier_id": 5}: no rule of a higher tier matches
+#   {"code": REASON_LOCKED, "user_id": 2, "until": "2026-12-31" or null, "note": "free text"}
+#   {"code": REASON_GRACE, "tier_id": 1, "until": "…", "since": "…", "reason": <reason>}
+#   {"code": REASON_REACTIVATED}: a churned customer bought again
+#   {"code": REASON_NOTE, "text": "…"}: a text written by hand, shown as written
+REASON_RULE = "rule_matched"
+REASON_DEFAULT = "default_tier"
+REASON_LOCKED = "locked"
+REASON_GRACE = "grace"
+REASON_REACTIVATED = "reactivated"
+REASON_NOTE = "note"
+
+# the conditions of a rule, in the order the engine tests them; a matched condition is stored as
+#   {"code": COND_REVENUE, "value": 7000.0, "threshold": 5000.0, "months": 12, "currency_id": 1}
+#   {"code": COND_ORDERS, "value": 3, "threshold": 2, "months": 12}
+#   {"code": COND_TENURE | COND_REFERRALS | COND_POTENTIAL | COND_SCORE, "value", "threshold"}
+#   {"code": COND_SEGMENT, "segment_id": 4}
+#   {"code": COND_DOMAIN}: the customer matches the rule's customer filter
+COND_REVENUE = "revenue_period"
+COND_ORDERS = "orders_period"
+COND_TENURE = "tenure_months"
+COND_REFERRALS = "referrals"
+COND_POTENTIAL = "potential"
+COND_SCORE = "value_score"
+COND_SEGMENT = "rfm_segment"
+COND_DOMAIN = "domain"
+
+# the customer values whose changes the chatter of a customer tells (as tracked fields, which
+# each reader sees with the field names in the reader's language)
+PARTNER_TRACKED_FIELDS = ("crm_tier_id", "crm_lifecycle_stage")
+
+# the measures the customer-value reports offer (a partner has other numbers: colour index,
+# bounces, coordinates… that mean nothing there)
+PARTNER_REPORT_MEASURES = (
+    "crm_revenue_period",
+    "crm_revenue_total",
+    "crm_order_count_period",
+    "crm_order_count",
+    "crm_value_score",
+)
 
 PATTERN_EARLY_ABORT = "early_abort"
 PATTERN_MIDWAY_ABORT = "midway_abort"
@@ -174,3 +222,26 @@ def check_engine_fields(records, fnames):
             model=env["ir.model"]._get(records._name).name,
         )
     )
+
+
+def dump_reason(reason):
+    """The stored form of a reason (see REASON_*): compact JSON with sorted keys, so that the same
+    reason is always the same text and the engine writes only reasons that changed."""
+    if not reason:
+        return None
+    return json.dumps(reason, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def load_reason(text):
+    """A stored reason (JSON text, or a dict) as a dict, or None. A text that is no reason's code
+    (a reason written as a sentence by an older version, or corrected by hand) is kept as
+    written (REASON_NOTE)."""
+    if not text:
+        return None
+    if isinstance(text, dict):
+        return text
+    try:
+        reason = json.loads(text)
+    except ValueError:
+        reason = None
+    return reason if isinstance(reason, dict) else {"code": REASON_NOTE, "text": text}

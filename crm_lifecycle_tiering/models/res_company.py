@@ -37,7 +37,7 @@ class ResCompany(models.Model):
     crm_score_weight_referral = fields.Float(string="Weight of Referrals", default=5)
     crm_score_weight_potential = fields.Float(string="Weight of Potential", default=5)
     # quintile breakpoints of the last full recompute, used by incremental refreshes
-    crm_rfm_breakpoints = fields.Json(copy=False)
+    crm_rfm_breakpoints = fields.Json(string="RFM Breakpoints", copy=False)
 
     _crm_value_window_positive = models.Constraint(
         "CHECK(crm_value_window_months > 0 AND crm_value_window_months <= 120)",

@@ -1,12 +1,16 @@
 from datetime import timedelta
 
+from lxml.builder import E
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from .lifecycle_data import (
     LIFECYCLE_STAGES,
     PARTNER_ENGINE_FIELDS,
+    PARTNER_REPORT_MEASURES,
     POTENTIALS,
     check_engine_fields,
     is_engine_write,
@@ -27,6 +31,12 @@ class ResPartner(models.Model):
         string="Tier",
         company_dependent=True,
         copy=False,
+        tracking=10,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+    )
+    crm_tier_color = fields.Integer(
+        related="crm_tier_id.color",
+        string="Tier Color",
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_rule_id = fields.Many2one(
@@ -37,11 +47,18 @@ class ResPartner(models.Model):
         copy=False,
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
+    # why the customer has its tier, as a code and its figures (JSON, see REASON_* in
+    # lifecycle_data), put into words in the reader's language by crm_tier_reason_text
     crm_tier_reason = fields.Text(
-        string="Tier Reason",
+        string="Tier Reason Code",
         company_dependent=True,
         index=False,
         copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+    )
+    crm_tier_reason_text = fields.Text(
+        string="Tier Reason",
+        compute="_compute_crm_tier_reason_text",
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_since = fields.Date(
@@ -65,6 +82,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         copy=False,
+        tracking=30,
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_lock_reason = fields.Char(
@@ -72,6 +90,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         copy=False,
+        tracking=40,
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_lock_until = fields.Date(
@@ -79,6 +98,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         copy=False,
+        tracking=50,
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_tier_lock_user_id = fields.Many2one(
@@ -94,6 +114,7 @@ class ResPartner(models.Model):
         string="Lifecycle Stage",
         company_dependent=True,
         copy=False,
+        tracking=20,
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_stage_since = fields.Date(
@@ -192,12 +213,18 @@ class ResPartner(models.Model):
         copy=False,
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
+    crm_rfm_segment_color = fields.Integer(
+        related="crm_rfm_segment_id.color",
+        string="RFM Segment Color",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+    )
     crm_value_score = fields.Float(
         string="Value Score",
         company_dependent=True,
         index=False,
         copy=False,
         digits=(16, 1),
+        aggregator="avg",
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_potential = fields.Selection(
@@ -245,6 +272,7 @@ class ResPartner(models.Model):
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
     crm_lifecycle_event_count = fields.Integer(
+        string="Lifecycle Changes",
         compute="_compute_crm_lifecycle_event_count",
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
@@ -274,6 +302,15 @@ class ResPartner(models.Model):
             check_engine_fields(self, self._crm_engine_fields() & vals.keys())
         return super().write(vals)
 
+    @api.depends_context("company", "lang")
+    @api.depends("crm_tier_reason")
+    def _compute_crm_tier_reason_text(self):
+        texts = self.env["crm.value.engine"]._render_reasons(
+            [partner.crm_tier_reason for partner in self]
+        )
+        for partner, text in zip(self, texts, strict=True):
+            partner.crm_tier_reason_text = text
+
     @api.depends_context("company")
     @api.depends("crm_last_order_date", "crm_first_order_date")
     def _compute_crm_days(self):
@@ -282,6 +319,61 @@ class ResPartner(models.Model):
             last, first = partner.crm_last_order_date, partner.crm_first_order_date
             partner.crm_recency_days = (today - last).days if last else 0
             partner.crm_tenure_days = (today - first).days if first else 0
+
+    # ------------------------------------------------------------------ reports
+    def _crm_stage_order_sql(self, stage_sql):
+        """Lifecycle stages sort in funnel order (prospect, first purchase, repeat, loyal,
+        churned), not in the alphabetical order of their keys."""
+        return SQL(
+            "array_position(%s::text[], (%s)::text)",
+            [key for key, _label in LIFECYCLE_STAGES],
+            stage_sql,
+        )
+
+    def _read_group_orderby(self, order, groupby_terms, query):
+        # groups of lifecycle stages (funnel, pivot, grouped lists) follow the funnel
+        fname = "crm_lifecycle_stage"
+        if fname not in groupby_terms:
+            return super()._read_group_orderby(order, groupby_terms, query)
+        terms = dict(groupby_terms, **{fname: self._crm_stage_order_sql(groupby_terms[fname])})
+        orderby = super()._read_group_orderby(order, terms, query)
+        # the parent may add terms to the others (the order of a many2one's model)
+        groupby_terms.update({spec: sql for spec, sql in terms.items() if spec != fname})
+        return orderby
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        # a list sorted by lifecycle stage follows the funnel too
+        if field_name != "crm_lifecycle_stage":
+            return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
+        stage_sql = self._field_to_sql(alias, field_name, query)
+        return SQL("%s %s %s", self._crm_stage_order_sql(stage_sql), direction, nulls)
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type in ("pivot", "graph") and view and view.id in self._crm_report_view_ids():
+            # the customer-value reports measure our figures, not every number a partner has
+            # (colour index, bounces, coordinates…): the others are hidden from their measures
+            declared = {node.get("name") for node in arch.iter("field")}
+            for fname, field in self._fields.items():
+                if (
+                    field.type in ("integer", "float", "monetary")
+                    and field.aggregator
+                    and fname not in PARTNER_REPORT_MEASURES
+                    and fname not in declared
+                ):
+                    arch.append(E.field(name=fname, invisible="1"))
+        return arch, view
+
+    @api.model
+    def _crm_report_view_ids(self):
+        return {
+            self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+            for xmlid in (
+                "crm_lifecycle_tiering.res_partner_view_pivot_customer_value",
+                "crm_lifecycle_tiering.res_partner_view_graph_customer_value",
+            )
+        }
 
     def _search_days_since(self, date_field, operator, value):
         if operator not in _DAYS_TO_DATE_OPERATOR or not isinstance(value, int | float):
@@ -347,8 +439,15 @@ class ResPartner(models.Model):
     def action_crm_unlock_tier(self):
         if not self.env.user.has_group("crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager"):
             raise AccessError(self.env._("Only customer value managers can unlock tiers."))
-        partners = self.commercial_partner_id.filtered("crm_tier_locked")
-        partners.sudo().write(
+        partners = self.commercial_partner_id.filtered("crm_tier_locked").sudo()
+        # the chatter tells who released the lock as tracked values (each reader reads them in
+        # the reader's language), logged now: the recompute below changes the tier, which the
+        # engine's own message tells
+        lock_fields = ["crm_tier_locked", "crm_tier_lock_reason", "crm_tier_lock_until"]
+        initial = {
+            partner.id: {fname: partner[fname] for fname in lock_fields} for partner in partners
+        }
+        partners.with_context(mail_notrack=True).write(
             {
                 "crm_tier_locked": False,
                 "crm_tier_lock_reason": False,
@@ -356,10 +455,12 @@ class ResPartner(models.Model):
                 "crm_tier_lock_user_id": False,
             }
         )
+        tracked = partners.fields_get(
+            lock_fields, attributes=("string", "type", "selection", "currency_field")
+        )
         for partner in partners:
-            partner.message_post(
-                body=self.env._("Tier lock released by %(user)s.", user=self.env.user.name),
-                subtype_xmlid="mail.mt_note",
-            )
+            _changes, tracking_values = partner._mail_track(tracked, initial[partner.id])
+            if tracking_values:
+                partner._message_log(tracking_value_ids=tracking_values)
         self.env["crm.value.engine"]._refresh_partners(partners, self.env.company, origin="manual")
         return True

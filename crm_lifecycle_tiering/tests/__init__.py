@@ -14,3 +14,5 @@ from . import test_day_one
 from . import test_bad_input
 from . import test_access_engine_fields
 from . import test_getting_started
+from . import test_reason_language
+from . import test_screens

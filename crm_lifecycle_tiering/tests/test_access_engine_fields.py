@@ -17,6 +17,8 @@ TIERING_FIELDS = {
     "crm_tier_id",
     "crm_tier_rule_id",
     "crm_tier_reason",
+    "crm_tier_reason_text",
+    "crm_tier_color",
     "crm_tier_since",
     "crm_tier_grace_since",
     "crm_tier_locked",
@@ -37,6 +39,7 @@ TIERING_FIELDS = {
     "crm_rfm_f",
     "crm_rfm_m",
     "crm_rfm_segment_id",
+    "crm_rfm_segment_color",
     "crm_value_score",
     "crm_potential",
     "crm_recency_days",
@@ -255,6 +258,10 @@ class TestEngineFieldsAccess(ValueCase):
                 "crm_referral_ids",
                 "crm_lifecycle_event_count",
                 "crm_company_currency_id",
+                # computed from engine values for display: the reason in words, the colours
+                "crm_tier_reason_text",
+                "crm_tier_color",
+                "crm_rfm_segment_color",
             },
         )
 

@@ -1,7 +1,7 @@
 """Day one: a company that already holds two years of customers and orders installs the addon.
 Its start date is the installation day; the first night's recompute writes every customer's
 history but no chatter note (nor any e-mail); later changes keep their one note per customer
-and run."""
+and run, the changes as tracked values."""
 
 from datetime import timedelta
 from unittest.mock import patch
@@ -191,13 +191,27 @@ class TestDayOneNotes(ValueCase):
         self.assertEqual(set(notes.mapped("res_id")), {self.loyal.id, self.newcomer.id})
         loyal_note = notes.filtered(lambda n: n.res_id == self.loyal.id)
         newcomer_note = notes.filtered(lambda n: n.res_id == self.newcomer.id)
-        self.assertIn("Tier: Standard → Key", loyal_note.body)
-        self.assertNotIn("Lifecycle stage", loyal_note.body)
-        self.assertIn("Tier: Standard → Key", newcomer_note.body)
-        self.assertIn("Lifecycle stage: First Purchase → Repeat Purchase", newcomer_note.body)
+
+        def changes(note):
+            return {
+                tracking.field_id.name: (tracking.old_value_char, tracking.new_value_char)
+                for tracking in note.tracking_value_ids
+            }
+
+        self.assertEqual(changes(loyal_note), {"crm_tier_id": ("Standard", "Key")})
+        self.assertEqual(
+            changes(newcomer_note),
+            {
+                "crm_tier_id": ("Standard", "Key"),
+                "crm_lifecycle_stage": ("First Purchase", "Repeat Purchase"),
+            },
+        )
         self.assertEqual(
             (notes.mapped("message_type"), notes.subtype_id),
-            (["notification", "notification"], self.env.ref("mail.mt_note")),
+            (
+                ["notification", "notification"],
+                self.env.ref("crm_lifecycle_tiering.mt_partner_customer_value"),
+            ),
         )
         self.assertTrue(all(notes.mapped("is_internal")))
         self.assertEqual(self.env["mail.mail"].search_count([]), mails)

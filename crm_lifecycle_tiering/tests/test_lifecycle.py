@@ -1,8 +1,11 @@
+import json
 from datetime import timedelta
 
 import numpy as np
 
 from odoo.exceptions import AccessError
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import REASON_REACTIVATED
 
 from .common import ValueCase
 
@@ -61,11 +64,28 @@ class TestLifecycle(ValueCase):
         self.assertEqual(len(reactivation), 1)
         self.assertEqual(reactivation.date, t0 + timedelta(days=701))
         self.assertEqual(self.val(customer).crm_stage_since, t0 + timedelta(days=701))
-        # the chatter tells the same story
-        notes = self.env["mail.message"].search(
-            [("model", "=", "res.partner"), ("res_id", "=", customer.id)]
+        # the chatter tells the same story: a reactivation, from Churned to Loyal
+        note = self.env["mail.message"].search(
+            [
+                ("model", "=", "res.partner"),
+                ("res_id", "=", customer.id),
+                (
+                    "subtype_id",
+                    "=",
+                    self.env.ref("crm_lifecycle_tiering.mt_partner_reactivated").id,
+                ),
+            ]
         )
-        self.assertTrue(any("Churned → Loyal (reactivated)" in n.body for n in notes))
+        self.assertEqual(len(note), 1)
+        self.assertEqual(
+            [
+                (t.field_id.name, t.old_value_char, t.new_value_char)
+                for t in note.tracking_value_ids
+            ],
+            [("crm_lifecycle_stage", "Churned", "Loyal")],
+        )
+        self.assertEqual(json.loads(reactivation.reason), {"code": REASON_REACTIVATED})
+        self.assertEqual(reactivation.reason_text, "Reactivated: bought again after churning")
 
     def test_metrics(self):
         customer = self.make_customer("Metrics Co")
@@ -274,3 +294,6 @@ class TestLifecycle(ValueCase):
             {"reason": "corrected"}
         )
         self.assertEqual(event.reason, "corrected")
+        # a reason written by hand is kept as written, in every language
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.assertEqual(event.with_context(lang="fr_FR").reason_text, "corrected")

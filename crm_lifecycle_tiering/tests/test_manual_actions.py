@@ -53,7 +53,7 @@ class TestManualActions(ValueCase):
                 values.crm_lifecycle_stage,
                 values.crm_tier_id,
                 values.crm_tier_rule_id,
-                values.crm_tier_reason,
+                values.crm_tier_reason_text,
             ),
             (
                 2,
@@ -66,7 +66,7 @@ class TestManualActions(ValueCase):
                 "repeat",
                 self.tier_key,
                 self.key_rule,
-                "Revenue 12 months $500 ≥ $500",
+                "Revenue 12 months $\xa0500.00 ≥ $\xa0500.00",
             ),
         )
 
@@ -159,6 +159,19 @@ class TestManualActions(ValueCase):
             .create({"tier_id": tier.id, "reason": reason})
         )
         wizard.action_lock()
+        # the tracking of the lock, as the commit logs it
+        self.env.cr.precommit.run()
+
+    def lock_messages(self):
+        """The chatter messages that tell a lock or its release, oldest first."""
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "res.partner"),
+                ("res_id", "=", self.customer.id),
+                ("tracking_value_ids.field_id.name", "=", "crm_tier_locked"),
+            ],
+            order="id",
+        )
 
     def test_unlock_gives_the_rule_tier_back(self):
         self.run_engine(as_of=self.today)
@@ -169,7 +182,7 @@ class TestManualActions(ValueCase):
         self.assertEqual(locked.crm_tier_id, self.tier_vip)
         self.assertFalse(locked.crm_tier_rule_id)
         self.assertEqual(
-            locked.crm_tier_reason, f"Tier locked by {self.tier_manager.name}: Board decision"
+            locked.crm_tier_reason_text, f"Tier locked by {self.tier_manager.name}: Board decision"
         )
 
         self.assertIs(self.as_user(self.tier_manager, self.contact).action_crm_unlock_tier(), True)
@@ -197,18 +210,55 @@ class TestManualActions(ValueCase):
         )
         unlocked = tier_events[-1]
         self.assertEqual(
-            (unlocked.rule_id, unlocked.reason, unlocked.user_id, unlocked.date),
-            (self.key_rule, "Revenue 12 months $500 ≥ $500", self.tier_manager, self.today),
+            (unlocked.rule_id, unlocked.reason_text, unlocked.user_id, unlocked.date),
+            (
+                self.key_rule,
+                "Revenue 12 months $\xa0500.00 ≥ $\xa0500.00",
+                self.tier_manager,
+                self.today,
+            ),
         )
-        note = self.env["mail.message"].search(
-            [
-                ("model", "=", "res.partner"),
-                ("res_id", "=", self.customer.id),
-                ("body", "ilike", "Tier lock released"),
-            ]
+        # the chatter tells who released the lock, as tracked values (no sentence stored in the
+        # language of the one who acted); the tier's return, the engine's message tells
+        self.env.cr.precommit.run()
+        locked_note, released_note = self.lock_messages()
+        self.assertEqual(released_note.author_id, self.tier_manager.partner_id)
+        self.assertFalse(released_note.body)
+        self.assertEqual(
+            {
+                tracking.field_id.name: (
+                    tracking.old_value_integer,
+                    tracking.new_value_integer,
+                    tracking.old_value_char or "",
+                    tracking.new_value_char or "",
+                )
+                for tracking in released_note.tracking_value_ids
+            },
+            {
+                "crm_tier_locked": (1, 0, "", ""),
+                "crm_tier_lock_reason": (0, 0, "Board decision", ""),
+            },
         )
-        self.assertEqual(len(note), 1)
-        self.assertIn(f"Tier lock released by {self.tier_manager.name}.", note.body)
+        self.assertEqual(
+            {
+                tracking.field_id.name: (tracking.old_value_char or "", tracking.new_value_char)
+                for tracking in locked_note.tracking_value_ids
+                if tracking.field_id.name in ("crm_tier_id", "crm_tier_lock_reason")
+            },
+            {"crm_tier_id": ("Key", "VIP"), "crm_tier_lock_reason": ("", "Board decision")},
+        )
+        # each tier change told once: the lock's, and the engine's when the rule's tier is back
+        tier_changes = sorted(
+            (tracking.mail_message_id.id, tracking.old_value_char, tracking.new_value_char)
+            for tracking in self.env["mail.message"]
+            .search([("model", "=", "res.partner"), ("res_id", "=", self.customer.id)])
+            .tracking_value_ids
+            if tracking.field_id.name == "crm_tier_id"
+        )
+        self.assertEqual(
+            [(old, new) for _id, old, new in tier_changes], [("Key", "VIP"), ("VIP", "Key")]
+        )
+        self.assertEqual(tier_changes[0][0], locked_note.id)
         # the next run keeps the rule's tier and has nothing left to write
         result = self.run_engine(as_of=self.today)
         self.assertEqual((result["written"], result["events"]), (0, 0))

@@ -125,7 +125,7 @@ class TestSimulation(ValueCase):
         self.assertEqual(line.partner_id, big)
         self.assertEqual((line.old_tier_id, line.new_tier_id), (self.tier_standard, self.tier_vip))
         self.assertEqual(line.direction, "up")
-        self.assertEqual(line.reason, "Revenue 12 months $7,000 ≥ $5,000")
+        self.assertEqual(line.reason_text, "Revenue 12 months $\xa07,000.00 ≥ $\xa05,000.00")
         self.assertIn("o_crm_tier_matrix", wizard.matrix_html)
         # nothing applied yet
         self.assertEqual(self.val(big).crm_tier_id, self.tier_standard)

@@ -58,7 +58,7 @@ class TestRuleConditions(ValueCase):
         self.assertEqual(values.crm_tier_id, tier, partner.name)
         self.assertEqual(values.crm_tier_rule_id, rule or self.env["crm.tier.rule"], partner.name)
         if reason is not None:
-            self.assertEqual(values.crm_tier_reason, reason, partner.name)
+            self.assertEqual(values.crm_tier_reason_text, reason, partner.name)
 
     def test_min_tenure_months(self):
         rule = self.make_rule(self.tier_key, min_tenure_months=12)
@@ -132,6 +132,6 @@ class TestRuleConditions(ValueCase):
         )
         self.assertEqual((event.new_tier_id, event.rule_id), (self.tier_vip, rule))
         self.assertEqual(
-            event.reason,
+            event.reason_text,
             "Customer for 12 months ≥ 12 and 3 referrals ≥ 3 and potential Medium ≥ Medium",
         )

@@ -27,7 +27,7 @@ class TestTierRules(ValueCase):
         self.assertEqual(partner.crm_tier_id, self.tier_standard)
         self.assertFalse(partner.crm_tier_rule_id)
         self.assertEqual(
-            partner.crm_tier_reason, "No rule of a higher tier matches: Standard by default"
+            partner.crm_tier_reason_text, "No rule of a higher tier matches: Standard by default"
         )
 
     def test_equal_threshold_matches(self):
@@ -35,7 +35,10 @@ class TestTierRules(ValueCase):
         self.run_engine()
         self.assertEqual(self.val(self.exact).crm_tier_id, self.tier_key)
         self.assertEqual(self.val(self.exact).crm_tier_rule_id, rule)
-        self.assertEqual(self.val(self.exact).crm_tier_reason, "Revenue 12 months $1,000 ≥ $1,000")
+        self.assertEqual(
+            self.val(self.exact).crm_tier_reason_text,
+            "Revenue 12 months $\xa01,000.00 ≥ $\xa01,000.00",
+        )
         self.assertEqual(self.val(self.below).crm_tier_id, self.tier_standard)
 
     def test_all_conditions_of_a_rule_must_hold_and_reason_has_figures(self):
@@ -44,8 +47,8 @@ class TestTierRules(ValueCase):
         big = self.val(self.big)
         self.assertEqual(big.crm_tier_id, self.tier_vip)
         self.assertEqual(
-            big.crm_tier_reason,
-            "Revenue 12 months $5,000 ≥ $5,000 and 2 orders in 12 months ≥ 2",
+            big.crm_tier_reason_text,
+            "Revenue 12 months $\xa05,000.00 ≥ $\xa05,000.00 and 2 orders in 12 months ≥ 2",
         )
         # one order only: the same revenue is not enough
         self.assertEqual(self.val(self.exact).crm_tier_id, self.tier_standard)
@@ -66,7 +69,7 @@ class TestTierRules(ValueCase):
         self.run_engine()
         self.assertEqual(self.val(self.exact).crm_tier_id, self.tier_key)
         self.assertEqual(self.val(self.exact).crm_tier_rule_id, rule)
-        self.assertEqual(self.val(self.exact).crm_tier_reason, "Matches the customer filter")
+        self.assertEqual(self.val(self.exact).crm_tier_reason_text, "Matches the customer filter")
         self.assertEqual(self.val(self.big).crm_tier_id, self.tier_standard)
 
     def test_rfm_segment_and_score_conditions(self):
@@ -80,7 +83,7 @@ class TestTierRules(ValueCase):
         self.run_engine()
         self.assertEqual(self.val(self.big).crm_tier_id, self.tier_key)
         self.assertEqual(self.val(self.big).crm_tier_rule_id, rule)
-        self.assertIn(big.crm_rfm_segment_id.name, self.val(self.big).crm_tier_reason)
+        self.assertIn(big.crm_rfm_segment_id.name, self.val(self.big).crm_tier_reason_text)
 
     def test_prospects_get_no_tier(self):
         prospect = self.make_customer("Only Quoted")
@@ -134,7 +137,7 @@ class TestLockAndGrace(ValueCase):
         partner = self.val(self.customer)
         self.assertEqual(partner.crm_tier_id, self.tier_vip)
         self.assertEqual(partner.crm_tier_grace_since, failing_since)
-        self.assertIn("Keeps VIP until", partner.crm_tier_reason)
+        self.assertIn("Keeps VIP until", partner.crm_tier_reason_text)
         self.run_engine(as_of=failing_since + timedelta(days=29))
         self.assertEqual(self.val(self.customer).crm_tier_id, self.tier_vip)
         self.run_engine(as_of=failing_since + timedelta(days=30))
@@ -193,8 +196,8 @@ class TestLockAndGrace(ValueCase):
         partner = self.val(self.customer)
         self.assertEqual(partner.crm_tier_id, self.tier_key)
         self.assertEqual(
-            partner.crm_tier_reason,
-            f"Tier locked by {self.tier_manager.name} until {until.isoformat()}: Strategic account",
+            partner.crm_tier_reason_text,
+            f"Tier locked by {self.tier_manager.name} until {until:%m/%d/%Y}: Strategic account",
         )
         self.run_engine(as_of=until + timedelta(days=1))
         partner = self.val(self.customer)

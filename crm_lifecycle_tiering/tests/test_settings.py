@@ -69,7 +69,9 @@ class TestSettings(ValueCase):
                 (values.crm_order_count_period, values.crm_revenue_period), (count, revenue)
             )
             self.assertEqual(values.crm_tier_id, self.tier_key)
-        self.assertEqual(self.val(outside).crm_tier_reason, "Revenue 12 months $600 ≥ $600")
+        self.assertEqual(
+            self.val(outside).crm_tier_reason_text, "Revenue 12 months $\xa0600.00 ≥ $\xa0600.00"
+        )
 
         self.configure(crm_value_window_months=3)
         self.run_engine()
@@ -78,7 +80,7 @@ class TestSettings(ValueCase):
         # all-time figures do not depend on the window
         self.assertEqual((values.crm_order_count, values.crm_revenue_total), (3, 700.0))
         self.assertEqual((values.crm_tier_id, values.crm_tier_rule_id), (self.tier_key, rule))
-        self.assertEqual(values.crm_tier_reason, "Revenue 3 months $600 ≥ $600")
+        self.assertEqual(values.crm_tier_reason_text, "Revenue 3 months $\xa0600.00 ≥ $\xa0600.00")
         values = self.val(outside)
         self.assertEqual((values.crm_order_count_period, values.crm_revenue_period), (0, 0.0))
         self.assertEqual(values.crm_tier_id, self.tier_standard)
@@ -137,9 +139,9 @@ class TestSettings(ValueCase):
             (values.crm_tier_id, values.crm_tier_grace_since), (self.tier_vip, failing)
         )
         self.assertEqual(
-            values.crm_tier_reason,
-            "Keeps VIP until 2026-09-18 (grace period; no longer meets its rules since "
-            "2026-09-08): No rule of a higher tier matches: Standard by default",
+            values.crm_tier_reason_text,
+            "Keeps VIP until 09/18/2026 (grace period; no longer meets its rules since "
+            "09/08/2026): No rule of a higher tier matches: Standard by default",
         )
         self.run_engine(as_of=date(2026, 9, 17))
         self.assertEqual(self.val(customer).crm_tier_id, self.tier_vip)
@@ -178,14 +180,14 @@ class TestSettings(ValueCase):
         # (10 * 0.5 + 20 * 0.4 + 30 * 1.0) / 60 = 43 / 60 = 71.7 %
         self.assertEqual(values.crm_value_score, 71.7)
         self.assertEqual((values.crm_tier_id, values.crm_tier_rule_id), (self.tier_key, rule))
-        self.assertEqual(values.crm_tier_reason, "Value score 71.7 ≥ 50.0")
+        self.assertEqual(values.crm_tier_reason_text, "Value score 71.7 ≥ 50.0")
 
         # tenure alone: 18 of 36 months = 50.0, exactly the threshold
         self.configure(crm_score_weight_referral=0, crm_score_weight_potential=0)
         self.run_engine()
         values = self.val(customer)
         self.assertEqual(values.crm_value_score, 50.0)
-        self.assertEqual(values.crm_tier_reason, "Value score 50.0 ≥ 50.0")
+        self.assertEqual(values.crm_tier_reason_text, "Value score 50.0 ≥ 50.0")
         # recency alone: a score of 1 out of 5 is worth nothing
         self.configure(crm_score_weight_recency=1, crm_score_weight_tenure=0)
         self.run_engine()

@@ -184,7 +184,7 @@ class TestValueReport(ValueCase):
                 2,
                 6000,
                 3000,
-                "Revenue 12 months $6,000 ≥ $5,000",
+                "Revenue 12 months $\xa06,000.00 ≥ $\xa05,000.00",
             ],
         )
         self.assertEqual(
@@ -201,7 +201,7 @@ class TestValueReport(ValueCase):
                 1,
                 1500,
                 1500,
-                "Revenue 12 months $1,500 ≥ $1,000",
+                "Revenue 12 months $\xa01,500.00 ≥ $\xa01,000.00",
             ],
         )
         self.assertEqual(

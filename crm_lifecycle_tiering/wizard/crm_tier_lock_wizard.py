@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..models.lifecycle_data import EVENT_TIER, ORIGIN_MANUAL
+from ..models.lifecycle_data import EVENT_TIER, ORIGIN_MANUAL, dump_reason
 
 
 class CrmTierLockWizard(models.TransientModel):
@@ -50,12 +50,8 @@ class CrmTierLockWizard(models.TransientModel):
         self.partner_ids.check_access("read")
         today = company._crm_today()
         partners = self.partner_ids.commercial_partner_id.with_company(company).sudo()
-        engine = self.env["crm.value.engine"]
-        reason = engine._lock_reason(
-            engine._get_texts(self.env),
-            self.env.user.name,
-            self.until and self.until.isoformat(),
-            self.reason,
+        reason = self.env["crm.value.engine"]._lock_reason(
+            self.env.user.id, self.until and self.until.isoformat(), self.reason
         )
         events = []
         for partner in partners:
@@ -65,7 +61,7 @@ class CrmTierLockWizard(models.TransientModel):
                 "crm_tier_lock_reason": self.reason,
                 "crm_tier_lock_until": self.until,
                 "crm_tier_lock_user_id": self.env.user.id,
-                "crm_tier_reason": reason,
+                "crm_tier_reason": dump_reason(reason),
                 "crm_tier_rule_id": False,
                 "crm_tier_grace_since": False,
             }
@@ -81,20 +77,13 @@ class CrmTierLockWizard(models.TransientModel):
                         "new_tier_id": self.tier_id.id,
                         "old_stage": partner.crm_lifecycle_stage,
                         "new_stage": partner.crm_lifecycle_stage,
-                        "reason": reason,
+                        "reason": dump_reason(reason),
                         "origin": ORIGIN_MANUAL,
                         "user_id": self.env.user.id,
                     }
                 )
+            # the tier and the lock are tracked: the chatter tells the change, its author and
+            # reason, and each reader reads it in the reader's language
             partner.write(values)
-            body = self.env._(
-                "Tier locked at %(tier)s by %(user)s: %(reason)s",
-                tier=self.tier_id.name,
-                user=self.env.user.name,
-                reason=self.reason,
-            )
-            if self.until:
-                body += " " + self.env._("(until %(date)s)", date=self.until)
-            partner.message_post(body=body, subtype_xmlid="mail.mt_note")
         self.env["crm.lifecycle.event"].sudo().create(events)
         return {"type": "ir.actions.act_window_close"}

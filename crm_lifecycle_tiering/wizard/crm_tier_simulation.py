@@ -52,7 +52,7 @@ class CrmTierSimulation(models.TransientModel):
             if not old and not new:
                 continue
             matrix[old, new] += 1
-            if old != new:
+            if old != new and row["partner_id"]:
                 if old and new:
                     direction = "up" if rank.get(new, 99) < rank.get(old, 99) else "down"
                 else:
@@ -78,7 +78,7 @@ class CrmTierSimulation(models.TransientModel):
                 "downgrade_count": sum(
                     1 for line in lines if line["direction"] in ("down", "removed")
                 ),
-                "matrix_html": self._render_matrix(tiers, matrix),
+                "matrix_html": self._render_matrix(tiers, matrix) if matrix else False,
                 "line_ids": [fields.Command.create(line) for line in lines],
             }
         )
@@ -146,4 +146,14 @@ class CrmTierSimulationLine(models.TransientModel):
         ],
         readonly=True,
     )
-    reason = fields.Text(readonly=True)
+    # the reason as a code and its figures (JSON, see REASON_* in lifecycle_data), put into words
+    # in the reader's language by reason_text
+    reason = fields.Text(string="Reason Code", readonly=True)
+    reason_text = fields.Text(string="Reason", compute="_compute_reason_text")
+
+    @api.depends_context("lang")
+    @api.depends("reason")
+    def _compute_reason_text(self):
+        texts = self.env["crm.value.engine"]._render_reasons([line.reason for line in self])
+        for line, text in zip(self, texts, strict=True):
+            line.reason_text = text

@@ -55,7 +55,7 @@ class CrmValueReportWizard(models.TransientModel):
             (self.env._("M"), "crm_rfm_m", "int", 5),
             (self.env._("Value Score"), "crm_value_score", "float", 10),
             (self.env._("Referrals"), "crm_referral_count", "int", 9),
-            (self.env._("Tier Reason"), "crm_tier_reason", "text", 70),
+            (self.env._("Tier Reason"), "crm_tier_reason_text", "text", 70),
         ]
 
     def _build_workbook(self):
