@@ -42,6 +42,7 @@
     "demo": [
         "demo/crm_satisfaction_survey_demo.xml",
         "demo/crm_complaint_demo.xml",
+        "demo/crm_followup_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

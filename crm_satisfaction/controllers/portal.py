@@ -154,7 +154,16 @@ class ComplaintCustomerPortal(CustomerPortal):
             and not complaint_sudo.is_closed
             and complaint_sudo.stage_id.sla_step == SLA_STEP_RESOLVED,
             "can_reopen": is_owner and complaint_sudo.is_closed,
+            "submitted": is_owner and bool(kw.get("submitted")),
         }
+        if values["submitted"]:
+            # what happens next, in the customer's language, date format and time zone
+            values["acknowledge_by"] = complaint_sudo.ack_deadline and (
+                complaint_sudo._format_customer_date(complaint_sudo.ack_deadline, with_time=True)
+            )
+            values["resolve_by"] = complaint_sudo.resolve_deadline and (
+                complaint_sudo._format_customer_date(complaint_sudo.resolve_deadline)
+            )
         values = self._get_page_view_values(
             complaint_sudo, access_token, values, COMPLAINT_HISTORY, False, **kw
         )
@@ -183,7 +192,8 @@ class ComplaintCustomerPortal(CustomerPortal):
             values, errors = self._check_complaint_form(post, categories, orders)
             if not errors:
                 complaint = self._create_portal_complaint(values)
-                return request.redirect(complaint.get_portal_url())
+                # the complaint's page confirms the submission (see portal_my_complaint)
+                return request.redirect(complaint.get_portal_url(query_string="&submitted=1"))
         render_values = self._prepare_portal_layout_values()
         render_values.update(
             {

@@ -1,8 +1,11 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL, email_normalize, format_datetime, get_lang
+from odoo.tools.misc import babel_locale_parse, posix_to_ldml
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     check_engine_fields,
@@ -151,13 +154,17 @@ class CrmComplaint(models.Model):
         store=True,
         copy=False,
     )
-    acknowledged_date = fields.Datetime(copy=False, readonly=True)
-    resolved_date = fields.Datetime(copy=False, readonly=True)
-    closed_date = fields.Datetime(copy=False, readonly=True)
-    sla_paused_since = fields.Datetime(groups="base.group_user", copy=False, readonly=True)
+    acknowledged_date = fields.Datetime(string="Acknowledged on", copy=False, readonly=True)
+    resolved_date = fields.Datetime(string="Resolved on", copy=False, readonly=True)
+    closed_date = fields.Datetime(string="Closed on", copy=False, readonly=True)
+    sla_paused_since = fields.Datetime(
+        groups="base.group_user", string="SLA Paused Since", copy=False, readonly=True
+    )
+    # working hours, to the tenth: "2.5", not "2.50" nor "02:30" (a time of day)
     sla_paused_hours = fields.Float(
         groups="base.group_user",
         string="Paused (working hours)",
+        digits=(16, 1),
         copy=False,
         readonly=True,
         help="Working hours spent waiting for the customer; they extend the deadlines.",
@@ -170,11 +177,14 @@ class CrmComplaint(models.Model):
         index=True,
         groups="base.group_user",
     )
-    sla_breached_date = fields.Datetime(groups="base.group_user", copy=False, readonly=True)
+    sla_breached_date = fields.Datetime(
+        groups="base.group_user", string="SLA Breached On", copy=False, readonly=True
+    )
     escalation_level = fields.Integer(groups="base.group_user", copy=False, readonly=True)
     ack_hours_taken = fields.Float(
         groups="base.group_user",
         string="Hours to Acknowledge",
+        digits=(16, 1),
         copy=False,
         readonly=True,
         aggregator="avg",
@@ -182,6 +192,7 @@ class CrmComplaint(models.Model):
     resolve_hours_taken = fields.Float(
         groups="base.group_user",
         string="Hours to Resolve",
+        digits=(16, 1),
         copy=False,
         readonly=True,
         aggregator="avg",
@@ -462,20 +473,23 @@ class CrmComplaint(models.Model):
                 continue
             if complaint.escalation_level < ESCALATION_LEADER:
                 leader = complaint.team_id.leader_id
+                leader_name = leader.name or self.env._("(none)")
                 old_priority = complaint.priority
-                if complaint.priority != PRIORITY_URGENT:
+                if old_priority == PRIORITY_URGENT:
+                    # already at the top: no priority change to report
+                    body = self.env._(
+                        "SLA breached: team leader %(leader)s notified.", leader=leader_name
+                    )
+                else:
                     complaint.write({"priority": str(int(old_priority) + 1)})
-                complaint._log_escalation(
-                    ESCALATION_LEADER,
-                    self.env._(
+                    body = self.env._(
                         "SLA breached: team leader %(leader)s notified; priority %(old)s → "
                         "%(new)s.",
-                        leader=leader.name or self.env._("(none)"),
+                        leader=leader_name,
                         old=dict(PRIORITIES)[old_priority],
                         new=dict(PRIORITIES)[complaint.priority],
-                    ),
-                    leader.partner_id,
-                )
+                    )
+                complaint._log_escalation(ESCALATION_LEADER, body, leader.partner_id)
             # not elif: with no delay (0 hours), the run that sees the breach also tells the manager
             if complaint.escalation_level < ESCALATION_MANAGER:
                 delay = timedelta(hours=complaint.company_id.crm_complaint_escalation_hours)
@@ -507,11 +521,46 @@ class CrmComplaint(models.Model):
 
     # ------------------------------------------------------------------ notifications, close
     def _notify_stage(self):
+        """The stage's e-mail to the customer, posted in the chatter the customer reads in the
+        portal: an automatic message of the company, whoever moved the complaint."""
         for complaint in self.filtered(lambda c: c.stage_id.template_id and c.partner_id):
+            company = complaint.company_id
             complaint.message_post_with_source(
                 complaint.stage_id.template_id,
+                message_type="auto_comment",
                 subtype_xmlid="mail.mt_comment",
+                author_id=company.partner_id.id,
+                email_from=company.email_formatted,
             )
+
+    # ------------------------------------------------------------------ dates shown to customers
+    def _get_customer_tz(self):
+        """The time zone the customer reads our dates in: theirs, else the company's."""
+        self.ensure_one()
+        tz = self.partner_id.tz
+        return tz if tz in pytz.all_timezones_set else self.company_id._crm_tz()
+
+    @api.model
+    def _get_customer_date_formats(self):
+        """(date, date and time) patterns of the environment's language, for the dates shown
+        to customers: a time to the minute, without seconds."""
+        lang = get_lang(self.env)
+        locale = babel_locale_parse(lang.code)
+        date_format = posix_to_ldml(lang.date_format, locale=locale)
+        time_format = posix_to_ldml(lang.time_format.replace(":%S", ""), locale=locale)
+        return date_format, f"{date_format} {time_format}"
+
+    def _format_customer_date(self, moment, with_time=False):
+        """`moment` (UTC) as the customer reads it: in their time zone, in the language and
+        date format of the environment, to the day or to the minute."""
+        self.ensure_one()
+        date_format, datetime_format = self._get_customer_date_formats()
+        return format_datetime(
+            self.env,
+            moment,
+            tz=self._get_customer_tz(),
+            dt_format=datetime_format if with_time else date_format,
+        )
 
     def _on_closed(self):
         """Closed complaints: the post-resolution survey of campaigns that ask for it."""

@@ -39,8 +39,10 @@ class CrmComplaintTeam(models.Model):
         help="New complaints go to the member with the fewest open complaints.",
     )
     category_ids = fields.One2many("crm.complaint.category", "team_id", string="Categories")
-    complaint_ids = fields.One2many("crm.complaint", "team_id")
-    open_complaint_count = fields.Integer(compute="_compute_open_complaint_count")
+    complaint_ids = fields.One2many("crm.complaint", "team_id", string="Complaints")
+    open_complaint_count = fields.Integer(
+        string="Open Complaints", compute="_compute_open_complaint_count"
+    )
 
     def _compute_open_complaint_count(self):
         counts = dict(

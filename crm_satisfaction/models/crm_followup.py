@@ -307,7 +307,6 @@ class CrmFollowup(models.Model):
         self._claim_partners([partner_id for partner_id, _user, _date in todo])
         result["skipped"] = len(rows) - len(todo)
         model_id = self.env["ir.model"]._get_id("res.partner")
-        summary = activity_type.with_context(lang=company.partner_id.lang).summary
         Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
         for start in range(0, len(todo), FOLLOWUP_BATCH_SIZE):
             batch = todo[start : start + FOLLOWUP_BATCH_SIZE]
@@ -319,7 +318,7 @@ class CrmFollowup(models.Model):
                         "activity_type_id": activity_type.id,
                         "user_id": user_id,
                         "date_deadline": next_date,
-                        "summary": summary,
+                        # no summary: the activity shows its type's name in the reader's language
                         "automated": True,
                         "crm_followup_company_id": company.id,
                     }

@@ -13,7 +13,15 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_D
 
 from .satisfaction_data import (
     CAMPAIGN_BATCH_SIZE,
+    CAMPAIGN_CLOSED,
+    CAMPAIGN_RUNNING,
+    CAMPAIGN_STATES,
     CAMPAIGN_TRIGGERS,
+    INDICATOR_CSAT,
+    INDICATOR_NPS,
+    NPS_DETRACTOR,
+    NPS_PASSIVE,
+    NPS_PROMOTER,
     ORDER_CATCH_UP_DAYS,
     ORDER_TRIGGERS,
     TRIGGER_COMPLAINT_CLOSED,
@@ -21,6 +29,7 @@ from .satisfaction_data import (
     TRIGGER_ORDER_DELIVERED,
     TRIGGER_ORDER_INVOICED,
     TRIGGER_PERIODIC,
+    net_promoter_score,
 )
 
 _logger = logging.getLogger(__name__)
@@ -36,6 +45,17 @@ class CrmSatisfactionCampaign(models.Model):
     name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True, tracking=True)
+    state = fields.Selection(
+        CAMPAIGN_STATES,
+        string="Status",
+        required=True,
+        default=CAMPAIGN_RUNNING,
+        copy=False,
+        tracking=True,
+        help="A running campaign sends its invitations and reminders; a closed one sends nothing "
+        "more and keeps its answers and figures.",
+    )
+    closed_date = fields.Date(string="Closed On", readonly=True, copy=False)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -103,9 +123,36 @@ class CrmSatisfactionCampaign(models.Model):
     response_rate = fields.Float(
         string="Response Rate (%)", compute="_compute_statistics", digits=(16, 1)
     )
-    nps = fields.Float(string="NPS", compute="_compute_statistics", digits=(16, 1))
-    csat_percent = fields.Float(string="CSAT %", compute="_compute_statistics", digits=(16, 1))
     response_count = fields.Integer(compute="_compute_statistics")
+    asks_nps = fields.Boolean(
+        string="Asks for a Recommendation",
+        compute="_compute_asks",
+        help="The campaign's survey asks the NPS question (0-10).",
+    )
+    asks_csat = fields.Boolean(
+        string="Asks for Satisfaction",
+        compute="_compute_asks",
+        help="The campaign's survey asks the CSAT question (1-5).",
+    )
+    # figures over the answered questions only: a CSAT answer has no recommendation, and the
+    # other way round
+    nps_count = fields.Integer(string="Recommendation Answers", compute="_compute_statistics")
+    promoter_count = fields.Integer(string="Promoters", compute="_compute_statistics")
+    passive_count = fields.Integer(string="Passives", compute="_compute_statistics")
+    detractor_count = fields.Integer(string="Detractors", compute="_compute_statistics")
+    nps = fields.Float(
+        string="NPS",
+        compute="_compute_statistics",
+        digits=(16, 1),
+        help="Net Promoter Score: % promoters - % detractors among the recommendation answers.",
+    )
+    csat_count = fields.Integer(string="Satisfaction Answers", compute="_compute_statistics")
+    csat_percent = fields.Float(
+        string="CSAT %",
+        compute="_compute_statistics",
+        digits=(16, 1),
+        help="Share of satisfied customers (4 or 5 of 5) among the satisfaction answers.",
+    )
 
     _delay_days_positive = models.Constraint(
         "CHECK(delay_days >= 0 AND reminder_days >= 0)",
@@ -138,6 +185,14 @@ class CrmSatisfactionCampaign(models.Model):
                     )
                 ) from error
 
+    @api.depends("survey_id")
+    def _compute_asks(self):
+        for campaign in self:
+            # the questions of the survey, even for those who may not open surveys
+            indicators = set(campaign.sudo().survey_id.question_ids.mapped("crm_indicator"))
+            campaign.asks_nps = INDICATOR_NPS in indicators
+            campaign.asks_csat = INDICATOR_CSAT in indicators
+
     @api.depends("user_input_ids.state", "response_ids")
     def _compute_statistics(self):
         invited = {
@@ -148,25 +203,42 @@ class CrmSatisfactionCampaign(models.Model):
                 [("crm_campaign_id", "in", self.ids)], ["crm_campaign_id", "state"], ["__count"]
             )
         }
+        Response = self.env["crm.satisfaction.response"].sudo()
+        # empty measures are NULL: the CSAT count and average skip the answers without CSAT
         measures = {
-            campaign.id: (count, nps, csat)
-            for campaign, count, nps, csat in self.env["crm.satisfaction.response"]
-            .sudo()
-            ._read_group(
+            campaign.id: (count, csat_count, csat)
+            for campaign, count, csat_count, csat in Response._read_group(
                 [("campaign_id", "in", self.ids)],
                 ["campaign_id"],
-                ["__count", "nps_value:avg", "csat_satisfied:avg"],
+                ["__count", "csat:count", "csat_satisfied:avg"],
+            )
+        }
+        categories = {
+            (campaign.id, category): count
+            for campaign, category, count in Response._read_group(
+                [("campaign_id", "in", self.ids), ("nps_category", "!=", False)],
+                ["campaign_id", "nps_category"],
+                ["__count"],
             )
         }
         for campaign in self:
             total = sum(count for (cid, _state), count in invited.items() if cid == campaign.id)
             done = invited.get((campaign.id, "done"), 0)
-            count, nps, csat = measures.get(campaign.id, (0, 0.0, 0.0))
+            count, csat_count, csat = measures.get(campaign.id, (0, 0, None))
+            promoters, passives, detractors = (
+                categories.get((campaign.id, category), 0)
+                for category in (NPS_PROMOTER, NPS_PASSIVE, NPS_DETRACTOR)
+            )
             campaign.invited_count = total
             campaign.responded_count = done
             campaign.response_rate = 100.0 * done / total if total else 0.0
             campaign.response_count = count
-            campaign.nps = nps or 0.0
+            campaign.promoter_count = promoters
+            campaign.passive_count = passives
+            campaign.detractor_count = detractors
+            campaign.nps_count = promoters + passives + detractors
+            campaign.nps = net_promoter_score(promoters, passives, detractors) or 0.0
+            campaign.csat_count = csat_count
             campaign.csat_percent = csat or 0.0
 
     # ------------------------------------------------------------
@@ -263,6 +335,14 @@ class CrmSatisfactionCampaign(models.Model):
         """Invites now every customer of the audience not surveyed in the fatigue period."""
         if not self.env.user.has_group("crm_satisfaction.crm_satisfaction_group_manager"):
             raise UserError(self.env._("Only customer care managers can send survey campaigns."))
+        closed = self.filtered(lambda campaign: campaign.state == CAMPAIGN_CLOSED)
+        if closed:
+            raise UserError(
+                self.env._(
+                    "The campaign %(campaign)s is closed: reopen it to invite customers.",
+                    campaign=closed[0].name,
+                )
+            )
         self._check_partner_domain()
         self._claim()
         invited = self.env["survey.user_input"]
@@ -411,6 +491,20 @@ class CrmSatisfactionCampaign(models.Model):
             user_inputs.write({"crm_reminder_date": fields.Datetime.now()})
         return user_inputs
 
+    def action_close(self):
+        """Ends the campaigns: nothing more is sent; answers to invitations already sent are
+        still recorded."""
+        running = self.filtered(lambda campaign: campaign.state == CAMPAIGN_RUNNING)
+        for company, campaigns in running.grouped("company_id").items():
+            campaigns.write({"state": CAMPAIGN_CLOSED, "closed_date": company._crm_today()})
+        return True
+
+    def action_reopen(self):
+        self.filtered(lambda campaign: campaign.state == CAMPAIGN_CLOSED).write(
+            {"state": CAMPAIGN_RUNNING, "closed_date": False}
+        )
+        return True
+
     def _run_batch(self, batch_size=CAMPAIGN_BATCH_SIZE):
         """Sends the next batch due today for this campaign: invitations to up to `batch_size`
         customers (periodic and after-order campaigns), then, once none is left, up to
@@ -418,6 +512,8 @@ class CrmSatisfactionCampaign(models.Model):
         Whatever a batch sends leaves the due sets, so the next call carries on (even in a
         later transaction) and never sends anything twice."""
         self.ensure_one()
+        if self.state != CAMPAIGN_RUNNING:
+            return self.env["survey.user_input"]
         self._claim()
         campaign = self.with_company(self.company_id)
         partners = (
@@ -452,7 +548,7 @@ class CrmSatisfactionCampaign(models.Model):
         """Daily: each campaign sends its invitations and reminders by batches of `batch_size`,
         each committed. A run cut short is re-triggered and carries on where it stopped: what a
         committed batch sent is no longer due, so nobody is invited or reminded twice."""
-        campaigns = self.sudo().search([], order="id")
+        campaigns = self.sudo().search([("state", "=", CAMPAIGN_RUNNING)], order="id")
         for index, campaign in enumerate(campaigns):
             while True:
                 try:
@@ -481,7 +577,7 @@ class CrmSatisfactionCampaign(models.Model):
 
     @api.model
     def _trigger_complaint_closed(self, complaints):
-        """Invites the customers of closed complaints through the active campaigns triggered by
+        """Invites the customers of closed complaints through the running campaigns triggered by
         complaint closing (audience and fatigue apply); returns the survey answers created."""
         invited = self.env["survey.user_input"]
         if not complaints:
@@ -490,6 +586,7 @@ class CrmSatisfactionCampaign(models.Model):
         campaigns = self.sudo().search(
             [
                 ("trigger", "=", TRIGGER_COMPLAINT_CLOSED),
+                ("state", "=", CAMPAIGN_RUNNING),
                 ("company_id", "in", complaints.company_id.ids),
             ]
         )

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import LIFECYCLE_STAGES
 
@@ -28,6 +28,7 @@ class CrmSatisfactionResponse(models.Model):
     _description = "Satisfaction Response"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _rec_names_search = ["partner_id", "campaign_id"]
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
@@ -61,6 +62,13 @@ class CrmSatisfactionResponse(models.Model):
         "Net Promoter Score. Empty without a recommendation answer.",
     )
     ces = fields.Integer(string="Effort (CES)", aggregator="avg")
+    # whether each question was answered: an empty measure is NULL in the database, but the ORM
+    # reads it as 0, which is a real recommendation answer (CSAT and CES start at 1)
+    has_csat = fields.Boolean(string="CSAT Answered", compute="_compute_answered", store=True)
+    has_nps = fields.Boolean(
+        string="Recommendation Answered", compute="_compute_answered", store=True
+    )
+    has_ces = fields.Boolean(string="Effort Answered", compute="_compute_answered", store=True)
     satisfaction_score = fields.Integer(
         aggregator="avg",
         help="The answer on a 0-100 scale (CSAT, else recommendation), used for trends.",
@@ -76,6 +84,32 @@ class CrmSatisfactionResponse(models.Model):
     _user_input_uniq = models.Constraint(
         "UNIQUE(user_input_id)", "A survey answer gives one satisfaction response."
     )
+
+    @api.depends("csat", "nps_category", "ces")
+    def _compute_answered(self):
+        for response in self:
+            response.has_csat = bool(response.csat)
+            response.has_nps = bool(response.nps_category)
+            response.has_ces = bool(response.ces)
+
+    @api.depends("partner_id", "campaign_id", "user_input_id", "date")
+    def _compute_display_name(self):
+        for response in self:
+            # the survey's title even for those who may not open surveys
+            source = response.campaign_id or response.sudo().user_input_id.survey_id
+            if source:
+                response.display_name = self.env._(
+                    "%(partner)s – %(campaign)s – %(date)s",
+                    partner=response.partner_id.display_name or "",
+                    campaign=source.display_name,
+                    date=format_date(self.env, response.date),
+                )
+            else:
+                response.display_name = self.env._(
+                    "%(partner)s – %(date)s",
+                    partner=response.partner_id.display_name or "",
+                    date=format_date(self.env, response.date),
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -137,7 +171,10 @@ class CrmSatisfactionResponse(models.Model):
             "user_input_id": user_input.id,
             "sale_order_id": user_input.crm_sale_order_id.id,
             "complaint_res_id": user_input.crm_complaint_res_id,
-            "date": fields.Date.context_today(self, user_input.end_datetime),
+            # the day the customer answered, in the company's time zone
+            "date": fields.Date.context_today(
+                self.with_context(tz=company._crm_tz()), user_input.end_datetime
+            ),
             "comment": comment or False,
             "tier_id": partner_in_company.crm_tier_id.id,
             "lifecycle_stage": partner_in_company.crm_lifecycle_stage,
@@ -211,16 +248,20 @@ class CrmSatisfactionResponse(models.Model):
         complaint_vals_list = []
         for response in unhappy:
             company = response.company_id
-            summary = response._get_unhappy_summary()
             if company.crm_satisfaction_create_activity:
+                # the summary is stored: it is written in the language of who will read it
+                user = response._get_loop_user()
                 partner = response.partner_id.with_company(company)
                 partner.activity_schedule(
                     activity_type_id=activity_type.id,
-                    summary=summary,
+                    summary=response.with_context(lang=user.lang)._get_unhappy_summary(),
                     note=response.comment or False,
-                    user_id=response._get_loop_user().id,
+                    user_id=user.id,
                 )
             if company.crm_satisfaction_open_complaint:
+                summary = response.with_context(
+                    lang=company.partner_id.lang or self.env.lang
+                )._get_unhappy_summary()
                 complaint_vals_list.append(
                     {
                         "partner_id": response.partner_id.id,

@@ -36,15 +36,15 @@ class MailActivity(models.Model):
         if not activities:
             return []
         partners = self.env["res.partner"].sudo().browse(activities.mapped("res_id")).exists()
-        today = fields.Date.context_today(self)
         return [
             {
                 "partner_id": activity.res_id,
                 "company_id": (activity.crm_followup_company_id or self.env.company).id,
-                "date": today,
+                # done today, in the company's time zone (as its next follow-up is counted)
+                "date": (activity.crm_followup_company_id or self.env.company)._crm_today(),
                 "user_id": self.env.user.id,
                 "activity_type_id": activity_type.id,
-                "summary": activity.summary or activity_type.name,
+                "summary": activity.summary or False,
                 "note": feedback or False,
             }
             for activity in activities

@@ -10,6 +10,9 @@ from odoo.tools import SQL
 from .followup_data import PARTNER_FOLLOWUP_FIELDS
 from .satisfaction_data import (
     NPS_CATEGORIES,
+    NPS_DETRACTOR,
+    NPS_PASSIVE,
+    NPS_PROMOTER,
     PARTNER_SATISFACTION_FIELDS,
     TREND_DAYS,
     TREND_DOWN,
@@ -17,6 +20,7 @@ from .satisfaction_data import (
     TREND_THRESHOLD,
     TREND_UP,
     TRENDS,
+    net_promoter_score,
 )
 
 _SATISFACTION_FIELDS = (
@@ -27,6 +31,10 @@ _SATISFACTION_FIELDS = (
     "crm_satisfaction_trend",
     "crm_last_surveyed_date",
     "crm_response_count",
+    "crm_nps_promoter_count",
+    "crm_nps_passive_count",
+    "crm_nps_detractor_count",
+    "crm_nps",
 )
 
 
@@ -66,6 +74,44 @@ class ResPartner(models.Model):
         company_dependent=True,
         copy=False,
         readonly=True,
+        groups="crm_satisfaction.crm_satisfaction_group_user",
+    )
+    crm_nps_promoter_count = fields.Integer(
+        string="Promoters",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        help="Recommendation answers of 9 or 10 over the company's satisfaction window.",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
+    )
+    crm_nps_passive_count = fields.Integer(
+        string="Passives",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        help="Recommendation answers of 7 or 8 over the company's satisfaction window.",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
+    )
+    crm_nps_detractor_count = fields.Integer(
+        string="Detractors",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        help="Recommendation answers of 0 to 6 over the company's satisfaction window.",
+        groups="crm_satisfaction.crm_satisfaction_group_user",
+    )
+    crm_nps = fields.Float(
+        string="NPS",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        readonly=True,
+        digits=(16, 1),
+        help="Net Promoter Score of the customer's recommendation answers over the company's "
+        "satisfaction window: % promoters - % detractors.",
         groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_satisfaction_trend = fields.Selection(
@@ -141,6 +187,14 @@ class ResPartner(models.Model):
                 [*base, ("date", ">", window_start)], ["partner_id"], ["csat:avg"]
             )
         }
+        categories = {
+            (partner.id, category): count
+            for partner, category, count in Response._read_group(
+                [*base, ("date", ">", window_start), ("nps_category", "!=", False)],
+                ["partner_id", "nps_category"],
+                ["__count"],
+            )
+        }
         recent_start = today - timedelta(days=TREND_DAYS)
         previous_start = recent_start - timedelta(days=TREND_DAYS)
         recent = {
@@ -181,6 +235,11 @@ class ResPartner(models.Model):
             count, last_answer = counts.get(partner.id, (0, False))
             last_invited = invited.get(partner.id)
             last_dates = [day for day in (last_answer, last_invited and last_invited.date()) if day]
+            promoters, passives, detractors = (
+                categories.get((partner.id, category), 0)
+                for category in (NPS_PROMOTER, NPS_PASSIVE, NPS_DETRACTOR)
+            )
+            nps = net_promoter_score(promoters, passives, detractors)
             values = {
                 "crm_csat_last": csat_last.get(partner.id, 0),
                 "crm_csat_avg": round(csat_avg.get(partner.id) or 0.0, 2),
@@ -191,9 +250,14 @@ class ResPartner(models.Model):
                 ),
                 "crm_last_surveyed_date": max(last_dates) if last_dates else False,
                 "crm_response_count": count,
+                "crm_nps_promoter_count": promoters,
+                "crm_nps_passive_count": passives,
+                "crm_nps_detractor_count": detractors,
+                "crm_nps": round(nps or 0.0, 1),
             }
             current = {name: partner[name] for name in _SATISFACTION_FIELDS}
             current["crm_csat_avg"] = round(current["crm_csat_avg"], 2)
+            current["crm_nps"] = round(current["crm_nps"], 1)
             if values != current:
                 by_values[tuple(values.items())].append(partner.id)
         for values, ids in by_values.items():
@@ -220,6 +284,7 @@ class ResPartner(models.Model):
     crm_complaint_ids = fields.One2many(
         "crm.complaint",
         "commercial_partner_id",
+        string="Complaints",
         groups="crm_satisfaction.crm_satisfaction_group_user",
     )
     crm_complaint_open_count = fields.Integer(

@@ -80,6 +80,15 @@ ORDER_TRIGGERS = (TRIGGER_ORDER_CONFIRMED, TRIGGER_ORDER_DELIVERED, TRIGGER_ORDE
 # an order whose survey date was missed by the cron (server down) is still surveyed this long after
 ORDER_CATCH_UP_DAYS = 7
 
+# a campaign runs (its invitations, reminders and triggers are sent) until it is closed; a closed
+# campaign keeps its answers and figures, and is archived only by hand
+CAMPAIGN_RUNNING = "running"
+CAMPAIGN_CLOSED = "closed"
+CAMPAIGN_STATES = [
+    (CAMPAIGN_RUNNING, "Running"),
+    (CAMPAIGN_CLOSED, "Closed"),
+]
+
 DEFAULT_FATIGUE_DAYS = 30
 DEFAULT_WINDOW_DAYS = 365
 # customers invited (or reminded) per committed batch of the campaign cron
@@ -96,5 +105,18 @@ PARTNER_SATISFACTION_FIELDS = frozenset(
         "crm_satisfaction_trend",
         "crm_last_surveyed_date",
         "crm_response_count",
+        "crm_nps_promoter_count",
+        "crm_nps_passive_count",
+        "crm_nps_detractor_count",
+        "crm_nps",
     }
 )
+
+
+def net_promoter_score(promoters, passives, detractors):
+    """The Net Promoter Score of these answer counts: % promoters - % detractors (-100..+100),
+    None without any answer."""
+    total = promoters + passives + detractors
+    if not total:
+        return None
+    return 100.0 * (promoters - detractors) / total

@@ -20,3 +20,9 @@ from . import test_day_one
 from . import test_bad_input
 from . import test_access_engine_fields
 from . import test_getting_started
+from . import test_complaint_acknowledgement
+from . import test_complaint_recorder
+from . import test_settings_app
+from . import test_survey_figures
+from . import test_satisfaction_demo
+from . import test_survey_screens

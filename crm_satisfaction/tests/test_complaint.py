@@ -4,8 +4,10 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
+from odoo.tools import html2plaintext
 
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
+from odoo.addons.crm_satisfaction.models.complaint_data import PRIORITY_HIGH, PRIORITY_URGENT
 
 from .common import make_company_user, make_office_calendar
 
@@ -205,6 +207,30 @@ class TestComplaintSla(ComplaintCase):
         step(datetime(2026, 3, 5, 15, 0))
         self.assertEqual(len(notes()), 3)
         self.assertEqual(complaint.priority, "2")
+
+    def test_escalation_of_an_urgent_complaint_logs_no_priority_change(self):
+        """Already urgent, the priority cannot rise: the note says the leader was told, and
+        nothing about the priority."""
+        urgent = self.file(priority=PRIORITY_URGENT)
+        normal = self.file()
+        for complaint in urgent | normal:
+            complaint._update_sla_status(datetime(2026, 3, 3, 11, 0))  # past acknowledgement
+            complaint._escalate(datetime(2026, 3, 3, 11, 0))
+
+        def escalation_notes(complaint):
+            texts = [html2plaintext(m.body or "") for m in complaint.message_ids.sorted("id")]
+            return [text for text in texts if text.startswith("SLA breached")]
+
+        leader = self.leader.name
+        self.assertEqual(
+            escalation_notes(urgent), [f"SLA breached: team leader {leader} notified."]
+        )
+        self.assertEqual(urgent.priority, PRIORITY_URGENT)
+        self.assertEqual(
+            escalation_notes(normal),
+            [f"SLA breached: team leader {leader} notified; priority Normal → High."],
+        )
+        self.assertEqual(normal.priority, PRIORITY_HIGH)
 
     def test_assignment_to_the_member_with_fewest_open_complaints(self):
         first = self.file()

@@ -205,13 +205,12 @@ class TestEscalationCron(EscalationCase):
         )
         # fresh: 1 of 8 hours used
         self.assertEqual(self.state(fresh), (SLA_ON_TRACK, ESCALATION_NONE, PRIORITY_NORMAL, 0, 0))
-        # already urgent: the priority stays
+        # already urgent: the priority stays, and the note claims no change of it
         self.assertEqual(
             self.state(late_urgent), (SLA_BREACHED, ESCALATION_LEADER, PRIORITY_URGENT, 0, 1)
         )
         self.assertEqual(
-            self.notes(late_urgent),
-            ["SLA breached: team leader Esc Leader notified; priority Urgent → Urgent."],
+            self.notes(late_urgent), ["SLA breached: team leader Esc Leader notified."]
         )
         # closed: untouched
         self.assertEqual(closed_late.escalation_level, ESCALATION_NONE)

@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo.tests import new_test_user, tagged
@@ -248,6 +249,9 @@ class TestFollowup(CrmCase):
                 self.key.id: (self.salesperson, self.in_days(-93)),
             },
         )
+        # no stored summary: each reader sees the activity type's name in their own language
+        self.assertEqual(set(activities.mapped("summary")), {False})
+        self.assertEqual(activities.activity_type_id, self.activity_type)
         # running again creates nothing; the partner without salesperson is still counted
         self.assertEqual(self.schedule(), {"done": True, "created": 0, "skipped": 1})
         self.assertEqual(len(self.followup_activities()), 4)
@@ -343,6 +347,20 @@ class TestFollowup(CrmCase):
         # nothing new is due for them
         self.assertEqual(self.schedule(), {"done": True, "created": 0, "skipped": 1})
         self.assertEqual(len(self.followup_activities()), 2)
+
+    def test_done_on_the_company_s_day(self):
+        """Marked done at 12:00 UTC on 5 March by a salesperson in UTC: already 6 March for a
+        company in Kiribati (UTC+14), the day its follow-up is recorded on."""
+        self.company.partner_id.tz = "Pacific/Kiritimati"
+        activity = self.vip.activity_schedule(
+            FOLLOWUP_ACTIVITY_TYPE_XMLID,
+            user_id=self.salesperson.id,
+            crm_followup_company_id=self.company.id,
+        )
+        with freeze_time(datetime(2026, 3, 5, 12, 0)):
+            activity.with_user(self.salesperson).action_done()
+        followup = self.Followup.search([("partner_id", "=", self.vip.id)])
+        self.assertEqual(followup.date, date(2026, 3, 6))
 
     def test_other_activity_types_record_nothing(self):
         activity = self.vip.activity_schedule(

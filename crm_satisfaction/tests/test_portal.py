@@ -187,7 +187,11 @@ class TestComplaintPortal(CrmHttpCase):
         complaint = self._complaints_of(self.alice.partner_id) - self.alice_complaint
         self.assertEqual(len(complaint), 1)
         self.assertEqual(response.status_code, 303)
-        self.assertTrue(response.headers["Location"].endswith(complaint.get_portal_url()))
+        self.assertTrue(
+            response.headers["Location"].endswith(
+                complaint.get_portal_url(query_string="&submitted=1")
+            )
+        )
         self.assertRecordValues(
             complaint,
             [

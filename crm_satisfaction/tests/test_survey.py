@@ -243,6 +243,26 @@ class TestSatisfactionSurvey(CrmCase):
         self.assertEqual(complaints.partner_id, invitations[2].partner_id)
         self.assertEqual(complaints.company_id, self.company)
 
+    def test_low_score_summary_in_the_salesperson_s_language(self):
+        """The unhappy answer's activity is read by the salesperson: its summary is written in
+        their language, whatever the language of the customer who answered."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search([("name", "=", "crm_satisfaction")])._load_module_terms(
+            ["crm_satisfaction"], ["zh_CN"]
+        )
+        self.salesperson.lang = "zh_CN"
+        self.customers.lang = "en_US"
+        self.nps_campaign.action_send()
+        invitation = self.invitations(self.nps_campaign).sorted(lambda ui: ui.partner_id.id)[0]
+        self.answer(invitation, self.nps_question, "3")
+        activity = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", invitation.partner_id.id)]
+        )
+        self.assertEqual(
+            activity.summary,
+            f"不满意客户：{invitation.partner_id.name} 的推荐意愿评分为 3/10",
+        )
+
     def setUp(self):
         super().setUp()
         # the cron commits its progress after each campaign: keep the test transaction
