@@ -19,6 +19,8 @@
         "security/crm_churn_backtest_security.xml",
         "data/crm_churn_signal_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_message_subtype_data.xml",
+        "data/mail_activity_type_data.xml",
         "data/crm_churn_playbook_data.xml",
         "data/ir_cron_data.xml",
         "views/crm_churn_warning_menus.xml",

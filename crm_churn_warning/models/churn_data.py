@@ -17,6 +17,52 @@ SIGNAL_CODES = [
     (SIGNAL_P_ALIVE, "Low probability alive (BG/NBD)"),
 ]
 
+# reasons: what a signal found, kept as codes with their figures and written in words, in the
+# reader's language, only when shown (crm.churn.reason). A reason document is a list of
+# [signal code, [[reason code, {figure: value}], ...]]: one line per signal that triggered,
+# with the parts of that signal (e.g. open complaints and recent complaints).
+REASON_OVERDUE = "overdue"  # days, interval (the customer's own)
+REASON_OVERDUE_MEDIAN = "overdue_median"  # days, interval (the company's median)
+REASON_SPEND_DROP = "spend_drop"  # drop (%), days, recent, before (amounts), currency_id
+REASON_FREQUENCY_DROP = "frequency_drop"  # drop (%), days, recent, before (orders)
+REASON_COMPLAINTS_OPEN = "complaints_open"  # count
+REASON_COMPLAINTS_RECENT = "complaints_recent"  # count, days
+REASON_CSAT = "csat"  # csat (1-5)
+REASON_NPS = "nps"  # nps (0-10)
+REASON_TREND = "trend"  # recent, previous (0-100), days
+REASON_NO_ENGAGEMENT = "no_engagement"  # days
+REASON_ENGAGEMENT_NEVER = "engagement_never"  # days (since the first order)
+REASON_P_ALIVE = "p_alive"  # p, threshold (probabilities 0-1)
+# how each figure is written: a whole number, an amount in the currency of the figure
+# "currency_id", or a probability as a whole percentage
+FIGURE_NUMBER = "number"
+FIGURE_MONEY = "money"
+FIGURE_PERCENT = "percent"
+REASON_FIGURES = {
+    REASON_OVERDUE: {"days": FIGURE_NUMBER, "interval": FIGURE_NUMBER},
+    REASON_OVERDUE_MEDIAN: {"days": FIGURE_NUMBER, "interval": FIGURE_NUMBER},
+    REASON_SPEND_DROP: {
+        "drop": FIGURE_NUMBER,
+        "days": FIGURE_NUMBER,
+        "recent": FIGURE_MONEY,
+        "before": FIGURE_MONEY,
+    },
+    REASON_FREQUENCY_DROP: {
+        "drop": FIGURE_NUMBER,
+        "days": FIGURE_NUMBER,
+        "recent": FIGURE_NUMBER,
+        "before": FIGURE_NUMBER,
+    },
+    REASON_COMPLAINTS_OPEN: {"count": FIGURE_NUMBER},
+    REASON_COMPLAINTS_RECENT: {"count": FIGURE_NUMBER, "days": FIGURE_NUMBER},
+    REASON_CSAT: {"csat": FIGURE_NUMBER},
+    REASON_NPS: {"nps": FIGURE_NUMBER},
+    REASON_TREND: {"recent": FIGURE_NUMBER, "previous": FIGURE_NUMBER, "days": FIGURE_NUMBER},
+    REASON_NO_ENGAGEMENT: {"days": FIGURE_NUMBER},
+    REASON_ENGAGEMENT_NEVER: {"days": FIGURE_NUMBER},
+    REASON_P_ALIVE: {"p": FIGURE_PERCENT, "threshold": FIGURE_PERCENT},
+}
+
 LEVEL_NONE = "none"
 LEVEL_LOW = "low"
 LEVEL_MEDIUM = "medium"
@@ -28,6 +74,10 @@ CHURN_LEVELS = [
     (LEVEL_HIGH, "High"),
 ]
 LEVEL_RANK = {LEVEL_NONE: 0, LEVEL_LOW: 1, LEVEL_MEDIUM: 2, LEVEL_HIGH: 3}
+# a customer whose lifecycle stage is churned stopped buying already: on the customer the risk
+# band reads win-back, not a risk level (their warnings stay ranked by the score's level)
+LEVEL_CHURNED = "churned"
+PARTNER_CHURN_LEVELS = [*CHURN_LEVELS, (LEVEL_CHURNED, "Churned – win-back")]
 
 # score thresholds (0-100) of the levels, out of the box
 DEFAULT_LEVEL_LOW = 20.0
@@ -66,6 +116,12 @@ MODEL_INSUFFICIENT = "insufficient"
 MODEL_STATES = [(MODEL_FITTED, "Fitted"), (MODEL_INSUFFICIENT, "Not enough history")]
 EXPECTED_PURCHASES_DAYS = 90  # crm_expected_purchases: the next 90 days
 CLV_MONTHS = 12  # crm_predicted_clv: the next 12 months
+# a customer counts as likely still active at a probability alive of at least this
+LIKELY_ACTIVE_P = 0.5
+# the model's calibration: fitted on the history up to this many days before the model's
+# date, its expected orders of those days compared with the orders placed, per decile
+CALIBRATION_DAYS = EXPECTED_PURCHASES_DAYS
+CALIBRATION_GROUPS = 10
 
 # company settings, out of the box
 DEFAULT_REFIT_DAYS = 7
@@ -81,7 +137,7 @@ PARTNER_CHURN_FIELDS = frozenset(
     {
         "crm_churn_score",
         "crm_churn_level",
-        "crm_churn_reasons",
+        "crm_churn_reason_data",
         "crm_churn_scored_date",
         "crm_p_alive",
         "crm_expected_purchases",
@@ -107,7 +163,7 @@ WARNING_ENGINE_FIELDS = frozenset(
     }
 )
 # a warning's scoring: given once by the manager who raises a warning by hand, the engine's after
-WARNING_SCORING_FIELDS = frozenset({"kind", "level", "score", "reason_text", "tier_id", "date"})
+WARNING_SCORING_FIELDS = frozenset({"kind", "level", "score", "reason_data", "tier_id", "date"})
 
 # a preview of the nightly scoring (crm.getting.started) runs the real steps in a savepoint it
 # rolls back: its context carries a ChurnPreview under this key (an object, which a client's

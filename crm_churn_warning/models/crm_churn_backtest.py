@@ -16,6 +16,9 @@ import json
 import time
 from datetime import date, timedelta
 
+import numpy as np
+from scipy.stats import rankdata
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -162,6 +165,20 @@ class CrmChurnBacktest(models.Model):
         readonly=True,
         help="Churn rate of the top decile divided by the churn rate of all customers: how many "
         "times better than chance the highest scores point at churners.",
+    )
+    auc = fields.Float(
+        string="Ranking Quality (AUC)",
+        digits=(5, 4),
+        readonly=True,
+        help="Probability that a customer who churned scored higher than one who did not (equal "
+        "scores count half): 0.5 is chance, 1 a perfect ranking.",
+    )
+    recency_auc = fields.Float(
+        string="Recency Baseline (AUC)",
+        digits=(5, 4),
+        readonly=True,
+        help="The same measure for the simplest ranking, by days since the last order: the "
+        "score is worth its signals only when it ranks better than this.",
     )
     duration_replay = fields.Float(
         string="Replay (seconds)",
@@ -405,6 +422,8 @@ class CrmChurnBacktest(models.Model):
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         base_rate = churned_count / total if total else 0.0
         ranked = sorted(rows, key=lambda row: (-row["score"], row["partner_id"]))
+        outcome = [row["partner_id"] in churned_ids for row in rows]
+        last_orders = [row.get("last_order_date") for row in rows]
         top = ranked[: -(-total // TOP_FRACTION)]
         top_churned = sum(1 for row in top if row["partner_id"] in churned_ids)
         top_rate = top_churned / len(top) if top else 0.0
@@ -442,9 +461,29 @@ class CrmChurnBacktest(models.Model):
             "top_decile_churned": top_churned,
             "top_decile_rate": top_rate,
             "lift_top_decile": top_rate / base_rate if base_rate else 0.0,
+            "auc": self._auc([row["score"] for row in rows], outcome),
+            # days since the last order rank as the last order's day, earliest first
+            "recency_auc": (
+                self._auc([-day.toordinal() for day in last_orders], outcome)
+                if all(last_orders)
+                else 0.0
+            ),
             "lines": lines,
             "customers": ranked,
         }
+
+    @api.model
+    def _auc(self, values, positive):
+        """Area under the ROC curve of ranking by `values` (higher first) the items whose
+        `positive` flag is set: the Mann-Whitney statistic over average ranks, ties counting
+        half; 0 when either class is empty."""
+        positive = np.asarray(positive, dtype=bool)
+        count = int(positive.sum())
+        others = len(positive) - count
+        if not count or not others:
+            return 0.0
+        ranks = rankdata(np.asarray(values, dtype=float))
+        return float((ranks[positive].sum() - count * (count + 1) / 2) / (count * others))
 
     # ------------------------------------------------------------------ configuration snapshot
     @api.model
@@ -568,7 +607,7 @@ class CrmChurnBacktest(models.Model):
                 "level": row["level"],
                 "flagged": LEVEL_RANK[row["level"]] >= rank,
                 "churned": row["partner_id"] in churned_ids,
-                "reasons": row.get("reason_text") or "",
+                "reasons": row.get("reason_data") or [],
                 "last_order_date": row.get("last_order_date") and str(row["last_order_date"]),
             }
             for row in ranked

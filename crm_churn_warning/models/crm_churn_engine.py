@@ -8,14 +8,16 @@ One run for one company and one date (as_of):
 2. the company's signals (a company's own signal replaces the shared one of the same code), its
    median interval between orders and the statistical model's predictions are read once;
 3. batches of customers in id order: every signal evaluated in Python from the temporary tables,
-   the score (weighted share of the triggered signals) and level derived, only changed rows
-   written with one UPDATE per batch, then the batch handed to the warnings.
+   the score (the purchase model's drop-out probability, with the weighted strength of the
+   triggered signals for the rest; see _compute_score) and level derived, only changed rows
+   written with one UPDATE per batch, then the batch handed to the warnings. What a signal
+   found is kept as reason codes with their figures (see REASON_FIGURES in churn_data), not
+   as sentences: crm.churn.reason writes them in the reader's language when they are shown.
 A resumable run records its cursor after each committed batch, so a run cut short resumes where
 it stopped and never scores a customer twice; values are absolute, so re-running the same day
 writes nothing.
 """
 
-import ast
 import json
 import logging
 from dataclasses import dataclass
@@ -27,7 +29,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from odoo.addons.base.models.res_lang import intersperse
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_CHURNED,
     STAGE_FIRST_PURCHASE,
@@ -42,10 +43,23 @@ from odoo.addons.crm_satisfaction.models.satisfaction_data import (
 )
 
 from .churn_data import (
+    LEVEL_CHURNED,
     LEVEL_HIGH,
     LEVEL_LOW,
     LEVEL_MEDIUM,
     LEVEL_NONE,
+    REASON_COMPLAINTS_OPEN,
+    REASON_COMPLAINTS_RECENT,
+    REASON_CSAT,
+    REASON_ENGAGEMENT_NEVER,
+    REASON_FREQUENCY_DROP,
+    REASON_NO_ENGAGEMENT,
+    REASON_NPS,
+    REASON_OVERDUE,
+    REASON_OVERDUE_MEDIAN,
+    REASON_P_ALIVE,
+    REASON_SPEND_DROP,
+    REASON_TREND,
     SIGNAL_COMPLAINTS,
     SIGNAL_FREQUENCY_DROP,
     SIGNAL_LOW_SATISFACTION,
@@ -66,7 +80,7 @@ CURSOR_PARAM = "crm_churn_warning.score_cursor.%s"
 SCORE_COLUMNS = [
     ("crm_churn_score", "float8"),
     ("crm_churn_level", "text"),
-    ("crm_churn_reasons", "text"),
+    ("crm_churn_reason_data", "text"),  # the reason document as JSON text
     ("crm_churn_scored_date", "text"),
     ("crm_p_alive", "float8"),
     ("crm_expected_purchases", "float8"),
@@ -77,7 +91,7 @@ SCORE_NAMES = tuple(col for col, _type in SCORE_COLUMNS)
 CLEARED_VALUES = {
     "crm_churn_score": 0.0,
     "crm_churn_level": None,
-    "crm_churn_reasons": None,
+    "crm_churn_reason_data": None,
     "crm_churn_scored_date": None,
     "crm_p_alive": 0.0,
     "crm_expected_purchases": 0.0,
@@ -97,19 +111,17 @@ TEMP_TABLES = (
 class ScoreContext:
     company: object
     as_of: object
-    env: object  # environment in the company's language, for reasons
+    env: object  # environment of the company
     signals: dict  # code -> {"id", "weight", "factor", "period_days", "threshold", "min_count"}
-    total_weight: float
+    total_weight: float  # of the rule signals: the counting ones but the statistical one
     levels: tuple  # score thresholds (low, medium, high)
     churn_days: int
     median_interval: object  # float, or None without customers of several orders
     params: object  # the purchase model's parameters, None without a fitted model
     predictions: dict  # partner id -> (p_alive, expected purchases, predicted CLV)
     has_model: bool
-    texts: dict
     evaluators: dict  # code -> method evaluating the signal for one customer
-    num: object  # number formatted for the company's language
-    money: object  # amount formatted with the company currency
+    currency_id: int  # the currency of the amounts of the reasons: the company's
 
 
 class CrmChurnEngine(models.AbstractModel):
@@ -230,27 +242,18 @@ class CrmChurnEngine(models.AbstractModel):
 
     # ------------------------------------------------------------------ 1. settings
     def _prepare(self, company, as_of, dry_run):
-        lang = company.partner_id.lang or "en_US"
-        env = self.with_context(lang=lang).with_company(company).env
+        env = self.with_company(company).env
         Model = self.env["crm.churn.model"]
         params = Model._fit_params(company, as_of)[0] if dry_run else Model._get_params(company)
         signals = self._get_signals(company, with_model=params is not None)
-        currency = company.currency_id
-        symbol, before = currency.symbol, currency.position == "before"
-        num = self._get_number_formatter(env, lang)
-
-        def money(amount):
-            text = num(amount)
-            if before:
-                return f"{symbol}{text}"
-            return f"{text} {symbol}"
-
         return ScoreContext(
             company=company,
             as_of=as_of,
             env=env,
             signals=signals,
-            total_weight=sum(signal["weight"] for signal in signals.values()),
+            total_weight=sum(
+                signal["weight"] for code, signal in signals.items() if code != SIGNAL_P_ALIVE
+            ),
             levels=(
                 company.crm_churn_level_low,
                 company.crm_churn_level_medium,
@@ -261,41 +264,9 @@ class CrmChurnEngine(models.AbstractModel):
             params=params,
             predictions={},
             has_model=params is not None,
-            texts=self._get_texts(env),
             evaluators=self._get_evaluators(),
-            num=num,
-            money=money,
+            currency_id=company.currency_id.id,
         )
-
-    @api.model
-    def _get_number_formatter(self, env, lang):
-        """num(value, digits=0) -> the number as res.lang.format(grouping=True) writes it in
-        the language, without its per-call lookups (a run formats a few numbers a customer);
-        the texts of repeated values are kept."""
-        lang_rec = env["res.lang"]._lang_get(lang) or env["res.lang"]._lang_get("en_US")
-        grouping = ast.literal_eval(lang_rec.grouping)
-        separator, point = lang_rec.thousands_sep or "", lang_rec.decimal_point
-        # a whole part no longer than the first group takes no separator
-        first_group = grouping[0] if grouping and grouping[0] > 0 else 0
-        known = {}
-
-        def num(value, digits=0):
-            key = (value, digits)
-            text = known.get(key)
-            if text is None:
-                whole, _dot, decimals = f"{value:.{digits}f}".partition(".")
-                sign = "-" if whole.startswith("-") else ""
-                whole = whole.lstrip("-")
-                if len(whole) > first_group:
-                    whole = intersperse(whole, grouping, separator)[0]
-                text = sign + whole
-                if decimals:
-                    text += point + decimals
-                if len(known) < 100000:
-                    known[key] = text
-            return text
-
-        return num
 
     @api.model
     def _get_signals(self, company, with_model=True):
@@ -324,43 +295,6 @@ class CrmChurnEngine(models.AbstractModel):
             }
             for code, signal in chosen.items()
             if signal.active and (with_model or code != SIGNAL_P_ALIVE)
-        }
-
-    @api.model
-    def _get_texts(self, env):
-        """The reason templates in the company's language, translated once a run."""
-        return {
-            SIGNAL_OVERDUE: env._("No order for %(days)s days; usual interval %(interval)s days"),
-            "overdue_median": env._(
-                "No order for %(days)s days; usual interval %(interval)s days (median of the "
-                "company's customers, a single order so far)"
-            ),
-            SIGNAL_SPEND_DROP: env._(
-                "Spend down %(drop)s%% in the last %(days)s days: %(recent)s against %(before)s "
-                "the %(days)s days before"
-            ),
-            SIGNAL_FREQUENCY_DROP: env._(
-                "Orders down %(drop)s%% in the last %(days)s days: %(recent)s against "
-                "%(before)s the %(days)s days before"
-            ),
-            "complaints_open": env._(
-                "Open complaints that are urgent or past their SLA: %(count)s"
-            ),
-            "complaints_recent": env._("Complaints in the last %(days)s days: %(count)s"),
-            "csat": env._("Last satisfaction rating %(csat)s/5"),
-            "nps": env._("Last recommendation score %(nps)s/10 (detractor)"),
-            "trend": env._(
-                "Satisfaction falling: %(recent)s/100 in the last %(days)s days against "
-                "%(previous)s/100 the %(days)s days before"
-            ),
-            SIGNAL_NO_ENGAGEMENT: env._("No message, activity or meeting for %(days)s days"),
-            "engagement_never": env._(
-                "No message, activity or meeting since the first order %(days)s days ago"
-            ),
-            SIGNAL_P_ALIVE: env._(
-                "Probability of still being an active customer %(p)s%% (below %(threshold)s%%)"
-            ),
-            "separator": env._("; "),
         }
 
     # ------------------------------------------------------------------ 2. aggregation
@@ -692,8 +626,12 @@ class CrmChurnEngine(models.AbstractModel):
                 rows.append(row)
                 new = {
                     "crm_churn_score": row["score"],
-                    "crm_churn_level": row["level"],
-                    "crm_churn_reasons": row["reason_text"] or None,
+                    "crm_churn_level": self._partner_level(row),
+                    "crm_churn_reason_data": (
+                        json.dumps(row["reason_data"], separators=(",", ":"))
+                        if row["reason_data"]
+                        else None
+                    ),
                     "crm_churn_scored_date": scored_date,
                     "crm_p_alive": row["p_alive"] or 0.0,
                     "crm_expected_purchases": row["expected_purchases"] or 0.0,
@@ -709,27 +647,26 @@ class CrmChurnEngine(models.AbstractModel):
         for code, signal in ctx.signals.items():
             found = ctx.evaluators[code](ctx, signal, data)
             if found:
-                value, text = found
+                value, details = found
                 reasons.append(
                     {
                         "signal_id": signal["id"],
                         "code": code,
                         "value": value,
-                        "text": text,
+                        "details": details,
                         "weight": signal["weight"],
                     }
                 )
-        triggered = sum(reason["weight"] for reason in reasons)
-        score = round(100.0 * triggered / ctx.total_weight, 1) if ctx.total_weight else 0.0
         prediction = ctx.predictions.get(data["partner_id"]) if ctx.has_model else None
         p_alive, expected, clv = prediction or (None, None, None)
+        score = self._compute_score(ctx, data, reasons, p_alive)
         last_day = data["last_day"]
         return {
             "partner_id": data["partner_id"],
             "score": score,
             "level": self._level(ctx, score),
             "reasons": reasons,
-            "reason_text": "\n".join(reason["text"] for reason in reasons),
+            "reason_data": [[reason["code"], reason["details"]] for reason in reasons],
             "p_alive": None if p_alive is None else round(float(p_alive), 3),
             "expected_purchases": None if expected is None else round(float(expected), 2),
             "predicted_clv": None if clv is None else round(float(clv), 2),
@@ -738,6 +675,12 @@ class CrmChurnEngine(models.AbstractModel):
             "stage": self._stage(ctx, data),
             "last_order_date": last_day,
         }
+
+    @api.model
+    def _partner_level(self, row):
+        """The band the customer shows: win-back once churned (the lifecycle stage as of the
+        run's date), else the risk level of the score."""
+        return LEVEL_CHURNED if row["stage"] == STAGE_CHURNED else row["level"]
 
     @api.model
     def _level(self, ctx, score):
@@ -749,6 +692,90 @@ class CrmChurnEngine(models.AbstractModel):
         if score >= medium:
             return LEVEL_MEDIUM
         return LEVEL_LOW
+
+    def _compute_score(self, ctx, data, reasons, p_alive):
+        """The churn score (0-100): the probability that the customer stopped buying, with
+        the warning signs of the rule signals for the rest.
+
+        risk = (1 - P(alive)) + P(alive) * signs: the purchase model's probability that the
+        customer has already dropped out, plus, for the chance that they are still active, the
+        weighted strength of the rule signals they trigger (signs, 0-1: each triggered signal's
+        weight times its strength, over the weights of every counting rule signal). The score
+        is never below the model's drop-out probability, so a customer the model gives up on
+        cannot show a low risk; it moves with P(alive) and with how far past its threshold a
+        signal is, so customers rank. Without a fitted model, or with the statistical signal
+        archived, the score is the signs alone."""
+        if ctx.total_weight:
+            triggered = {reason["code"] for reason in reasons} - {SIGNAL_P_ALIVE}
+            strength = self._get_strengths()
+            signs = (
+                sum(
+                    signal["weight"] * strength.get(code, self._strength_full)(ctx, signal, data)
+                    for code, signal in ctx.signals.items()
+                    if code in triggered
+                )
+                / ctx.total_weight
+            )
+        else:
+            signs = 0.0
+        if p_alive is not None and SIGNAL_P_ALIVE in ctx.signals:
+            alive = min(max(float(p_alive), 0.0), 1.0)
+            risk = (1.0 - alive) + alive * signs
+        else:
+            risk = signs
+        return round(100.0 * min(max(risk, 0.0), 1.0), 1)
+
+    def _get_strengths(self):
+        """{signal code: method(ctx, signal, data) -> strength 0-1 of a triggered signal}; a
+        code without one counts fully when it triggers."""
+        return {
+            SIGNAL_OVERDUE: self._strength_overdue,
+            SIGNAL_SPEND_DROP: self._strength_drop,
+            SIGNAL_FREQUENCY_DROP: self._strength_drop,
+            SIGNAL_NO_ENGAGEMENT: self._strength_no_engagement,
+        }
+
+    @api.model
+    def _strength_full(self, ctx, signal, data):
+        return 1.0
+
+    @api.model
+    def _strength_overdue(self, ctx, signal, data):
+        """Days without an order over the usual interval (the customer's own, else the
+        company's median) times the signal's factor: two thirds just past the factor, full at
+        twice it."""
+        days = (ctx.as_of - data["last_day"]).days
+        if data["day_count"] > 1:
+            interval = (data["last_day"] - data["first_day"]).days / (data["day_count"] - 1)
+        else:
+            interval = ctx.median_interval
+        if not interval:
+            return 1.0
+        return min(1.0, (1.0 + days / interval / signal["factor"]) / 3.0)
+
+    @api.model
+    def _strength_drop(self, ctx, signal, data):
+        """The drop in spend or orders: two thirds at the signal's threshold, full when nothing
+        is left."""
+        if signal["code"] == SIGNAL_SPEND_DROP:
+            recent, before = data["spend_recent"], data["spend_before"]
+        else:
+            recent, before = data["count_recent"], data["count_before"]
+        threshold = signal["threshold"] / 100.0
+        if not before or before <= 0 or threshold >= 1.0:
+            return 1.0
+        drop = float(before - recent) / float(before)
+        return min(1.0, max(0.0, 2.0 / 3.0 + (drop - threshold) / (1.0 - threshold) / 3.0))
+
+    @api.model
+    def _strength_no_engagement(self, ctx, signal, data):
+        """Days without contact over the signal's period: two thirds just past it, full at
+        twice it."""
+        engaged, first = data["engaged_day"], data["first_day"]
+        since = engaged if engaged and engaged >= first else first
+        if signal["period_days"] <= 0:
+            return 1.0
+        return min(1.0, (1.0 + (ctx.as_of - since).days / signal["period_days"]) / 3.0)
 
     @api.model
     def _stage(self, ctx, data):
@@ -762,8 +789,9 @@ class CrmChurnEngine(models.AbstractModel):
         return STAGE_REPEAT if data["order_count"] > 1 else STAGE_FIRST_PURCHASE
 
     def _get_evaluators(self):
-        """{signal code: method(ctx, signal, data) -> (value, text) or None}; a module adding a
-        code adds its method here."""
+        """{signal code: method(ctx, signal, data) -> (value, parts) or None}, the parts being
+        the [reason code, {figure: value}] pairs of what the signal found (see REASON_FIGURES);
+        a module adding a code adds its method here."""
         return {
             SIGNAL_OVERDUE: self._evaluate_overdue,
             SIGNAL_SPEND_DROP: self._evaluate_drop,
@@ -777,53 +805,53 @@ class CrmChurnEngine(models.AbstractModel):
     def _evaluate_overdue(self, ctx, signal, data):
         """Days since the last order against the customer's mean interval between order days,
         or the company's median interval for a customer who ordered on one day only."""
-        texts, num = ctx.texts, ctx.num
         days = (ctx.as_of - data["last_day"]).days
         if data["day_count"] > 1:
             interval = (data["last_day"] - data["first_day"]).days / (data["day_count"] - 1)
-            template = texts[SIGNAL_OVERDUE]
+            code = REASON_OVERDUE
         else:
             interval = ctx.median_interval
-            template = texts["overdue_median"]
+            code = REASON_OVERDUE_MEDIAN
         if not interval or days <= signal["factor"] * interval:
             return None
-        return float(days), template % {"days": num(days), "interval": num(interval)}
+        return float(days), [[code, {"days": days, "interval": round(float(interval), 2)}]]
 
     def _evaluate_drop(self, ctx, signal, data):
         """Spend or number of orders of the last N days against the N days before, in percent
         of the earlier figure (a customer without anything before cannot drop)."""
-        num = ctx.num
         if signal["code"] == SIGNAL_SPEND_DROP:
-            recent, before, fmt = data["spend_recent"], data["spend_before"], ctx.money
+            recent, before = float(data["spend_recent"]), float(data["spend_before"])
+            code, extra = REASON_SPEND_DROP, {"currency_id": ctx.currency_id}
         else:
-            recent, before, fmt = data["count_recent"], data["count_before"], num
+            recent, before = float(data["count_recent"]), float(data["count_before"])
+            code, extra = REASON_FREQUENCY_DROP, {}
         if before <= 0:
             return None
         drop = round(100.0 * (before - recent) / before, 1)
         if drop < signal["threshold"]:
             return None
-        return drop, ctx.texts[signal["code"]] % {
-            "drop": num(drop),
-            "days": num(signal["period_days"]),
-            "recent": fmt(max(recent, 0)),
-            "before": fmt(before),
+        figures = {
+            "drop": drop,
+            "days": signal["period_days"],
+            "recent": round(max(recent, 0.0), 2),
+            "before": round(before, 2),
+            **extra,
         }
+        return drop, [[code, figures]]
 
     def _evaluate_complaints(self, ctx, signal, data):
         """Open complaints that are urgent or past their SLA, or at least K complaints reported
         in the last N days."""
-        texts, num = ctx.texts, ctx.num
-        open_critical = data["open_critical"] or 0
-        recent = data["complaints_recent"] or 0
+        open_critical = int(data["open_critical"] or 0)
+        recent = int(data["complaints_recent"] or 0)
         found = []
         if open_critical:
-            found.append((open_critical, texts["complaints_open"] % {"count": num(open_critical)}))
+            found.append((open_critical, [REASON_COMPLAINTS_OPEN, {"count": open_critical}]))
         if recent >= signal["min_count"]:
             found.append(
                 (
                     recent,
-                    texts["complaints_recent"]
-                    % {"count": num(recent), "days": num(signal["period_days"])},
+                    [REASON_COMPLAINTS_RECENT, {"count": recent, "days": signal["period_days"]}],
                 )
             )
         return self._join(ctx, found)
@@ -833,21 +861,26 @@ class CrmChurnEngine(models.AbstractModel):
         falling trend as crm_satisfaction defines it: the average satisfaction score (0-100)
         of the last TREND_DAYS days lower than that of the TREND_DAYS days before by more
         than TREND_THRESHOLD points."""
-        texts, num = ctx.texts, ctx.num
         found = []
         csat = data["csat_last"]
         if csat is not None and csat <= signal["threshold"]:
-            found.append((csat, texts["csat"] % {"csat": num(csat)}))
+            found.append((csat, [REASON_CSAT, {"csat": csat}]))
         if data["nps_category"] == NPS_DETRACTOR:
             nps = data["nps_last"] or 0
-            found.append((nps, texts["nps"] % {"nps": num(nps)}))
+            found.append((nps, [REASON_NPS, {"nps": nps}]))
         recent, previous = data["recent_avg"], data["previous_avg"]
         if recent is not None and previous is not None and previous - recent > TREND_THRESHOLD:
             found.append(
                 (
                     round(previous - recent, 1),
-                    texts["trend"]
-                    % {"recent": num(recent), "previous": num(previous), "days": num(TREND_DAYS)},
+                    [
+                        REASON_TREND,
+                        {
+                            "recent": round(float(recent), 2),
+                            "previous": round(float(previous), 2),
+                            "days": TREND_DAYS,
+                        },
+                    ],
                 )
             )
         return self._join(ctx, found)
@@ -857,12 +890,12 @@ class CrmChurnEngine(models.AbstractModel):
         first order when there was none since."""
         engaged, first = data["engaged_day"], data["first_day"]
         if engaged and engaged >= first:
-            days, template = (ctx.as_of - engaged).days, ctx.texts[SIGNAL_NO_ENGAGEMENT]
+            days, code = (ctx.as_of - engaged).days, REASON_NO_ENGAGEMENT
         else:
-            days, template = (ctx.as_of - first).days, ctx.texts["engagement_never"]
+            days, code = (ctx.as_of - first).days, REASON_ENGAGEMENT_NEVER
         if days <= signal["period_days"]:
             return None
-        return float(days), template % {"days": ctx.num(days)}
+        return float(days), [[code, {"days": days}]]
 
     def _evaluate_p_alive(self, ctx, signal, data):
         """Probability alive from the company's BG/NBD model below the threshold."""
@@ -872,18 +905,16 @@ class CrmChurnEngine(models.AbstractModel):
         p_alive = float(prediction[0])
         if p_alive >= signal["threshold"]:
             return None
-        return round(p_alive, 3), ctx.texts[SIGNAL_P_ALIVE] % {
-            "p": ctx.num(100 * p_alive),
-            "threshold": ctx.num(100 * signal["threshold"]),
-        }
+        figures = {"p": round(p_alive, 4), "threshold": signal["threshold"]}
+        return round(p_alive, 3), [[REASON_P_ALIVE, figures]]
 
     @api.model
     def _join(self, ctx, found):
         """One reason from the parts of a signal that triggered: the first part's figure and
-        every part's text."""
+        every part."""
         if not found:
             return None
-        return float(found[0][0]), ctx.texts["separator"].join(text for _v, text in found)
+        return float(found[0][0]), [part for _value, part in found]
 
     # ------------------------------------------------------------------ writing
     def _write_batch(self, ctx, changes):

@@ -12,17 +12,21 @@ import time
 from datetime import timedelta
 
 import numpy as np
+from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import local_date_sql
 
 from . import churn_stats
 from .churn_data import (
+    CALIBRATION_DAYS,
+    CALIBRATION_GROUPS,
     CLV_MONTHS,
     EXPECTED_PURCHASES_DAYS,
+    LIKELY_ACTIVE_P,
     MODEL_FITTED,
     MODEL_INSUFFICIENT,
     MODEL_STATES,
@@ -32,6 +36,14 @@ _logger = logging.getLogger(__name__)
 
 PARAM_DIGITS = (16, 4)
 PARAM_FIELDS = ("r", "alpha", "a", "b", "p", "q", "gamma")
+# what the fit tells a manager, stored with it (see _get_forecast)
+FORECAST_FIELDS = (
+    "likely_active_count",
+    "expected_orders_90",
+    "expected_orders_12m",
+    "expected_revenue_90",
+    "expected_revenue_12m",
+)
 
 
 class CrmChurnModel(models.Model):
@@ -68,6 +80,71 @@ class CrmChurnModel(models.Model):
         "spend distributions.",
     )
     fit_seconds = fields.Float(string="Fit Time (s)", readonly=True, digits=(8, 3))
+    # what the fit says, for a manager: figures over the customers of the history date
+    likely_active_count = fields.Integer(
+        string="Likely Still Active",
+        readonly=True,
+        help="Customers whose probability of still buying from us is at least 50% on the "
+        "history date.",
+    )
+    likely_active_share = fields.Float(
+        string="Share Likely Still Active",
+        compute="_compute_likely_active_share",
+        digits=(5, 4),
+        help="Likely active customers over all the customers with an order.",
+    )
+    expected_orders_90 = fields.Float(
+        string="Expected Orders (90 days)",
+        readonly=True,
+        digits=(16, 1),
+        help="Orders the customers are expected to place in the 90 days after the history date "
+        "(orders of one customer on one day count once).",
+    )
+    expected_orders_12m = fields.Float(
+        string="Expected Orders (12 months)",
+        readonly=True,
+        digits=(16, 1),
+        help="Orders the customers are expected to place in the 12 months after the history "
+        "date (orders of one customer on one day count once).",
+    )
+    expected_revenue_90 = fields.Monetary(
+        string="Expected Revenue (90 days)",
+        readonly=True,
+        help="Each customer's expected orders of the next 90 days times the customer's "
+        "expected order value, summed (not discounted).",
+    )
+    expected_revenue_12m = fields.Monetary(
+        string="Expected Revenue (12 months)",
+        readonly=True,
+        help="Each customer's expected orders of the next 12 months times the customer's "
+        "expected order value, summed; not discounted, unlike the customers' predicted values "
+        "(12 months), which the company's monthly discount rate reduces.",
+    )
+    # calibration: a fit on older history against the orders that followed it
+    calibration_date = fields.Date(
+        string="Calibration History Up To",
+        readonly=True,
+        help="The calibration fitted the model on the orders up to this day and compared its "
+        "expected orders of the following days, up to the history date, with the orders placed.",
+    )
+    calibration_notice = fields.Text(
+        readonly=True,
+        help="Why the model could not be calibrated on older history.",
+    )
+    calibration_ids = fields.One2many("crm.churn.model.calibration", "model_id", readonly=True)
+    calibration_predicted = fields.Float(
+        string="Predicted Orders (calibration)",
+        compute="_compute_calibration_totals",
+        digits=(16, 1),
+    )
+    calibration_actual = fields.Integer(
+        string="Actual Orders (calibration)", compute="_compute_calibration_totals"
+    )
+    calibration_chart = fields.Html(
+        string="Predicted and Actual Orders",
+        compute="_compute_calibration_chart",
+        sanitize=False,
+    )
     # BG/NBD
     r = fields.Float(
         readonly=True,
@@ -147,6 +224,95 @@ class CrmChurnModel(models.Model):
         "UNIQUE(company_id)",
         "A company has one purchase model.",
     )
+
+    @api.depends("customers", "likely_active_count")
+    def _compute_likely_active_share(self):
+        for model in self:
+            model.likely_active_share = (
+                model.likely_active_count / model.customers if model.customers else 0.0
+            )
+
+    @api.depends("calibration_ids.predicted_orders", "calibration_ids.actual_orders")
+    def _compute_calibration_totals(self):
+        totals = {
+            model: (predicted, actual)
+            for model, predicted, actual in self.env["crm.churn.model.calibration"]._read_group(
+                [("model_id", "in", self.ids)],
+                ["model_id"],
+                ["predicted_orders:sum", "actual_orders:sum"],
+            )
+        }
+        for model in self:
+            model.calibration_predicted, model.calibration_actual = totals.get(
+                model._origin, (0.0, 0)
+            )
+
+    @api.depends(
+        "calibration_ids.predicted_orders", "calibration_ids.actual_orders", "calibration_date"
+    )
+    @api.depends_context("lang")
+    def _compute_calibration_chart(self):
+        """A table of the calibration groups, the predicted and the actual orders of each as
+        numbers and as bars on one scale, in the reader's language."""
+        for model in self:
+            lines = model.calibration_ids.sorted("decile")
+            if not lines:
+                model.calibration_chart = False
+                continue
+            top = max(max(lines.mapped("predicted_orders")), max(lines.mapped("actual_orders")))
+            model.calibration_chart = model._render_calibration_chart(lines, top or 1.0)
+
+    def _render_calibration_chart(self, lines, top):
+        def bar(value, color):
+            width = round(100.0 * value / top, 1)
+            return Markup(
+                '<div class="progress" style="height: 0.6rem;">'
+                '<div class="progress-bar %s" role="progressbar" style="width: %s%%;"></div>'
+                "</div>"
+            ) % (color, width)
+
+        def num(value, digits):
+            return formatLang(self.env, value, digits=digits)
+
+        head = Markup(
+            "<thead><tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th><th class='w-50'></th></tr></thead>"
+        ) % (
+            self.env._("Customers by expected orders"),
+            self.env._("Customers"),
+            self.env._("Predicted orders"),
+            self.env._("Actual orders"),
+        )
+        rows = []
+        for line in lines:
+            rows.append(
+                Markup(
+                    "<tr class='o_crm_churn_calibration_row'><td>%s</td>"
+                    "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
+                    "<td class='text-end'>%s</td><td>%s%s</td></tr>"
+                )
+                % (
+                    self.env._(
+                        "Tenth %(decile)s: %(low)s to %(high)s orders each",
+                        decile=line.decile,
+                        low=num(line.predicted_low, 2),
+                        high=num(line.predicted_high, 2),
+                    ),
+                    num(line.customer_count, 0),
+                    num(line.predicted_orders, 1),
+                    num(line.actual_orders, 0),
+                    bar(line.predicted_orders, "bg-info"),
+                    bar(line.actual_orders, "bg-success"),
+                )
+            )
+        legend = Markup(
+            "<p class='text-muted small mb-0'><span class='badge text-bg-info'>%s</span> "
+            "<span class='badge text-bg-success'>%s</span></p>"
+        ) % (self.env._("Predicted"), self.env._("Actual"))
+        table = Markup(
+            "<table class='table table-sm o_crm_churn_calibration'>%s<tbody>%s</tbody></table>"
+        ) % (head, Markup("").join(rows))
+        return table + legend
 
     @api.depends("state", "r", "alpha", "a", "b", "p", "q", "gamma")
     def _compute_explained(self):
@@ -296,9 +462,11 @@ class CrmChurnModel(models.Model):
         params, notice, _counts = self._fit_details(company, as_of)
         return params, notice
 
-    def _fit_details(self, company, as_of):
-        """(params or None, notice, (customers, repeat buyers))."""
-        summary = self._get_summary(company, as_of)
+    def _fit_details(self, company, as_of, summary=None):
+        """(params or None, notice, (customers, repeat buyers)); summary: the result of
+        _get_summary(company, as_of) when the caller already has it."""
+        if summary is None:
+            summary = self._get_summary(company, as_of)
         x, m = summary["x"], summary["m"]
         customers = len(x)
         repeaters = int(np.count_nonzero(x > 0))
@@ -373,6 +541,95 @@ class CrmChurnModel(models.Model):
     def _get_model(self, company):
         return self.sudo().search([("company_id", "=", company.id)], limit=1)
 
+    # ------------------------------------------------------------------ what the fit says
+    @api.model
+    def _get_forecast(self, params, summary):
+        """The stored figures of a fit over the customers of `summary` (numpy, one pass):
+        customers with P(alive) of at least LIKELY_ACTIVE_P, and the sums over the customers
+        of the conditional expected orders and of those orders times the conditional expected
+        order value, for the next 90 days and 12 months."""
+        x, t_x, T, m = summary["x"], summary["t_x"], summary["T"], summary["m"]
+        if not len(x):
+            return dict.fromkeys(FORECAST_FIELDS, 0)
+
+        def finite(values):
+            return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+
+        alive = finite(churn_stats.p_alive(params, x, t_x, T))
+        orders_90 = finite(
+            churn_stats.conditional_expected_purchases(
+                params, EXPECTED_PURCHASES_DAYS / 7.0, x, t_x, T
+            )
+        )
+        orders_12m = finite(
+            churn_stats.conditional_expected_purchases(
+                params, CLV_MONTHS * churn_stats.WEEKS_PER_MONTH, x, t_x, T
+            )
+        )
+        spend = finite(churn_stats.conditional_expected_spend(params, x, m))
+        return {
+            "likely_active_count": int(np.count_nonzero(alive >= LIKELY_ACTIVE_P)),
+            "expected_orders_90": float(orders_90.sum()),
+            "expected_orders_12m": float(orders_12m.sum()),
+            "expected_revenue_90": float((spend * orders_90).sum()),
+            "expected_revenue_12m": float((spend * orders_12m).sum()),
+        }
+
+    @api.model
+    def _get_calibration(self, company, as_of, summary):
+        """Fits the model on the history up to CALIBRATION_DAYS before as_of and compares its
+        expected orders of the days that followed, up to as_of, with the purchase days the
+        customers of then actually had (from `summary`, the customers as of as_of).
+
+        Returns (calibration date, line values, notice): the customers of the calibration
+        date split by expected orders into CALIBRATION_GROUPS groups of equal size (the
+        fewest expected first, equal ones by customer), each with its predicted and actual
+        orders; no line and a notice when no model fits the older history.
+        """
+        start = as_of - timedelta(days=CALIBRATION_DAYS)
+        older = self._get_summary(company, start)
+        params, notice, _counts = self._fit_details(company, start, older)
+        if not params:
+            return (
+                start,
+                [],
+                self.env._(
+                    "No calibration on the history up to %(date)s: %(reason)s",
+                    date=start,
+                    reason=notice,
+                ),
+            )
+        predicted = np.nan_to_num(
+            churn_stats.conditional_expected_purchases(
+                params, CALIBRATION_DAYS / 7.0, older["x"], older["t_x"], older["T"]
+            ),
+            nan=0.0,
+            posinf=0.0,
+            neginf=0.0,
+        )
+        # purchase days after `start`: repeat purchase days now less those of then (every
+        # customer of then is one of now, both ordered by partner id)
+        now_ids = summary["partner_id"]
+        index = np.minimum(np.searchsorted(now_ids, older["partner_id"]), len(now_ids) - 1)
+        known = now_ids[index] == older["partner_id"]
+        actual = np.where(known, summary["x"][index] - older["x"], 0.0)
+        order = np.lexsort((older["partner_id"], predicted))
+        lines = []
+        for decile, group in enumerate(
+            np.array_split(order, min(CALIBRATION_GROUPS, len(order))), start=1
+        ):
+            lines.append(
+                {
+                    "decile": decile,
+                    "customer_count": len(group),
+                    "predicted_low": float(predicted[group].min()),
+                    "predicted_high": float(predicted[group].max()),
+                    "predicted_orders": float(predicted[group].sum()),
+                    "actual_orders": int(actual[group].sum()),
+                }
+            )
+        return start, lines, ""
+
     @api.model
     def _fit_company(self, company, as_of=None):
         """Fits the company's model and stores it; returns the company's record."""
@@ -380,25 +637,34 @@ class CrmChurnModel(models.Model):
         start = time.perf_counter()
         # the notice is stored for every reader: in the company's language
         lang = company.partner_id.lang or self.env.lang
-        params, notice, (customers, repeaters) = self.with_context(lang=lang)._fit_details(
-            company, as_of
-        )
-        seconds = time.perf_counter() - start
+        Model = self.with_context(lang=lang)
+        summary = self._get_summary(company, as_of)
+        params, notice, (customers, repeaters) = Model._fit_details(company, as_of, summary)
         values = {
             "fitted_on": fields.Datetime.now(),
             "as_of": as_of,
-            "fit_seconds": seconds,
+            "calibration_ids": [Command.clear()],
+            "calibration_date": False,
+            "calibration_notice": False,
         }
         if params:
+            calibration_date, lines, calibration_notice = Model._get_calibration(
+                company, as_of, summary
+            )
             values.update(
                 {key: params[key] for key in PARAM_FIELDS},
+                **self._get_forecast(params, summary),
                 state=MODEL_FITTED,
                 notice=False,
                 log_likelihood=params["ll"],
                 gg_log_likelihood=params["gg_ll"],
                 customers=customers,
                 repeaters=repeaters,
+                calibration_date=calibration_date,
+                calibration_notice=calibration_notice or False,
+                calibration_ids=[Command.clear()] + [Command.create(line) for line in lines],
             )
+            seconds = time.perf_counter() - start
             _logger.info(
                 "Purchase model of %s as of %s: %d customers, %d repeat buyers, r=%.4g "
                 "alpha=%.4g a=%.4g b=%.4g p=%.4g q=%.4g gamma=%.4g (%.2f s)",
@@ -412,6 +678,7 @@ class CrmChurnModel(models.Model):
         else:
             values.update(
                 dict.fromkeys(PARAM_FIELDS, 0.0),
+                **dict.fromkeys(FORECAST_FIELDS, 0),
                 state=MODEL_INSUFFICIENT,
                 notice=notice,
                 log_likelihood=0.0,
@@ -419,7 +686,9 @@ class CrmChurnModel(models.Model):
                 customers=customers,
                 repeaters=repeaters,
             )
+            seconds = time.perf_counter() - start
             _logger.info("No purchase model for %s as of %s: %s", company.name, as_of, notice)
+        values["fit_seconds"] = seconds
         model = self._get_model(company)
         if model:
             model.write(values)

@@ -83,8 +83,11 @@ class CrmChurnPlaybook(models.Model):
         "or leader of the salesperson's sales team) gets it, else the first churn manager of "
         "the company.",
     )
-    summary = fields.Char(translate=True, help="Summary of the activity.")
-    note = fields.Html(translate=True, help="Instructions for the activity.")
+    note = fields.Html(
+        translate=True,
+        help="Instructions for the activity, given in the language of the person who gets it. "
+        "The activity has no summary of its own: the name of its type tells what to do.",
+    )
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Offer E-mail",

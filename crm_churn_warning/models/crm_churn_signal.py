@@ -39,8 +39,10 @@ class CrmChurnSignal(models.Model):
     active = fields.Boolean(default=True)
     weight = fields.Float(
         default=1.0,
-        help="Share of the churn score this signal carries when it triggers, relative to the "
-        "weights of the other active signals.",
+        help="Share of the signals' part of the churn score this signal carries when it triggers "
+        "(two thirds at its threshold, all of it well past), relative to the weights of the other "
+        "active signals. The statistical signal has no weight: the purchase model's probability "
+        "that the customer stopped buying is the base of the score.",
     )
     description = fields.Text(translate=True)
     company_id = fields.Many2one(

@@ -24,6 +24,7 @@ warning (with the revenue since), lost when a risk customer's lifecycle stage tu
 when a win-back warning found no order within the company's win-back horizon.
 """
 
+import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -33,7 +34,7 @@ from markupsafe import Markup, escape
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, float_compare, format_date
 from odoo.tools.mail import generate_tracking_message_id
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
@@ -119,7 +120,17 @@ class CrmChurnWarning(models.Model):
     )
     score = fields.Float(string="Churn Score", digits=(5, 1), aggregator="avg")
     line_ids = fields.One2many("crm.churn.warning.line", "warning_id", string="Reasons")
-    reason_text = fields.Text(string="Reason Summary")
+    reason_data = fields.Json(
+        string="Reason Codes",
+        readonly=True,
+        copy=False,
+        help="What the signals found at the last scoring, as reason codes with their figures.",
+    )
+    reason_text = fields.Text(
+        string="Reason Summary",
+        compute="_compute_reason_text",
+        help="What the signals found at the last scoring, in words and with their figures.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Salesperson",
@@ -147,7 +158,7 @@ class CrmChurnWarning(models.Model):
         tracking=True,
         index=True,
         copy=False,
-        group_expand=True,
+        group_expand="_read_group_expand_state",
     )
     date = fields.Date(
         string="Raised on", required=True, default=fields.Date.context_today, index=True
@@ -228,6 +239,14 @@ class CrmChurnWarning(models.Model):
         for warning in self:
             warning.team_id = self._get_team(warning.user_id, warning.company_id)
 
+    @api.depends("reason_data")
+    @api.depends_context("lang")
+    def _compute_reason_text(self):
+        """The reasons in the reader's language, one line per signal."""
+        render = self.env["crm.churn.reason"]._get_renderer()
+        for warning in self:
+            warning.reason_text = render(warning.reason_data) or False
+
     @api.depends("company_id.crm_churn_snooze_days")
     def _compute_snooze_default_date(self):
         for warning in self:
@@ -244,6 +263,21 @@ class CrmChurnWarning(models.Model):
             retained = warning.state == STATE_RETAINED
             warning.retention_rate = 100.0 if retained else 0.0
             warning.revenue_saved = warning.revenue_after if retained else 0.0
+
+    @api.model
+    def _read_group_expand_state(self, states, domain):
+        """The kanban's columns: the open states always, the closed ones when they hold
+        warnings (see _web_read_group_format: they come folded)."""
+        return [key for key, _label in WARNING_STATES if key in OPEN_STATES or key in states]
+
+    def _web_read_group_format(self, groupby, aggregates, groups):
+        """Closed warnings are done with: their kanban columns are folded, as the won and lost
+        stages of a pipeline."""
+        result = super()._web_read_group_format(groupby, aggregates, groups)
+        if self._web_read_group_field_expand(groupby) is self._fields["state"]:
+            for group in result:
+                group["__fold"] = group["state"] not in OPEN_STATES
+        return result
 
     def _read_group_select(self, aggregate_spec, query):
         """The retention rate of a group: retained warnings among the retained and lost ones;
@@ -570,7 +604,7 @@ class CrmChurnWarning(models.Model):
             SQL(
                 """
                 SELECT s.partner_id, s.snooze_until, s.win_back_lost,
-                       w.id, w.kind, w.level, w.max_level, w.score::float8, w.reason_text,
+                       w.id, w.kind, w.level, w.max_level, w.score::float8, w.reason_data,
                        w.tier_id
                   FROM (SELECT partner_id,
                                (array_agg(id ORDER BY id DESC)
@@ -592,7 +626,7 @@ class CrmChurnWarning(models.Model):
                 partners=partner_ids,
             )
         )
-        keys = ("id", "kind", "level", "max_level", "score", "reason_text", "tier_id")
+        keys = ("id", "kind", "level", "max_level", "score", "reason_data", "tier_id")
         return {
             partner_id: {
                 "open": dict(zip(keys, values, strict=True)) if values[0] else None,
@@ -609,7 +643,7 @@ class CrmChurnWarning(models.Model):
         return (
             warning["level"] != row["level"]
             or float_compare(warning["score"] or 0.0, row["score"], precision_digits=1) != 0
-            or (warning["reason_text"] or "") != (row.get("reason_text") or "")
+            or (warning["reason_data"] or []) != (row.get("reason_data") or [])
             or (warning["tier_id"] or False) != (row.get("tier_id") or False)
         )
 
@@ -675,7 +709,7 @@ class CrmChurnWarning(models.Model):
             columns["tier"].append(row.get("tier_id") or None)
             columns["level"].append(row["level"])
             columns["score"].append(row["score"])
-            columns["reason"].append(row.get("reason_text") or None)
+            columns["reason"].append(self._reason_json(row.get("reason_data")))
             columns["usr"].append(user_id)
             columns["team"].append(teams.get(user_id) or None)
         now = self.env.cr.now()
@@ -684,7 +718,7 @@ class CrmChurnWarning(models.Model):
                 """
                 INSERT INTO crm_churn_warning
                     (name, partner_id, company_id, kind, tier_id, level, max_level, score,
-                     reason_text, user_id, team_id, state, date, days_to_outcome,
+                     reason_data, user_id, team_id, state, date, days_to_outcome,
                      retention_rate, revenue_saved, create_uid, write_uid, create_date,
                      write_date)
                 SELECT v.name, p.commercial_partner_id, %(company)s, v.kind, v.tier, v.level,
@@ -692,7 +726,7 @@ class CrmChurnWarning(models.Model):
                        %(date)s, 0, 0, 0, %(uid)s, %(uid)s, %(now)s, %(now)s
                   FROM unnest(%(name)s::varchar[], %(partner)s::int[], %(kind)s::varchar[],
                               %(tier)s::int[], %(level)s::varchar[], %(score)s::float8[],
-                              %(reason)s::text[], %(usr)s::int[], %(team)s::int[])
+                              %(reason)s::jsonb[], %(usr)s::int[], %(team)s::int[])
                        WITH ORDINALITY AS v(name, partner, kind, tier, level, score, reason,
                                             usr, team, seq)
                   JOIN res_partner p ON p.id = v.partner
@@ -716,20 +750,24 @@ class CrmChurnWarning(models.Model):
         pairs = [(id_by_partner[commercial[row["partner_id"]]], row) for row, _kind in rows_kinds]
         self._insert_lines(pairs)
         warnings = self.browse([warning_id for warning_id, _row in pairs])
-        levels = dict(self._fields["level"]._description_selection(self.env))
-        kinds = dict(self._fields["kind"]._description_selection(self.env))
-        warnings._log_notes(
+        warnings._log_events(
+            "crm_churn_warning.mt_crm_churn_warning_raised",
             {
-                warning_id: self.env._(
-                    "%(kind)s warning raised: %(level)s risk (score %(score)s).",
-                    kind=kinds[kind],
-                    level=levels[row["level"]],
-                    score=round(row["score"], 1),
-                )
+                warning_id: [
+                    ("kind", False, kind),
+                    ("level", False, row["level"]),
+                    ("score", 0.0, round(row["score"], 1)),
+                ]
                 for (warning_id, row), (_row, kind) in zip(pairs, rows_kinds, strict=True)
-            }
+            },
         )
         return warnings
+
+    @api.model
+    def _reason_json(self, document):
+        """A reason document (or a signal's parts) as the JSON text of a jsonb column, None
+        when empty."""
+        return json.dumps(document, separators=(",", ":")) if document else None
 
     @api.model
     def _insert_lines(self, pairs):
@@ -742,21 +780,22 @@ class CrmChurnWarning(models.Model):
                 columns["code"].append(reason["code"])
                 columns["value"].append(reason.get("value") or 0.0)
                 columns["weight"].append(reason.get("weight") or 0.0)
-                columns["text"].append(reason.get("text") or None)
+                columns["details"].append(self._reason_json(reason.get("details")))
         if columns:
             self.env.cr.execute(
                 SQL(
                     """
                     INSERT INTO crm_churn_warning_line
-                        (warning_id, company_id, signal_id, code, value, weight, text,
+                        (warning_id, company_id, signal_id, code, value, weight, details,
                          create_uid, write_uid, create_date, write_date)
                     SELECT l.warning, w.company_id, l.signal, l.code,
-                           round(l.value::numeric, 2), round(l.weight::numeric, 2), l.text,
+                           round(l.value::numeric, 2), round(l.weight::numeric, 2), l.details,
                            %(uid)s, %(uid)s, %(now)s, %(now)s
                       FROM unnest(%(warning)s::int[], %(signal)s::int[], %(code)s::varchar[],
                                   %(value)s::float8[], %(weight)s::float8[],
-                                  %(text)s::varchar[])
-                           WITH ORDINALITY AS l(warning, signal, code, value, weight, text, seq)
+                                  %(details)s::jsonb[])
+                           WITH ORDINALITY AS l(warning, signal, code, value, weight, details,
+                                                seq)
                       JOIN crm_churn_warning w ON w.id = l.warning
                      ORDER BY l.seq
                     """,
@@ -787,10 +826,10 @@ class CrmChurnWarning(models.Model):
                 """
                 UPDATE crm_churn_warning w
                    SET level = v.level, score = round(v.score::numeric, 1),
-                       reason_text = v.reason, tier_id = v.tier,
+                       reason_data = v.reason, tier_id = v.tier,
                        write_uid = %(uid)s, write_date = %(now)s %(escalation)s
                   FROM unnest(%(ids)s::int[], %(level)s::varchar[], %(score)s::float8[],
-                              %(reason)s::text[], %(tier)s::int[])
+                              %(reason)s::jsonb[], %(tier)s::int[])
                        AS v(id, level, score, reason, tier)
                  WHERE w.id = v.id
                 """,
@@ -800,7 +839,7 @@ class CrmChurnWarning(models.Model):
                 ids=ids,
                 level=[row["level"] for _warning, row in pairs],
                 score=[row["score"] for _warning, row in pairs],
-                reason=[row.get("reason_text") or None for _warning, row in pairs],
+                reason=[self._reason_json(row.get("reason_data")) for _warning, row in pairs],
                 tier=[row.get("tier_id") or None for _warning, row in pairs],
             )
         )
@@ -816,18 +855,16 @@ class CrmChurnWarning(models.Model):
     def _escalate_from_rows(self, as_of, pairs):
         if not pairs:
             return self.browse()
-        levels = dict(self._fields["level"]._description_selection(self.env))
         warnings = self._update_from_rows(pairs, escalated_on=as_of)
-        warnings._log_notes(
+        warnings._log_events(
+            "crm_churn_warning.mt_crm_churn_warning_escalated",
             {
-                warning["id"]: self.env._(
-                    "Risk rose from %(old)s to %(new)s (score %(score)s).",
-                    old=levels.get(warning["level"], warning["level"]),
-                    new=levels[row["level"]],
-                    score=row["score"],
-                )
+                warning["id"]: [
+                    ("level", warning["level"], row["level"]),
+                    ("score", round(warning["score"] or 0.0, 1), round(row["score"], 1)),
+                ]
                 for warning, row in pairs
-            }
+            },
         )
         return warnings
 
@@ -853,36 +890,32 @@ class CrmChurnWarning(models.Model):
         )
 
     @api.model
-    def _get_offer_withheld_reason(self, company, kind, last_order_date):
-        """Why the offer e-mail of a playbook must not go to the customer of a warning of
-        ``kind`` whose last order was on ``last_order_date``, or None when it may. A win-back
-        warning of a customer who churned (last order plus the company's churn days) before
-        the company's start date (``crm_start_date``: the day these addons started serving it)
-        sends none: that customer was found lost in the history at installation, and an
-        e-mail would be about the installation, not about the customer leaving."""
+    def _is_offer_withheld(self, company, kind, last_order_date):
+        """Whether the offer e-mail of a playbook must not go to the customer of a warning of
+        ``kind`` whose last order was on ``last_order_date``. A win-back warning of a customer
+        who churned (last order plus the company's churn days) before the company's start date
+        (``crm_start_date``: the day these addons started serving it) sends none: that
+        customer was found lost in the history at installation, and an e-mail would be about
+        the installation, not about the customer leaving."""
         if kind != KIND_WIN_BACK or not company.crm_start_date:
-            return None
+            return False
         churned_on = last_order_date and last_order_date + timedelta(days=company.crm_churn_days)
-        if churned_on and churned_on >= company.crm_start_date:
-            return None
-        return self.env._(
-            "No offer e-mail: the customer churned before %(start)s, when churn warnings "
-            "started serving %(company)s; contact them personally.",
-            start=fields.Date.to_string(company.crm_start_date),
-            company=company.name,
-        )
+        return not (churned_on and churned_on >= company.crm_start_date)
 
     def _apply_playbooks(self, as_of, last_orders=None):
         """Runs the matching playbook of each warning: one activity (for the salesperson or
         team leader, else the company's first churn manager), the managers notified when the
         playbook says so, and the offer e-mail when it has one, none was sent yet and
-        ``_get_offer_withheld_reason`` finds no reason against it (the customer's last order
-        date from ``last_orders`` {warning id: date}, else the customer's stored one). The
-        playbook is written with one update per playbook, the activities with one insert;
-        the managers get one message listing the warnings their playbooks flag."""
+        ``_is_offer_withheld`` finds no reason against it (the customer's last order date from
+        ``last_orders`` {warning id: date}, else the customer's stored one). The playbook is
+        written with one update per playbook, the activities with one insert; the managers
+        get one message listing the warnings their playbooks flag. The activities carry no
+        summary (the name of their type, translated for each reader, says what to do) and
+        the playbook's instructions in the language of the person who gets them."""
         activity_vals, offers = [], defaultdict(list)
         by_playbook = defaultdict(list)
-        withheld = {}  # warning id -> why its offer e-mail was not sent
+        withheld = []  # warnings whose offer e-mail was not sent
+        notes = {}  # (playbook, language) -> the playbook's instructions in that language
         last_orders = last_orders or {}
         for company, warnings in self.grouped("company_id").items():
             match = self.env["crm.churn.playbook"].sudo()._get_matcher(company)
@@ -895,12 +928,15 @@ class CrmChurnWarning(models.Model):
                 by_playbook[playbook].append(warning.id)
                 user = playbook._get_responsible(warning, managers[:1])
                 deadline = as_of + timedelta(days=playbook.deadline_days)
+                lang = user.lang or company.partner_id.lang or "en_US"
+                if (playbook, lang) not in notes:
+                    notes[playbook, lang] = playbook.with_context(lang=lang).note or False
                 activity_vals.append(
                     {
                         "res_id": warning.id,
                         "activity_type_id": playbook.activity_type_id.id,
-                        "summary": playbook.summary or playbook.name,
-                        "note": playbook.note or False,
+                        "summary": False,
+                        "note": notes[playbook, lang],
                         "date_deadline": deadline,
                         "user_id": user.id or False,
                     }
@@ -915,9 +951,8 @@ class CrmChurnWarning(models.Model):
                     last_order = last_orders.get(warning.id)
                     if warning.id not in last_orders:
                         last_order = warning.partner_id.with_company(company).crm_last_order_date
-                    reason = self._get_offer_withheld_reason(company, warning.kind, last_order)
-                    if reason:
-                        withheld[warning.id] = reason
+                    if self._is_offer_withheld(company, warning.kind, last_order):
+                        withheld.append(warning.id)
                     else:
                         offers[playbook.mail_template_id].append(warning.id)
             if flagged:
@@ -927,7 +962,7 @@ class CrmChurnWarning(models.Model):
                 {"playbook_id": playbook.id}
             )
         self._insert_activities(activity_vals)
-        self.browse(list(withheld))._log_notes(withheld)
+        self.browse(withheld)._log_events("crm_churn_warning.mt_crm_churn_warning_offer_withheld")
         for template, warning_ids in offers.items():
             warnings = self.browse(warning_ids)
             warnings.message_post_with_source(
@@ -1049,45 +1084,50 @@ class CrmChurnWarning(models.Model):
     def _notify_managers(self, company, managers, flagged):
         """Tells the churn managers of ``company`` about the warnings of ``flagged``
         ((warning, playbook, responsible user, deadline)): a note on each warning, and one
-        message in the managers' inbox (or by e-mail, as each prefers) listing them all with
-        links."""
+        message in the inbox (or by e-mail, as each prefers) of the managers of each language,
+        in their language, listing them all with links."""
+        self.browse([warning.id for warning, *_rest in flagged])._log_events(
+            "crm_churn_warning.mt_crm_churn_warning_managers_notified"
+        )
+        default_lang = company.partner_id.lang or "en_US"
+        for lang, readers in managers.grouped(lambda u: u.lang or default_lang).items():
+            subject, body = self.with_context(lang=lang)._get_managers_digest(company, flagged)
+            self.env["mail.thread"].message_notify(
+                partner_ids=readers.partner_id.ids, subject=subject, body=body
+            )
+
+    @api.model
+    def _get_managers_digest(self, company, flagged):
+        """The subject and body of the managers' message about ``flagged`` (see
+        _notify_managers), in the language of the environment."""
         levels = dict(self._fields["level"]._description_selection(self.env))
-        texts = {}
+        items = []
         for warning, playbook, user, deadline in flagged:
-            texts[warning] = self.env._(
+            text = self.env._(
                 "%(level)s churn risk for %(customer)s%(tier)s: %(activity)s for %(user)s, due "
                 "%(deadline)s.",
                 level=levels[warning.level],
                 customer=warning.partner_id.display_name,
-                tier=f" ({warning.tier_id.name})" if warning.tier_id else "",
-                activity=playbook.activity_type_id.name,
+                tier=f" ({warning.tier_id.with_env(self.env).name})" if warning.tier_id else "",
+                activity=playbook.activity_type_id.with_env(self.env).name,
                 user=user.name or self.env._("nobody"),
-                deadline=fields.Date.to_string(deadline),
+                deadline=format_date(self.env, deadline),
             )
-        self.browse([warning.id for warning in texts])._log_notes(
-            {
-                warning.id: text + " " + self.env._("The churn managers were notified.")
-                for warning, text in texts.items()
-            }
-        )
-        items = Markup("").join(
-            Markup('<li><a href="/odoo/%s/%s" data-oe-model="%s" data-oe-id="%s">%s</a>: %s</li>')
-            % (self._name, warning.id, self._name, warning.id, warning.name, text)
-            for warning, text in texts.items()
-        )
-        self.env["mail.thread"].message_notify(
-            partner_ids=managers.partner_id.ids,
-            subject=self.env._("Churn warnings for the managers (%(count)s)", count=len(texts)),
-            body=Markup("<p>%s</p><ul>%s</ul>")
-            % (
-                self.env._(
-                    "The churn playbooks of %(company)s flagged these warnings for the churn "
-                    "managers:",
-                    company=company.name,
-                ),
-                items,
+            items.append(
+                Markup(
+                    '<li><a href="/odoo/%s/%s" data-oe-model="%s" data-oe-id="%s">%s</a>: %s</li>'
+                )
+                % (self._name, warning.id, self._name, warning.id, warning.name, text)
+            )
+        subject = self.env._("Churn warnings for the managers (%(count)s)", count=len(items))
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._(
+                "The churn playbooks of %(company)s flagged these warnings for the churn managers:",
+                company=company.name,
             ),
+            Markup("").join(items),
         )
+        return subject, body
 
     # ------------------------------------------------------------------ outcomes
     @api.model
@@ -1177,35 +1217,43 @@ class CrmChurnWarning(models.Model):
         currency = company.currency_id
         candidates = Warning.search(Warning._get_revenue_domain(company, as_of))
         figures = candidates._get_revenue_after(company, as_of)
-        retained, bodies = Warning.browse(), {}
+        retained, changes = Warning.browse(), {}
         for warning in candidates:
             first, orders, revenue = figures.get(warning.id, (None, 0, 0.0))
             if warning.state in OPEN_STATES:
                 if not orders:
                     continue
+                old = {
+                    "state": warning.state,
+                    "orders_after": warning.orders_after,
+                    "revenue_after": warning.revenue_after,
+                }
+                outcome_date = min(max(first, warning.date), as_of)
                 warning.write(
                     {
                         "state": STATE_RETAINED,
-                        "outcome_date": min(max(first, warning.date), as_of),
+                        "outcome_date": outcome_date,
                         "orders_after": orders,
                         "revenue_after": revenue,
                     }
                 )
                 retained |= warning
-                bodies[warning.id] = self.env._(
-                    "The customer ordered again on %(date)s: retained (%(orders)s orders, "
-                    "%(revenue)s since the warning).",
-                    date=fields.Date.to_string(first),
-                    orders=orders,
-                    revenue=currency.format(revenue),
-                )
+                changes[warning.id] = [
+                    ("state", old["state"], STATE_RETAINED),
+                    ("outcome_date", False, outcome_date),
+                    ("orders_after", old["orders_after"], orders),
+                    ("revenue_after", old["revenue_after"], revenue),
+                ]
             elif warning.orders_after != orders or currency.compare_amounts(
                 warning.revenue_after, revenue
             ):
                 warning.write({"orders_after": orders, "revenue_after": revenue})
         retained._unlink_open_activities()
+        retained._log_events("crm_churn_warning.mt_crm_churn_warning_retained", changes)
 
-        # risk customers whose lifecycle stage turned churned
+        # risk customers whose lifecycle stage turned churned, by the date: more than the
+        # company's churn days without an order then (a replay of a past date does not lose a
+        # warning over a churn that came later)
         self.env.cr.execute(
             SQL(
                 """
@@ -1216,12 +1264,16 @@ class CrmChurnWarning(models.Model):
                    AND w.state IN %(open)s
                    AND w.kind = %(risk)s
                    AND p.crm_lifecycle_stage ->> %(cid)s = %(churned)s
+                   AND COALESCE((p.crm_last_order_date ->> %(cid)s)::date + %(churn_days)s
+                                < %(as_of)s, TRUE)
                 """,
                 company=company.id,
                 open=OPEN_STATES,
                 risk=KIND_RISK,
                 cid=str(company.id),
                 churned=STAGE_CHURNED,
+                churn_days=company.crm_churn_days,
+                as_of=as_of,
             )
         )
         churned = Warning.browse([r[0] for r in self.env.cr.fetchall()]) - retained
@@ -1241,24 +1293,94 @@ class CrmChurnWarning(models.Model):
             - retained
         )
         if expired:
+            states = {warning.id: warning.state for warning in expired}
             expired._close(STATE_LOST, as_of)
-            for warning in expired:
-                bodies[warning.id] = self.env._(
-                    "No order within %(days)s days of the win-back warning: lost.",
-                    days=company.crm_churn_win_back_days,
-                )
-        if bodies:
-            Warning.browse(list(bodies))._log_notes(bodies)
+            expired._log_events(
+                "crm_churn_warning.mt_crm_churn_warning_win_back_expired",
+                {
+                    warning.id: [
+                        ("state", states[warning.id], STATE_LOST),
+                        ("outcome_date", False, as_of),
+                        ("days_to_outcome", 0, warning.days_to_outcome),
+                    ]
+                    for warning in expired
+                },
+            )
         return {"retained": len(retained), "lost": len(churned) + len(expired)}
 
     def _close_lost_churned(self, as_of):
         if not self:
             return
+        states = {warning.id: warning.state for warning in self}
         self.with_context(tracking_disable=True)._close(STATE_LOST, as_of)
-        self._log_notes(
-            dict.fromkeys(
-                self.ids, self.env._("The customer's lifecycle stage turned churned: lost.")
+        self._log_events(
+            "crm_churn_warning.mt_crm_churn_warning_churned",
+            {
+                warning_id: [("state", state, STATE_LOST), ("outcome_date", False, as_of)]
+                for warning_id, state in states.items()
+            },
+        )
+
+    def _log_events(self, subtype_xmlid, changes=None):
+        """Logs what the scoring did on the warnings of ``self``: one message each, of the
+        given subtype, whose description tells what happened, with the figures as tracked
+        values (``changes``: {warning id: [(field name, old value, new value)]}). The chatter
+        shows both in each reader's language, numbers, amounts and dates formatted for them.
+        Internal notes of the current user, without notification: the messages with one
+        insert, their tracked values with one create."""
+        if not self:
+            return
+        changes = changes or {}
+        author_id, email_from = self._message_compute_author()
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(
+            default=email_from, author_id=author_id
+        )[False]
+        res_ids = self.ids
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message
+                    (model, res_id, body, message_type, subtype_id, author_id, email_from,
+                     reply_to, is_internal, email_add_signature, message_id, date,
+                     create_uid, write_uid, create_date, write_date)
+                SELECT %(model)s, m.res_id, '', 'notification', %(subtype)s, %(author)s,
+                       %(email_from)s, %(reply_to)s, TRUE, FALSE, m.message_id, %(date)s,
+                       %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(res_ids)s::int[], %(message_ids)s::text[])
+                       AS m(res_id, message_id)
+             RETURNING id, res_id
+                """,
+                model=self._name,
+                subtype=self.env["ir.model.data"]._xmlid_to_res_id(subtype_xmlid),
+                author=author_id or None,
+                email_from=email_from or None,
+                reply_to=reply_to or None,
+                date=fields.Datetime.now(),
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                res_ids=res_ids,
+                message_ids=[generate_tracking_message_id("message-notify") for _id in res_ids],
             )
+        )
+        message_of = {res_id: message_id for message_id, res_id in self.env.cr.fetchall()}
+        fnames = list({fname for values in changes.values() for fname, _old, _new in values})
+        if fnames:
+            Tracking = self.env["mail.tracking.value"].sudo()
+            col_info = self.fields_get(
+                fnames, attributes=("string", "type", "selection", "currency_field")
+            )
+            vals_list = []
+            for warning in self.browse([res_id for res_id in res_ids if res_id in changes]):
+                for fname, old, new in changes[warning.id]:
+                    vals = Tracking._create_tracking_values(
+                        old, new, fname, col_info[fname], warning
+                    )
+                    vals["mail_message_id"] = message_of[warning.id]
+                    vals_list.append(vals)
+            Tracking.create(vals_list)
+        self.env["mail.message"].invalidate_model()
+        self.invalidate_recordset(
+            ["message_ids", "message_needaction", "message_needaction_counter"]
         )
 
     def _log_notes(self, bodies):

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .churn_data import SIGNAL_CODES
 
@@ -16,4 +16,21 @@ class CrmChurnWarningLine(models.Model):
     code = fields.Selection(SIGNAL_CODES, string="Signal Code", required=True)
     value = fields.Float(digits=(16, 2), help="The signal's figure, e.g. days without an order.")
     weight = fields.Float(digits=(16, 2), help="The signal's share of the churn score.")
-    text = fields.Char(string="Reason")
+    details = fields.Json(
+        string="Reason Codes",
+        readonly=True,
+        help="What the signal found, as reason codes with their figures.",
+    )
+    text = fields.Char(
+        string="Reason",
+        compute="_compute_text",
+        help="What the signal found, in words and with its figures.",
+    )
+
+    @api.depends("details")
+    @api.depends_context("lang")
+    def _compute_text(self):
+        """The reason in the reader's language."""
+        render = self.env["crm.churn.reason"]._get_renderer()
+        for line in self:
+            line.text = render(line.details, line=True) or False

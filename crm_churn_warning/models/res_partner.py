@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .churn_data import CHURN_LEVELS, LEVEL_NONE, PARTNER_CHURN_FIELDS
+from .churn_data import LEVEL_CHURNED, LEVEL_NONE, PARTNER_CHURN_FIELDS, PARTNER_CHURN_LEVELS
 
 
 class ResPartner(models.Model):
@@ -16,24 +16,34 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         digits=(5, 1),
-        help="Weighted share (0-100) of the churn signals the customer triggered in the last "
-        "scoring.",
+        help="Churn risk (0-100) at the last scoring: the probability that the customer has "
+        "stopped buying according to the purchase model, plus, for the chance that they still "
+        "buy, the weighted strength of the churn signals they trigger (the signals alone "
+        "without a fitted model).",
     )
     crm_churn_level = fields.Selection(
-        CHURN_LEVELS,
+        PARTNER_CHURN_LEVELS,
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Risk",
         company_dependent=True,
         index=False,
         readonly=True,
-        help="Risk level from the churn score and the company's thresholds.",
+        help="Risk level from the churn score and the company's thresholds; a churned "
+        "customer (lifecycle stage) shows as Churned – win-back instead.",
+    )
+    crm_churn_reason_data = fields.Text(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
+        string="Churn Reason Codes",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="What each signal the customer triggered found, as reason codes with their "
+        "figures (JSON); shown in words by Churn Reasons.",
     )
     crm_churn_reasons = fields.Text(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Reasons",
-        company_dependent=True,
-        index=False,
-        readonly=True,
+        compute="_compute_crm_churn_reasons",
         help="Each signal the customer triggered, in words and with its figures.",
     )
     crm_churn_scored_date = fields.Date(
@@ -54,7 +64,8 @@ class ResPartner(models.Model):
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Risk Badge",
         compute="_compute_crm_churn_badge",
-        help="The churn risk in words, for customers at some risk.",
+        help="The churn risk in words, for customers at some risk; Churned – win-back for "
+        "churned customers.",
     )
     crm_p_alive = fields.Float(
         groups="crm_churn_warning.crm_churn_warning_group_user",
@@ -90,17 +101,26 @@ class ResPartner(models.Model):
     def _crm_engine_fields(self):
         return super()._crm_engine_fields() | PARTNER_CHURN_FIELDS
 
+    @api.depends("crm_churn_reason_data")
+    @api.depends_context("company", "lang")
+    def _compute_crm_churn_reasons(self):
+        """The reasons of the last scoring in the reader's language."""
+        render = self.env["crm.churn.reason"]._get_renderer()
+        for partner in self:
+            partner.crm_churn_reasons = render(partner.crm_churn_reason_data) or False
+
     @api.depends("crm_churn_level")
     @api.depends_context("company")
     def _compute_crm_churn_badge(self):
         labels = dict(self._fields["crm_churn_level"]._description_selection(self.env))
         for partner in self:
             level = partner.crm_churn_level
-            partner.crm_churn_badge = (
-                self.env._("Churn risk: %(level)s", level=labels[level])
-                if level and level != LEVEL_NONE
-                else False
-            )
+            if level == LEVEL_CHURNED:
+                partner.crm_churn_badge = labels[level]
+            elif level and level != LEVEL_NONE:
+                partner.crm_churn_badge = self.env._("Churn risk: %(level)s", level=labels[level])
+            else:
+                partner.crm_churn_badge = False
 
     @api.depends_context("company", "uid")
     def _compute_crm_churn_warning_count(self):

@@ -205,6 +205,8 @@ class CrmChurnBacktestXlsx(models.AbstractModel):
             sheet.write(0, col, title, formats["header"])
             sheet.set_column(col, col, width, formats["wrap"] if width > 40 else None)
         customers = backtest._get_customer_results()
+        # the reasons are reason codes (results of backtests run before them: their text)
+        render = self.env["crm.churn.reason"]._get_renderer()
         for row, customer in enumerate(customers, start=1):
             sheet.write_string(row, 0, customer["name"] or str(customer["partner_id"]))
             sheet.write_number(row, 1, customer["score"], formats["number"])
@@ -218,6 +220,7 @@ class CrmChurnBacktestXlsx(models.AbstractModel):
                     fields.Datetime.to_datetime(customer["last_order_date"][:10]),
                     formats["date"],
                 )
-            sheet.write_string(row, 6, customer["reasons"])
+            reasons = customer["reasons"]
+            sheet.write_string(row, 6, reasons if isinstance(reasons, str) else render(reasons))
         sheet.freeze_panes(1, 1)
         sheet.autofilter(0, 0, max(len(customers), 1), len(headers) - 1)

@@ -2,11 +2,16 @@ from . import test_signal
 from . import test_churn_export
 from . import test_churn_backtest
 from . import test_churn_model
+from . import test_churn_model_summary
+from . import test_churn_score
 from . import test_churn_engine
 from . import test_churn_cron
 from . import test_churn_warning
+from . import test_churn_reason_language
 from . import test_churn_outcome
 from . import test_churn_tour
+from . import test_churn_screens
+from . import test_churn_demo
 from . import test_churn_timezone
 from . import test_churn_currency
 from . import test_churn_invoices

@@ -10,6 +10,24 @@ from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 AS_OF = date(2026, 6, 30)
 
 
+def logged_events(warning, subtype_xmlid):
+    """The messages of a subtype logged on a warning, oldest first, each as {field name: (old
+    value, new value)} of its tracked values (selections by their label, dates as
+    YYYY-MM-DD): what the chatter shows each reader in their own language."""
+    subtype = warning.env.ref(subtype_xmlid)
+    events = []
+    for message in warning.message_ids.filtered(lambda m: m.subtype_id == subtype).sorted("id"):
+        values = {}
+        for tracking in message.sudo().tracking_value_ids:
+            ftype = tracking.field_id.ttype
+            values[tracking.field_id.name] = (
+                tracking._format_display_value(ftype, new=False)[0],
+                tracking._format_display_value(ftype, new=True)[0],
+            )
+        events.append(values)
+    return events
+
+
 class ChurnCase(CrmCase):
     """A company of its own (demo data never interferes), its users, a product, and helpers
     that make customers with confirmed orders, complaints, satisfaction answers and contacts at

@@ -25,6 +25,7 @@ CHURN_FIELDS = {
     "crm_churn_score",
     "crm_churn_level",
     "crm_churn_reasons",
+    "crm_churn_reason_data",
     "crm_churn_scored_date",
     "crm_churn_warning_count",
     "crm_churn_badge",

@@ -273,12 +273,11 @@ class TestInstallationOffers(WarningCase):
         # the activities are there (within the capacity), and the chatter says why no e-mail
         self.assertEqual(len(self.activities_of(warnings)), 3)
         self.assertEqual(self.activities_of(warnings).user_id, self.salesperson)
+        withheld = self.env.ref("crm_churn_warning.mt_crm_churn_warning_offer_withheld")
         for warning in warnings:
-            self.assertTrue(
-                any(
-                    "No offer e-mail: the customer churned before" in preview
-                    for preview in warning.message_ids.mapped("preview")
-                ),
+            self.assertEqual(
+                len(warning.message_ids.filtered(lambda m: m.subtype_id == withheld)),
+                1,
                 warning.partner_id.name,
             )
 
@@ -307,10 +306,9 @@ class TestInstallationOffers(WarningCase):
         self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0, days=60)])
         warning = self.warnings_of(customer)
         self.assertEqual(warning.kind, KIND_RISK)
-        self.assertIsNone(
-            self.Warning._get_offer_withheld_reason(self.company, KIND_RISK, self.today)
-        )
-        self.assertFalse(any("No offer e-mail" in p for p in warning.message_ids.mapped("preview")))
+        self.assertFalse(self.Warning._is_offer_withheld(self.company, KIND_RISK, self.today))
+        withheld = self.env.ref("crm_churn_warning.mt_crm_churn_warning_offer_withheld")
+        self.assertNotIn(withheld, warning.message_ids.subtype_id)
 
 
 @tagged("post_install", "-at_install")

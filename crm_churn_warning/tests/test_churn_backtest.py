@@ -170,7 +170,7 @@ class TestBacktestMetrics(BacktestCase):
                 "partner_id": partner.id,
                 "score": score,
                 "level": level,
-                "reason_text": f"Reason of {partner.name}",
+                "reason_data": [["overdue", [["overdue", {"days": 100 + i, "interval": 30}]]]],
                 "stage": STAGE_REPEAT,
                 "last_order_date": AS_OF - timedelta(days=i),
                 "p_alive": None,
@@ -184,7 +184,7 @@ class TestBacktestMetrics(BacktestCase):
                 "partner_id": partner.id,
                 "score": 90.0,
                 "level": LEVEL_HIGH,
-                "reason_text": "",
+                "reason_data": [],
                 "stage": STAGE_CHURNED,
                 "last_order_date": AS_OF - timedelta(days=400),
                 "p_alive": None,
@@ -237,6 +237,12 @@ class TestBacktestMetrics(BacktestCase):
         self.assertAlmostEqual(backtest.base_rate, 0.4)
         self.assertAlmostEqual(backtest.top_decile_rate, 1.0)
         self.assertAlmostEqual(backtest.lift_top_decile, 2.5)
+        # ranking quality: of the 4 x 6 (churned, not churned) pairs, the churned customer
+        # scores higher in 19 and ties in one (c0 and c1 at 80): 19.5 / 24. Ranked by days
+        # since the last order (c_i ordered i days before T) the churned are the recent ones:
+        # higher in 4 pairs only (c2 and c3 over c1, c5 over c1 and c4)
+        self.assertAlmostEqual(backtest.auc, 19.5 / 24, places=4)
+        self.assertAlmostEqual(backtest.recency_auc, 4 / 24, places=4)
         self.assertGreaterEqual(backtest.duration, backtest.duration_replay)
         # the confusion matrix by level, highest first
         self.assertRecordValues(
@@ -291,7 +297,10 @@ class TestBacktestMetrics(BacktestCase):
         )
         self.assertEqual([r["partner_id"] for r in results if r["flagged"]], c[:5].ids)
         self.assertEqual(results[0]["name"], "Backtest c0")
-        self.assertEqual(results[0]["reasons"], "Reason of Backtest c0")
+        # the reasons as codes, written in words by the export
+        self.assertEqual(
+            results[0]["reasons"], [["overdue", [["overdue", {"days": 100, "interval": 30}]]]]
+        )
         self.assertEqual(results[1]["last_order_date"], (AS_OF - timedelta(days=1)).isoformat())
 
     def test_warning_level_changes_the_prediction(self):
@@ -586,7 +595,7 @@ class TestBacktestMetrics(BacktestCase):
                 "Yes",
                 "Yes",
                 datetime(2026, 3, 31),
-                "Reason of Backtest c0",
+                "No order for 100 days; usual interval 30 days",
             ),
         )
         self.assertEqual(customers[6][:5], ("Backtest c5", 30, "Low", "No", "Yes"))
@@ -674,6 +683,8 @@ class TestBacktestReplay(BacktestCase):
                     "top_decile_count": 2,
                     "top_decile_churned": 2,
                     "lift_top_decile": 2.0,
+                    "auc": 1.0,
+                    "recency_auc": 1.0,
                 }
             ],
         )
@@ -685,7 +696,10 @@ class TestBacktestReplay(BacktestCase):
         results = {r["partner_id"]: r for r in backtest._get_customer_results()}
         first = results[self.stopped[0].id]
         self.assertEqual((first["score"], first["level"], first["churned"]), (100.0, "high", True))
-        self.assertEqual(first["reasons"], "No order for 120 days; usual interval 30 days")
+        self.assertEqual(
+            self.env["crm.churn.reason"]._render(first["reasons"]),
+            "No order for 120 days; usual interval 30 days",
+        )
         self.assertEqual(first["last_order_date"], (AS_OF - timedelta(days=120)).isoformat())
         regular = results[self.regular[0].id]
         self.assertEqual(
@@ -704,7 +718,7 @@ class TestBacktestReplay(BacktestCase):
             [("partner_id", "=", self.regular[0].id), ("date_order", ">", AS_OF)]
         ).write({"state": "cancel"})
         after = self.replay()
-        keys = ("score", "level", "reason_text", "stage", "last_order_date")
+        keys = ("score", "level", "reason_data", "stage", "last_order_date")
         self.assertEqual(
             {pid: tuple(row[k] for k in keys) for pid, row in after.items()},
             {pid: tuple(row[k] for k in keys) for pid, row in before.items()},

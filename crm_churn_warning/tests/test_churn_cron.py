@@ -102,7 +102,9 @@ class TestChurnCron(ChurnCase):
         row = calls["sync"][0][2][0]
         self.assertEqual(row["partner_id"], self.customers.sorted("id")[0].id)
         self.assertEqual(row["level"], "high")
-        self.assertEqual(row["reason_text"], "No order for 50 days; usual interval 10 days")
+        self.assertEqual(
+            row["reason_data"], [["overdue", [["overdue", {"days": 50, "interval": 10.0}]]]]
+        )
 
     def test_cron_scores_every_company_and_closes_outcomes(self):
         with (

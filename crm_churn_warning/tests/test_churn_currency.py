@@ -7,7 +7,7 @@ from odoo.tools import SQL
 
 from odoo.addons.crm_churn_warning.models.churn_data import LEVEL_HIGH, STATE_RETAINED
 
-from .common import ChurnCase
+from .common import ChurnCase, logged_events
 
 # the company's rates of the euro (euros for one dollar), from these days on
 RATE_WINTER = date(2025, 12, 1)  # 0.8: EUR 80 = $100
@@ -221,16 +221,33 @@ class TestChurnCurrencyOrders(MoneyCase):
         # 2,000, down 43.5%: no signal)
         rows = self.evaluate()
         self.assertEqual(
-            [(r["code"], r["value"], r["text"]) for r in rows[buyer.id]["reasons"]],
+            [(r["code"], r["value"], r["details"]) for r in rows[buyer.id]["reasons"]],
             [
                 (
                     "spend_drop",
                     60.0,
-                    "Spend down 60% in the last 90 days: $1,000 against $2,500 the 90 days before",
+                    [
+                        [
+                            "spend_drop",
+                            {
+                                "drop": 60.0,
+                                "days": 90,
+                                "recent": 1000.0,
+                                "before": 2500.0,
+                                "currency_id": self.usd.id,
+                            },
+                        ]
+                    ],
                 )
             ],
         )
-        self.assertEqual((rows[buyer.id]["score"], rows[buyer.id]["level"]), (100.0, "high"))
+        self.assertEqual(
+            self.env["crm.churn.reason"]._render(rows[buyer.id]["reason_data"]),
+            "Spend down 60% in the last 90 days: $\xa01,000.00 against $\xa02,500.00 the 90 "
+            "days before",
+        )
+        # two thirds of the signal at its 50% threshold, and 10 / 50 of the last third
+        self.assertEqual((rows[buyer.id]["score"], rows[buyer.id]["level"]), (73.3, "high"))
         # the purchase model's values: four repeat days worth $1,500 in all, from 2026-01-20
         summary = self.summary_of(buyer)
         self.assertEqual(summary["x"], 4.0)
@@ -263,7 +280,22 @@ class TestChurnCurrencyOrders(MoneyCase):
                 }
             ],
         )
-        self.assertIn("3 orders, $\xa0820.00 since the warning", warning.message_ids[0].body)
+        # the chatter gives the figures as tracked values, for each reader in their language
+        self.assertEqual(
+            logged_events(warning, "crm_churn_warning.mt_crm_churn_warning_retained"),
+            [
+                {
+                    "state": ("New", "Retained"),
+                    "outcome_date": (False, "2026-03-10"),
+                    "orders_after": (0, 3),
+                    "revenue_after": (0.0, 820.0),
+                }
+            ],
+        )
+        revenue = warning.message_ids.sudo().tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "revenue_after"
+        )
+        self.assertEqual(revenue.currency_id, self.usd)
         # kept current: EUR 100 at 1.25 is $80 more
         self.make_order(customer, 100, date(2026, 7, 10), self.eur)
         Warning._close_outcomes(self.company, date(2026, 7, 31))
@@ -315,14 +347,12 @@ class TestChurnCurrencyInvoices(MoneyCase):
         )
         rows = self.evaluate()
         self.assertEqual(
-            [(r["code"], r["value"], r["text"]) for r in rows[buyer.id]["reasons"]],
-            [
-                (
-                    "spend_drop",
-                    60.0,
-                    "Spend down 60% in the last 90 days: $960 against $2,400 the 90 days before",
-                )
-            ],
+            [(r["code"], r["value"]) for r in rows[buyer.id]["reasons"]], [("spend_drop", 60.0)]
+        )
+        self.assertEqual(
+            self.env["crm.churn.reason"]._render(rows[buyer.id]["reason_data"]),
+            "Spend down 60% in the last 90 days: $\xa0960.00 against $\xa02,400.00 the 90 days "
+            "before",
         )
         # the purchase model: three repeat days worth $1,360 after the first, less the
         # unlinked credit note: (400 + 600 + 400 - 40) / 3

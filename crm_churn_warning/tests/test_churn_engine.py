@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from odoo.tests import Form, tagged
@@ -15,7 +16,16 @@ class TestChurnSignals(ChurnCase):
     triggers)."""
 
     def reasons(self, rows, partner):
-        return [(r["code"], r["value"], r["text"]) for r in rows[partner.id]["reasons"]]
+        """(signal code, figure, the reason in English) of each reason of the partner."""
+        render = self.env["crm.churn.reason"].with_context(lang="en_US")._get_renderer()
+        return [
+            (r["code"], r["value"], render(r["details"], line=True))
+            for r in rows[partner.id]["reasons"]
+        ]
+
+    def parts(self, rows, partner):
+        """The reason codes of what each signal of the partner found."""
+        return [[code for code, _figures in r["details"]] for r in rows[partner.id]["reasons"]]
 
     def test_overdue_against_own_interval_and_company_median(self):
         self.only_signals("overdue")
@@ -35,6 +45,11 @@ class TestChurnSignals(ChurnCase):
 
         rows = self.evaluate()
         # company median of the mean intervals (41, 41, 41, 30) = 41
+        self.assertEqual(
+            rows[late.id]["reasons"][0]["details"],
+            [["overdue", {"days": 134, "interval": 41.0}]],
+        )
+        self.assertEqual(self.parts(rows, once_late), [["overdue_median"]])
         self.assertEqual(
             self.reasons(rows, late),
             [("overdue", 134.0, "No order for 134 days; usual interval 41 days")],
@@ -107,7 +122,8 @@ class TestChurnSignals(ChurnCase):
                 (
                     "spend_drop",
                     65.0,
-                    "Spend down 65% in the last 90 days: $700 against $2,000 the 90 days before",
+                    "Spend down 65% in the last 90 days: $\xa0700.00 against $\xa02,000.00 the "
+                    "90 days before",
                 ),
                 (
                     "frequency_drop",
@@ -116,7 +132,27 @@ class TestChurnSignals(ChurnCase):
                 ),
             ],
         )
-        self.assertEqual(rows[dropping.id]["score"], 100.0)
+        self.assertEqual(
+            rows[dropping.id]["reasons"][0]["details"],
+            [
+                [
+                    "spend_drop",
+                    {
+                        "drop": 65.0,
+                        "days": 90,
+                        "recent": 700.0,
+                        "before": 2000.0,
+                        "currency_id": self.usd.id,
+                    },
+                ]
+            ],
+        )
+        # spend down 65% and orders down 66.7% past thresholds of 50%: two thirds of each
+        # signal and (drop - 50) / 50 of the last third, weights 2 and 2
+        self.assertEqual(
+            rows[dropping.id]["score"],
+            round(100 * (2 / 3 + 15 / 50 / 3 + 2 / 3 + (200 / 3 - 50) / 50 / 3) / 2, 1),
+        )
         self.assertEqual(rows[steady.id]["reasons"], [])
         self.assertEqual(rows[newcomer.id]["reasons"], [])
         self.assertEqual(
@@ -125,16 +161,17 @@ class TestChurnSignals(ChurnCase):
                 (
                     "spend_drop",
                     50.0,
-                    "Spend down 50% in the last 90 days: $400 against $800 the 90 days before",
+                    "Spend down 50% in the last 90 days: $\xa0400.00 against $\xa0800.00 the 90 "
+                    "days before",
                 )
             ],
         )
-        self.assertEqual(rows[half.id]["score"], 50.0)
+        self.assertEqual(rows[half.id]["score"], 33.3)  # two thirds of 2 of 4
         self.assertEqual(
             [reason[:2] for reason in self.reasons(rows, gone)],
             [("spend_drop", 100.0), ("frequency_drop", 100.0)],
         )
-        self.assertIn("$0 against $4,000", rows[gone.id]["reasons"][0]["text"])
+        self.assertIn("$\xa00.00 against $\xa04,000.40", self.reasons(rows, gone)[0][2])
 
         # other periods and thresholds
         self.signals["spend_drop"].write({"period_days": 30, "threshold": 90})
@@ -148,7 +185,8 @@ class TestChurnSignals(ChurnCase):
                 (
                     "spend_drop",
                     100.0,
-                    "Spend down 100% in the last 30 days: $0 against $700 the 30 days before",
+                    "Spend down 100% in the last 30 days: $\xa00.00 against $\xa0700.00 the 30 "
+                    "days before",
                 )
             ],
         )
@@ -198,6 +236,7 @@ class TestChurnSignals(ChurnCase):
             self.reasons(rows, urgent),
             [("complaints", 1.0, "Open complaints that are urgent or past their SLA: 1")],
         )
+        self.assertEqual(self.parts(rows, urgent), [["complaints_open"]])
         self.assertEqual(self.reasons(rows, breached)[0][:2], ("complaints", 1.0))
         self.assertEqual(rows[later_breach.id]["reasons"], [])
         self.assertEqual(
@@ -217,6 +256,10 @@ class TestChurnSignals(ChurnCase):
                     "Complaints in the last 90 days: 2",
                 )
             ],
+        )
+        self.assertEqual(
+            rows[both.id]["reasons"][0]["details"],
+            [["complaints_open", {"count": 2}], ["complaints_recent", {"count": 2, "days": 90}]],
         )
         self.assertEqual(rows[elsewhere.id]["reasons"], [])
 
@@ -285,6 +328,8 @@ class TestChurnSignals(ChurnCase):
             "against 88/100 the 90 days before",
         )
         self.assertEqual(self.reasons(rows, falling)[0][1], 3.0)
+        self.assertEqual(self.parts(rows, falling), [["csat", "trend"]])
+        self.assertEqual(self.parts(rows, detractor), [["nps"]])
 
     def test_no_engagement(self):
         self.only_signals("no_engagement")
@@ -441,16 +486,19 @@ class TestChurnSignals(ChurnCase):
             ),
             (0.91, 2.46, 1800.46),
         )
-        self.assertEqual(rows[alive.id]["score"], 0.0)
+        # no signal: the model's 9% chance that the customer stopped buying
+        self.assertEqual(rows[alive.id]["score"], 9.0)
         fading_in_co = self.stored(fading)
         self.assertEqual(fading_in_co.crm_p_alive, 0.123)
         self.assertEqual(fading_in_co.crm_expected_purchases, 0.04)
         self.assertEqual(fading_in_co.crm_predicted_clv, 12.35)
 
-        # only overdue (3 of 5) when the model keeps the customer alive
+        # below the statistical signal's threshold no statistical reason, but the model's
+        # probability still counts: 0.877 + 0.123 x the overdue signal in full
         self.signals["p_alive"].threshold = 0.1
         rows = self.evaluate(params=params, predictions=predictions)
-        self.assertEqual(rows[fading.id]["score"], 60.0)
+        self.assertEqual([r["code"] for r in rows[fading.id]["reasons"]], ["overdue"])
+        self.assertEqual(rows[fading.id]["score"], 100.0)
         self.assertEqual(rows[fading.id]["level"], "high")
 
         # no model: the statistical signal does not count, figures are empty (0 stored)
@@ -536,11 +584,14 @@ class TestChurnScore(ChurnCase):
         self.assertEqual(
             [r["code"] for r in rows[self.slow.id]["reasons"]], ["overdue", "no_engagement"]
         )
-        self.assertEqual((rows[self.slow.id]["score"], rows[self.slow.id]["level"]), (33.3, "low"))
+        # overdue 75 days against 5, in full; no contact since the first order 95 days ago:
+        # (1 + 95 / 90) / 3 of the weight 1
+        self.assertEqual((rows[self.slow.id]["score"], rows[self.slow.id]["level"]), (30.7, "low"))
         self.assertEqual((rows[self.happy.id]["score"], rows[self.happy.id]["level"]), (0, "none"))
         halving = rows[self.halving.id]
         self.assertEqual([r["code"] for r in halving["reasons"]], ["spend_drop", "frequency_drop"])
-        self.assertEqual((halving["score"], halving["level"]), (33.3, "low"))
+        # both at their threshold of 50%: two thirds of 2 + 2 of 12
+        self.assertEqual((halving["score"], halving["level"]), (22.2, "low"))
 
         # the company's thresholds
         self.company.write(
@@ -549,9 +600,9 @@ class TestChurnScore(ChurnCase):
         rows = self.evaluate()
         self.assertEqual(rows[self.lapsed.id]["level"], "medium")
         self.assertEqual(rows[self.slow.id]["level"], "medium")
-        self.company.write({"crm_churn_level_low": 0, "crm_churn_level_medium": 33.3})
+        self.company.write({"crm_churn_level_low": 0, "crm_churn_level_medium": 22.2})
         rows = self.evaluate()
-        self.assertEqual(rows[self.halving.id]["level"], "medium")  # 33.3 >= 33.3
+        self.assertEqual(rows[self.halving.id]["level"], "medium")  # 22.2 >= 22.2
         self.assertEqual(rows[self.happy.id]["level"], "none")  # score 0 is never at risk
 
         # an inactive signal leaves the denominator, weights change the shares: 5 + 2 + 2 + 1
@@ -560,7 +611,7 @@ class TestChurnScore(ChurnCase):
         self.signals["overdue"].weight = 5
         rows = self.evaluate()
         self.assertEqual(rows[self.lapsed.id]["score"], round(100 * 10 / 12, 1))
-        self.assertEqual(rows[self.slow.id]["score"], 50.0)
+        self.assertEqual(rows[self.slow.id]["score"], round(100 * (5 + (1 + 95 / 90) / 3) / 12, 1))
 
     def test_company_signal_overrides_shared_one(self):
         # the company's own overdue signal (weight 6) replaces the shared one (3); its own
@@ -585,7 +636,7 @@ class TestChurnScore(ChurnCase):
         rows = self.evaluate()
         slow = rows[self.slow.id]
         self.assertEqual([r["weight"] for r in slow["reasons"]], [6, 1])
-        self.assertEqual(slow["score"], round(100 * 7 / 13, 1))
+        self.assertEqual(slow["score"], round(100 * (6 + (1 + 95 / 90) / 3) / 13, 1))
         self.assertEqual(
             [r["code"] for r in rows[self.lapsed.id]["reasons"]],
             ["overdue", "frequency_drop", "no_engagement"],
@@ -595,7 +646,7 @@ class TestChurnScore(ChurnCase):
         other = self.env["res.company"].create({"name": "Shared Signals Co"})
         self.make_orders(self.slow, self.every(ago(95), 5, 5), company=other)
         rows = self.evaluate(company=other)
-        self.assertEqual(rows[self.slow.id]["score"], round(100 * 4 / 12, 1))
+        self.assertEqual(rows[self.slow.id]["score"], round(100 * (3 + (1 + 95 / 90) / 3) / 12, 1))
 
     def test_row_format(self):
         tier = self.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
@@ -614,7 +665,7 @@ class TestChurnScore(ChurnCase):
                 "score",
                 "level",
                 "reasons",
-                "reason_text",
+                "reason_data",
                 "p_alive",
                 "expected_purchases",
                 "predicted_clv",
@@ -629,11 +680,20 @@ class TestChurnScore(ChurnCase):
         self.assertEqual(slow["stage"], "loyal")
         self.assertEqual(slow["last_order_date"], ago(75))
         self.assertEqual(
-            slow["reason_text"],
+            slow["reason_data"],
+            [
+                ["overdue", [["overdue", {"days": 75, "interval": 5.0}]]],
+                ["no_engagement", [["engagement_never", {"days": 95}]]],
+            ],
+        )
+        self.assertEqual(
+            self.env["crm.churn.reason"]._render(slow["reason_data"]),
             "No order for 75 days; usual interval 5 days\n"
             "No message, activity or meeting since the first order 95 days ago",
         )
-        self.assertEqual(set(slow["reasons"][0]), {"signal_id", "code", "value", "text", "weight"})
+        self.assertEqual(
+            set(slow["reasons"][0]), {"signal_id", "code", "value", "details", "weight"}
+        )
         # nothing stored yet: the order count gives the stage
         self.assertEqual(rows[self.lapsed.id]["stage"], "repeat")
         self.assertEqual(rows[self.happy.id]["stage"], "repeat")
@@ -651,14 +711,20 @@ class TestChurnScore(ChurnCase):
 
         # the stored values, in the company only
         slow_in_co = self.stored(self.slow)
-        self.assertEqual(slow_in_co.crm_churn_score, 33.3)
+        self.assertEqual(slow_in_co.crm_churn_score, 30.7)
         self.assertEqual(slow_in_co.crm_churn_level, "low")
         self.assertEqual(slow_in_co.crm_churn_badge, "Churn risk: Low")
-        self.assertEqual(slow_in_co.crm_churn_reasons, slow["reason_text"])
+        self.assertEqual(json.loads(slow_in_co.crm_churn_reason_data), slow["reason_data"])
+        self.assertEqual(
+            slow_in_co.crm_churn_reasons,
+            "No order for 75 days; usual interval 5 days\n"
+            "No message, activity or meeting since the first order 95 days ago",
+        )
         self.assertEqual(slow_in_co.crm_churn_scored_date, AS_OF)
         happy_in_co = self.stored(self.happy)
         self.assertEqual(happy_in_co.crm_churn_level, "none")
         self.assertFalse(happy_in_co.crm_churn_reasons)
+        self.assertFalse(happy_in_co.crm_churn_reason_data)
         self.assertFalse(happy_in_co.crm_churn_badge)
         self.assertFalse(self.slow.with_company(self.env.ref("base.main_company")).crm_churn_level)
         self.assertEqual(
@@ -753,11 +819,12 @@ class TestChurnScore(ChurnCase):
             "a single order so far)\n"
             "Open complaints that are urgent or past their SLA: 1",
         )
-        self.assertEqual((theirs.crm_churn_score, theirs.crm_churn_level), (41.7, "medium"))
+        # no order there for 400 days: churned, shown as win-back with its score
+        self.assertEqual((theirs.crm_churn_score, theirs.crm_churn_level), (41.7, "churned"))
         happy = self.stored(self.happy)
         self.assertEqual((happy.crm_churn_score, happy.crm_churn_level), (0, "none"))
         self.assertFalse(self.stored(only_other).crm_churn_level)
-        self.assertEqual(self.stored(only_other, other).crm_churn_level, "low")
+        self.assertEqual(self.stored(only_other, other).crm_churn_level, "churned")
 
     def test_partners_subset(self):
         result = self.score(partners=self.slow | self.lapsed)
@@ -803,14 +870,29 @@ class TestChurnScore(ChurnCase):
         slow = ours["partner_id"].tolist().index(self.slow.id)
         self.assertEqual((ours["x"][slow], ours["t_x"][slow], ours["m"][slow]), (4, 20 / 7, 100))
 
-    def test_numbers_in_the_company_language(self):
+    def test_reasons_in_the_readers_language(self):
+        """The scoring stores codes and figures, not words: the same stored reasons read in
+        English by one user and in French by another, numbers and amounts formatted as each
+        language formats them, whatever the company's language."""
         lang = self.env["res.lang"]._activate_lang("fr_FR")
         self.company.partner_id.lang = "fr_FR"
         self.only_signals("spend_drop")
         big = self.make_customer("Big Spender")
         self.make_orders(big, [ago(100), ago(10)], [12345.5, 1234.25])
-        text = self.evaluate()[big.id]["reasons"][0]["text"]
-        self.assertIn(f"${lang.format('%.0f', 1234.25, grouping=True)} against", text)
-        self.assertIn(f"${lang.format('%.0f', 12345.5, grouping=True)} the 90", text)
-        self.assertIn(f"{lang.format('%.0f', 90.0, grouping=True)}%", text)
-        self.assertNotIn("12,346", text)
+        self.score()
+        stored = self.stored(big)
+        self.assertEqual(json.loads(stored.crm_churn_reason_data)[0][1][0][0], "spend_drop")
+        english = stored.with_context(lang="en_US").crm_churn_reasons
+        self.assertEqual(
+            english,
+            "Spend down 90% in the last 90 days: $\xa01,234.25 against $\xa012,345.50 the 90 "
+            "days before",
+        )
+        # French writes 1 234,25 (a no-break space between the thousands, a decimal comma);
+        # the dollar keeps its place before the amount
+        french = stored.with_context(lang="fr_FR").crm_churn_reasons
+        self.assertIn(f"$\xa0{lang.format('%.2f', 1234.25, grouping=True)}", french)
+        self.assertIn("$\xa01\xa0234,25", french)
+        self.assertIn("$\xa012\xa0345,50", french)
+        self.assertNotIn("1,234.25", french)
+        self.assertNotEqual(french, english)

@@ -1,5 +1,6 @@
 import base64
 import io
+import json
 
 from openpyxl import load_workbook
 
@@ -73,7 +74,9 @@ class TestChurnExport(CrmCase):
                 {
                     "crm_churn_level": level,
                     "crm_churn_score": score,
-                    "crm_churn_reasons": f"No order for {int(score)} days; usual interval 30 days",
+                    "crm_churn_reason_data": json.dumps(
+                        [["overdue", [["overdue", {"days": int(score), "interval": 30}]]]]
+                    ),
                     "crm_p_alive": 0.25,
                     "crm_expected_purchases": 0.5,
                     "crm_predicted_clv": clv,

@@ -28,7 +28,12 @@ class TestChurnInvoices(MoneyCase):
         self.only_signals("overdue", "spend_drop", "frequency_drop")
 
     def reasons(self, rows, partner):
-        return [(r["code"], r["value"], r["text"]) for r in rows[partner.id]["reasons"]]
+        """(signal code, figure, the reason in English) of each reason of the partner."""
+        render = self.env["crm.churn.reason"].with_context(lang="en_US")._get_renderer()
+        return [
+            (r["code"], r["value"], render(r["details"], line=True))
+            for r in rows[partner.id]["reasons"]
+        ]
 
     def test_overdue_from_invoice_days(self):
         late = self.make_customer("Invoice Late")
@@ -48,7 +53,8 @@ class TestChurnInvoices(MoneyCase):
                 (
                     "spend_drop",
                     100.0,
-                    "Spend down 100% in the last 90 days: $0 against $300 the 90 days before",
+                    "Spend down 100% in the last 90 days: $\xa00.00 against $\xa0300.00 the 90 "
+                    "days before",
                 ),
                 (
                     "frequency_drop",
@@ -87,7 +93,8 @@ class TestChurnInvoices(MoneyCase):
                 (
                     "spend_drop",
                     50.0,
-                    "Spend down 50% in the last 90 days: $800 against $1,600 the 90 days before",
+                    "Spend down 50% in the last 90 days: $\xa0800.00 against $\xa01,600.00 the 90 "
+                    "days before",
                 ),
                 (
                     "frequency_drop",
@@ -97,8 +104,8 @@ class TestChurnInvoices(MoneyCase):
             ],
         )
         self.assertEqual(rows[refunded.id]["last_order_date"], ago(60))
-        # 4 of 7
-        self.assertEqual((rows[refunded.id]["score"], rows[refunded.id]["level"]), (57.1, "medium"))
+        # both at their 50% threshold: two thirds of 2 + 2 of 7
+        self.assertEqual((rows[refunded.id]["score"], rows[refunded.id]["level"]), (38.1, "low"))
 
     def test_full_refund_of_recent_spend(self):
         refunded = self.make_customer("Invoice Fully Credited")
@@ -114,7 +121,8 @@ class TestChurnInvoices(MoneyCase):
                 (
                     "spend_drop",
                     100.0,
-                    "Spend down 100% in the last 90 days: $0 against $500 the 90 days before",
+                    "Spend down 100% in the last 90 days: $\xa00.00 against $\xa0500.00 the 90 "
+                    "days before",
                 )
             ],
         )
@@ -182,10 +190,13 @@ class TestChurnInvoices(MoneyCase):
         # invoice against two
         self.assertEqual(
             stored.crm_churn_reasons,
-            "Spend down 88% in the last 90 days: $200 against $1,600 the 90 days before\n"
-            "Orders down 50% in the last 90 days: 1 against 2 the 90 days before",
+            "Spend down 88% in the last 90 days: $\xa0200.00 against $\xa01,600.00 the 90 days "
+            "before\n"
+            "Orders down 50% in the last 90 days: 1 against 2 the 90 "
+            "days before",
         )
-        self.assertEqual((stored.crm_churn_score, stored.crm_churn_level), (57.1, "medium"))
+        # spend down 87.5%: 2/3 + 37.5 / 50 / 3 of 2; orders down 50%: 2/3 of 2; of 7
+        self.assertEqual((stored.crm_churn_score, stored.crm_churn_level), (45.2, "medium"))
         # as of 2026-05-01 the last invoice is that of 2026-03-02, 60 days before (> 1.5 x 30);
         # $800 in the 90 days (from 2026-02-01) as in the 90 days before: no drop
         rows = self.evaluate(as_of=date(2026, 5, 1))

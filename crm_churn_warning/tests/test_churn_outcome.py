@@ -11,6 +11,7 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_RETAINED,
 )
 
+from .common import logged_events
 from .test_churn_warning import WarningCase
 
 
@@ -94,8 +95,16 @@ class TestChurnOutcome(WarningCase):
             ],
         )
         self.assertFalse(self.activities_of(warning))
-        self.assertTrue(
-            any("retained" in preview for preview in warning.message_ids.mapped("preview"))
+        self.assertEqual(
+            logged_events(warning, "crm_churn_warning.mt_crm_churn_warning_retained"),
+            [
+                {
+                    "state": ("New", "Retained"),
+                    "outcome_date": (False, str(day + timedelta(days=3))),
+                    "orders_after": (0, 3),
+                    "revenue_after": (0.0, 360.0),
+                }
+            ],
         )
         # the revenue since keeps growing while the year after the warning lasts
         messages = warning.message_ids
@@ -144,6 +153,10 @@ class TestChurnOutcome(WarningCase):
             ],
         )
         self.assertFalse(self.activities_of(risk))
+        self.assertEqual(
+            logged_events(risk, "crm_churn_warning.mt_crm_churn_warning_churned"),
+            [{"state": ("New", "Lost"), "outcome_date": (False, str(as_of))}],
+        )
         self.assertEqual(other.state, STATE_NEW)
         self.assertEqual(win_back.state, STATE_NEW)
 
@@ -164,8 +177,15 @@ class TestChurnOutcome(WarningCase):
         self.assertRecordValues(
             back, [{"state": STATE_RETAINED, "revenue_after": 300.0, "orders_after": 1}]
         )
-        self.assertTrue(
-            any("No order within 180 days" in p for p in old.message_ids.mapped("preview"))
+        self.assertEqual(
+            logged_events(old, "crm_churn_warning.mt_crm_churn_warning_win_back_expired"),
+            [
+                {
+                    "state": ("New", "Lost"),
+                    "outcome_date": (False, str(as_of)),
+                    "days_to_outcome": (0, 180),
+                }
+            ],
         )
 
     def test_manual_outcomes(self):

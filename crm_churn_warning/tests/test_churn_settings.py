@@ -19,8 +19,10 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_RETAINED,
 )
 
-from .common import AS_OF
+from .common import AS_OF, logged_events
 from .test_churn_currency import MoneyCase
+
+EXPIRED = "crm_churn_warning.mt_crm_churn_warning_win_back_expired"
 
 
 def ago(days):
@@ -39,7 +41,7 @@ class TestChurnSettings(MoneyCase):
             "score": score,
             "level": level,
             "reasons": [],
-            "reason_text": "",
+            "reason_data": [],
             "p_alive": None,
             "expected_purchases": None,
             "predicted_clv": None,
@@ -59,19 +61,21 @@ class TestChurnSettings(MoneyCase):
 
     # ------------------------------------------------------------------ levels
     def test_level_thresholds_and_warning_level(self):
-        """Signals overdue (3), spend drop (2), frequency drop (2), no engagement (1): eighths.
-        Out of the box (low 20, medium 40, high 60, warn from medium) 12.5 is no risk, 37.5
-        low and 50 medium; at low 10, medium 25, high 50 and warning from low they are low,
-        medium and high, and every one of them gets a warning."""
+        """Signals overdue (3), spend drop (2), frequency drop (2), no engagement (1), of 8,
+        each by its strength. Out of the box (low 20, medium 40, high 60, warn from medium) 12
+        is no risk, 33.3 and 37.5 low; at low 10, medium 25, high 35 and warning from low they
+        are low, medium and high, and every one of them gets a warning."""
         self.only_signals("overdue", "spend_drop", "frequency_drop", "no_engagement")
-        quiet = self.make_customer("Quiet")  # never contacted: 1 of 8
+        # never contacted since the first order 170 days ago: (1 + 170 / 90) / 3 of 1 of 8
+        quiet = self.make_customer("Quiet")
         for days in (170, 140, 110, 80, 50, 20):
             self.make_order(quiet, 100, ago(days))
         late = self.make_customer("Late")  # 87 days against 17.6: 3 of 8
         for days in (175, 130, 95, 89, 88, 87):
             self.make_order(late, 100, ago(days))
         self.make_message(late, ago(5))
-        halving = self.make_customer("Halving")  # spend and orders halved: 4 of 8
+        # spend and orders halved, at their thresholds: two thirds of 2 + 2 of 8
+        halving = self.make_customer("Halving")
         for days in (170, 150, 130, 110, 60, 30):
             self.make_order(halving, 100, ago(days))
         self.make_message(halving, ago(10))
@@ -84,17 +88,22 @@ class TestChurnSettings(MoneyCase):
         rows = self.evaluate()
         self.assertEqual(
             [(rows[c.id]["score"], rows[c.id]["level"]) for c in customers],
-            [(12.5, "none"), (37.5, LEVEL_LOW), (50.0, LEVEL_MEDIUM), (0.0, "none")],
+            [(12.0, "none"), (37.5, LEVEL_LOW), (33.3, LEVEL_LOW), (0.0, "none")],
         )
         self.assertEqual(
-            rows[late.id]["reason_text"], "No order for 87 days; usual interval 18 days"
+            rows[late.id]["reason_data"],
+            [["overdue", [["overdue", {"days": 87, "interval": 17.6}]]]],
+        )
+        self.assertEqual(
+            self.env["crm.churn.reason"]._render(rows[late.id]["reason_data"]),
+            "No order for 87 days; usual interval 18 days",
         )
 
         self.company.write(
             {
                 "crm_churn_level_low": 10,
                 "crm_churn_level_medium": 25,
-                "crm_churn_level_high": 50,
+                "crm_churn_level_high": 35,
                 "crm_churn_warning_level": LEVEL_LOW,
             }
         )
@@ -103,7 +112,7 @@ class TestChurnSettings(MoneyCase):
             self.engine._score_company(self.company, as_of=AS_OF)
         self.assertEqual(
             [(c.crm_churn_score, c.crm_churn_level) for c in customers.with_company(self.company)],
-            [(12.5, LEVEL_LOW), (37.5, LEVEL_MEDIUM), (50.0, LEVEL_HIGH), (0.0, "none")],
+            [(12.0, LEVEL_LOW), (37.5, LEVEL_HIGH), (33.3, LEVEL_MEDIUM), (0.0, "none")],
         )
         warnings = self.env["crm.churn.warning"].search(
             [("company_id", "=", self.company.id)], order="score"
@@ -111,9 +120,9 @@ class TestChurnSettings(MoneyCase):
         self.assertEqual(
             [(w.partner_id, w.level, w.score, w.kind, w.state, w.date) for w in warnings],
             [
-                (quiet, LEVEL_LOW, 12.5, KIND_RISK, STATE_NEW, AS_OF),
-                (late, LEVEL_MEDIUM, 37.5, KIND_RISK, STATE_NEW, AS_OF),
-                (halving, LEVEL_HIGH, 50.0, KIND_RISK, STATE_NEW, AS_OF),
+                (quiet, LEVEL_LOW, 12.0, KIND_RISK, STATE_NEW, AS_OF),
+                (halving, LEVEL_MEDIUM, 33.3, KIND_RISK, STATE_NEW, AS_OF),
+                (late, LEVEL_HIGH, 37.5, KIND_RISK, STATE_NEW, AS_OF),
             ],
         )
         # the export proposes the company's warning level
@@ -166,8 +175,15 @@ class TestChurnSettings(MoneyCase):
         self.assertEqual(Warning._close_outcomes(self.company, AS_OF), {"retained": 1, "lost": 1})
         self.assertEqual((expired.state, expired.outcome_date), (STATE_LOST, AS_OF))
         self.assertEqual(expired.days_to_outcome, 60)
-        self.assertIn(
-            "No order within 60 days of the win-back warning: lost.", expired.message_ids[0].body
+        self.assertEqual(
+            logged_events(expired, EXPIRED),
+            [
+                {
+                    "state": ("New", "Lost"),
+                    "outcome_date": (False, str(AS_OF)),
+                    "days_to_outcome": (0, 60),
+                }
+            ],
         )
         self.assertEqual(
             (back.state, back.outcome_date, back.revenue_after), (STATE_RETAINED, ago(65), 300.0)
@@ -177,7 +193,7 @@ class TestChurnSettings(MoneyCase):
         self.company.crm_churn_win_back_days = 59
         self.assertEqual(Warning._close_outcomes(self.company, AS_OF), {"retained": 0, "lost": 1})
         self.assertEqual(young.state, STATE_LOST)
-        self.assertIn("No order within 59 days", young.message_ids[0].body)
+        self.assertEqual(logged_events(young, EXPIRED)[0]["days_to_outcome"], (0, 59))
         self.assertEqual(risk.state, STATE_NEW)
 
     # ------------------------------------------------------------------ backtest

@@ -11,6 +11,8 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     LEVEL_LOW,
     LEVEL_MEDIUM,
     LEVEL_NONE,
+    REASON_COMPLAINTS_RECENT,
+    REASON_OVERDUE,
     SIGNAL_COMPLAINTS,
     SIGNAL_OVERDUE,
     STATE_DISMISSED,
@@ -75,9 +77,10 @@ class WarningCase(CrmCase):
         cls.signal_complaints = cls.env.ref("crm_churn_warning.crm_churn_signal_complaints")
         cls.Warning = cls.env["crm.churn.warning"]
         cls.Activity = cls.env["mail.activity"]
-        cls.call = cls.env.ref("mail.mail_activity_data_call")
-        cls.todo = cls.env.ref("mail.mail_activity_data_todo")
-        cls.email = cls.env.ref("mail.mail_activity_data_email")
+        # the activity types of the shipped playbooks
+        cls.call = cls.env.ref("crm_churn_warning.mail_activity_type_retention_call")
+        cls.todo = cls.env.ref("crm_churn_warning.mail_activity_type_churn_follow_up")
+        cls.email = cls.env.ref("crm_churn_warning.mail_activity_type_win_back")
 
     @classmethod
     def make_customer(cls, name, user=None, **values):
@@ -98,14 +101,14 @@ class WarningCase(CrmCase):
                 "signal_id": self.signal_overdue.id,
                 "code": SIGNAL_OVERDUE,
                 "value": float(days),
-                "text": f"No order for {days} days; usual interval 30 days",
+                "details": [[REASON_OVERDUE, {"days": days, "interval": 30.0}]],
                 "weight": 3.0,
             },
             {
                 "signal_id": self.signal_complaints.id,
                 "code": SIGNAL_COMPLAINTS,
                 "value": 2.0,
-                "text": "2 complaints in 90 days",
+                "details": [[REASON_COMPLAINTS_RECENT, {"count": 2, "days": 90}]],
                 "weight": 2.0,
             },
         ]
@@ -115,7 +118,7 @@ class WarningCase(CrmCase):
             "score": score,
             "level": level,
             "reasons": reasons,
-            "reason_text": "\n".join(r["text"] for r in reasons),
+            "reason_data": [[r["code"], r["details"]] for r in reasons],
             "p_alive": None,
             "expected_purchases": None,
             "predicted_clv": None,
@@ -177,15 +180,48 @@ class TestChurnWarning(WarningCase):
             ],
         )
         self.assertTrue(medium.name.startswith("CHW/"))
-        self.assertNotEqual(warnings[0].name, warnings[1].name)
+        # the chatter: a message of the "raised" subtype, with the figures as tracked values
+        raised = medium.message_ids
         self.assertEqual(
-            medium.line_ids.sorted("weight").mapped("text"),
-            ["2 complaints in 90 days", "No order for 90 days; usual interval 30 days"],
+            raised.subtype_id, self.env.ref("crm_churn_warning.mt_crm_churn_warning_raised")
         )
+        self.assertEqual(
+            {
+                t.field_id.name: t.new_value_char or t.new_value_float
+                for t in raised.tracking_value_ids
+            },
+            {"kind": "Churn risk", "level": "Medium", "score": 45.5},
+        )
+        self.assertNotEqual(warnings[0].name, warnings[1].name)
+        # the reasons are stored as codes with their figures, written in words when read
         self.assertEqual(medium.line_ids.mapped("code"), [SIGNAL_OVERDUE, SIGNAL_COMPLAINTS])
+        self.assertEqual(
+            medium.line_ids.mapped("details"),
+            [
+                [[REASON_OVERDUE, {"days": 90, "interval": 30.0}]],
+                [[REASON_COMPLAINTS_RECENT, {"count": 2, "days": 90}]],
+            ],
+        )
+        self.assertEqual(
+            medium.reason_data,
+            [
+                [SIGNAL_OVERDUE, [[REASON_OVERDUE, {"days": 90, "interval": 30.0}]]],
+                [SIGNAL_COMPLAINTS, [[REASON_COMPLAINTS_RECENT, {"count": 2, "days": 90}]]],
+            ],
+        )
+        self.assertEqual(
+            medium.line_ids.mapped("text"),
+            [
+                "No order for 90 days; usual interval 30 days",
+                "Complaints in the last 90 days: 2",
+            ],
+        )
         self.assertEqual(medium.line_ids[0].signal_id, self.signal_overdue)
         self.assertEqual(medium.line_ids[0].value, 90.0)
-        self.assertEqual(medium.reason_text.splitlines()[0], medium.line_ids[0].text)
+        self.assertEqual(
+            medium.reason_text,
+            "No order for 90 days; usual interval 30 days\nComplaints in the last 90 days: 2",
+        )
 
         # a company warning from high only leaves a new medium customer alone
         self.company.crm_churn_warning_level = LEVEL_HIGH
@@ -260,9 +296,17 @@ class TestChurnWarning(WarningCase):
         )
         self.assertIn("No order for 120 days", warning.reason_text)
         self.assertEqual(len(warning.line_ids), 2)
-        self.assertTrue(
-            any("Risk rose from Medium to High" in p for p in warning.message_ids.mapped("preview"))
+        # the chatter says it in each reader's words: the subtype, the levels and the scores
+        # as tracked values
+        rose = warning.message_ids.filtered(
+            lambda m: m.subtype_id
+            == self.env.ref("crm_churn_warning.mt_crm_churn_warning_escalated")
         )
+        self.assertEqual(len(rose), 1)
+        level = rose.tracking_value_ids.filtered(lambda t: t.field_id.name == "level")
+        self.assertEqual((level.old_value_char, level.new_value_char), ("Medium", "High"))
+        score = rose.tracking_value_ids.filtered(lambda t: t.field_id.name == "score")
+        self.assertEqual((score.old_value_float, score.new_value_float), (45.0, 65.0))
         activities = self.activities_of(warning)
         self.assertEqual(activities.activity_type_id, self.todo | self.call)
 
@@ -335,7 +379,7 @@ class TestChurnWarning(WarningCase):
                     "activity_type_id": self.call.id,
                     "user_id": self.salesperson.id,
                     "date_deadline": self.today + timedelta(days=1),
-                    "summary": "Retention call",
+                    "summary": False,
                     "automated": True,
                 }
             ],
@@ -343,18 +387,18 @@ class TestChurnWarning(WarningCase):
         self.assertEqual(activity.res_name, warning.name)
         # the salesperson follows the warning of their activity
         self.assertIn(self.salesperson.partner_id, warning.message_partner_ids)
-        # the warning's chatter says who was asked to do what and that managers know
-        self.assertTrue(
-            any(
-                "High churn risk for VIP High (VIP): Call for" in preview
-                and "managers were notified" in preview
-                for preview in warning.message_ids.mapped("preview")
-            )
+        # the warning's chatter says that the managers know
+        self.assertEqual(
+            warning.message_ids.subtype_id
+            & self.env.ref("crm_churn_warning.mt_crm_churn_warning_managers_notified"),
+            self.env.ref("crm_churn_warning.mt_crm_churn_warning_managers_notified"),
         )
         # the company's churn managers (only them) get one message listing the warning
         digest = self.manager_messages()
         self.assertEqual(len(digest), 1)
-        self.assertIn("High churn risk for VIP High (VIP)", digest.preview)
+        self.assertIn(
+            "High churn risk for VIP High (VIP): Retention Call for warn_sales", digest.preview
+        )
         self.assertIn(f'data-oe-id="{warning.id}"', digest.body)
         self.assertEqual(
             self.env["mail.notification"]

@@ -1,0 +1,142 @@
+"""Churn reasons in words, in the reader's language.
+
+The scoring stores what each signal found as codes with their figures (see REASON_FIGURES in
+churn_data); the customer's reasons, a warning's reason summary and its reason lines, and the
+exports write them in words only when they are read, in the language of the environment that
+reads them, with numbers and amounts formatted as that language formats them. A module
+adding a reason code adds its template in ``_get_templates`` and its figures in
+``_get_figures``.
+"""
+
+import json
+
+from odoo import api, models
+from odoo.tools import format_amount, formatLang
+
+from .churn_data import (
+    FIGURE_MONEY,
+    FIGURE_PERCENT,
+    REASON_COMPLAINTS_OPEN,
+    REASON_COMPLAINTS_RECENT,
+    REASON_CSAT,
+    REASON_ENGAGEMENT_NEVER,
+    REASON_FIGURES,
+    REASON_FREQUENCY_DROP,
+    REASON_NO_ENGAGEMENT,
+    REASON_NPS,
+    REASON_OVERDUE,
+    REASON_OVERDUE_MEDIAN,
+    REASON_P_ALIVE,
+    REASON_SPEND_DROP,
+    REASON_TREND,
+)
+
+
+class CrmChurnReason(models.AbstractModel):
+    _name = "crm.churn.reason"
+    _description = "Churn Reasons in Words"
+
+    @api.model
+    def _get_templates(self):
+        """{reason code: sentence with %(figure)s placeholders}, in the language of the
+        environment."""
+        return {
+            REASON_OVERDUE: self.env._(
+                "No order for %(days)s days; usual interval %(interval)s days"
+            ),
+            REASON_OVERDUE_MEDIAN: self.env._(
+                "No order for %(days)s days; usual interval %(interval)s days (median of the "
+                "company's customers, a single order so far)"
+            ),
+            REASON_SPEND_DROP: self.env._(
+                "Spend down %(drop)s%% in the last %(days)s days: %(recent)s against %(before)s "
+                "the %(days)s days before"
+            ),
+            REASON_FREQUENCY_DROP: self.env._(
+                "Orders down %(drop)s%% in the last %(days)s days: %(recent)s against "
+                "%(before)s the %(days)s days before"
+            ),
+            REASON_COMPLAINTS_OPEN: self.env._(
+                "Open complaints that are urgent or past their SLA: %(count)s"
+            ),
+            REASON_COMPLAINTS_RECENT: self.env._("Complaints in the last %(days)s days: %(count)s"),
+            REASON_CSAT: self.env._("Last satisfaction rating %(csat)s/5"),
+            REASON_NPS: self.env._("Last recommendation score %(nps)s/10 (detractor)"),
+            REASON_TREND: self.env._(
+                "Satisfaction falling: %(recent)s/100 in the last %(days)s days against "
+                "%(previous)s/100 the %(days)s days before"
+            ),
+            REASON_NO_ENGAGEMENT: self.env._("No message, activity or meeting for %(days)s days"),
+            REASON_ENGAGEMENT_NEVER: self.env._(
+                "No message, activity or meeting since the first order %(days)s days ago"
+            ),
+            REASON_P_ALIVE: self.env._(
+                "Probability of still being an active customer %(p)s%% (below %(threshold)s%%)"
+            ),
+        }
+
+    @api.model
+    def _get_figures(self):
+        """{reason code: {figure: how it is written}} (see REASON_FIGURES)."""
+        return REASON_FIGURES
+
+    @api.model
+    def _get_renderer(self):
+        """A function writing reasons in the language of the environment: render(document)
+        for a reason document (a list or its JSON text), render(parts, line=True) for the
+        parts of one signal. Templates are translated, and each distinct figure formatted,
+        once per renderer: one renderer writes the reasons of thousands of records."""
+        templates = self._get_templates()
+        kinds = self._get_figures()
+        separator = self.env._("; ")
+        currencies = {}
+        known = {}
+
+        def figure(kind, value, currency_id):
+            key = (kind, value, currency_id)
+            text = known.get(key)
+            if text is None:
+                if kind == FIGURE_MONEY:
+                    if currency_id not in currencies:
+                        currencies[currency_id] = self.env["res.currency"].browse(currency_id)
+                    text = format_amount(self.env, value or 0.0, currencies[currency_id])
+                elif kind == FIGURE_PERCENT:
+                    text = formatLang(self.env, 100.0 * (value or 0.0), digits=0)
+                else:
+                    text = formatLang(self.env, value or 0.0, digits=0)
+                known[key] = text
+            return text
+
+        def part(code, figures):
+            template = templates.get(code)
+            if template is None:
+                return ""
+            currency_id = figures.get("currency_id")
+            return template % {
+                name: figure(kind, figures.get(name), currency_id)
+                for name, kind in kinds.get(code, {}).items()
+            }
+
+        def render(document, line=False):
+            if not document:
+                return ""
+            if isinstance(document, str):
+                document = json.loads(document)
+            if line:
+                return separator.join(filter(None, (part(*p) for p in document)))
+            return "\n".join(
+                filter(
+                    None,
+                    (
+                        separator.join(filter(None, (part(*p) for p in parts)))
+                        for _signal, parts in document
+                    ),
+                )
+            )
+
+        return render
+
+    @api.model
+    def _render(self, document):
+        """The reasons of ``document`` in words, one line per signal."""
+        return self._get_renderer()(document)
