@@ -4,7 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, email_normalize, format_datetime, get_lang
+from odoo.tools import SQL, email_normalize, format_datetime, formatLang, get_lang
 from odoo.tools.misc import babel_locale_parse, posix_to_ldml
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
@@ -448,23 +448,28 @@ class CrmComplaint(models.Model):
                 and complaint.escalation_level < ESCALATION_RESPONSIBLE
                 and complaint.user_id
             ):
+                # stored texts are written in the language of who reads them
+                reader = complaint._for_reader(complaint.user_id)
                 complaint.activity_schedule(
                     activity_type_id=activity_type.id,
-                    summary=self.env._("Complaint SLA at risk"),
-                    note=self.env._(
-                        "%(reference)s must be %(what)s by %(deadline)s.",
+                    summary=reader.env._("Complaint SLA at risk"),
+                    note=reader.env._(
+                        "%(reference)s must be acknowledged by %(deadline)s.",
                         reference=complaint.reference,
-                        what=self.env._("acknowledged")
-                        if not complaint.acknowledged_date
-                        else self.env._("resolved"),
-                        deadline=complaint._deadline_text(),
+                        deadline=reader._deadline_text(),
+                    )
+                    if not complaint.acknowledged_date
+                    else reader.env._(
+                        "%(reference)s must be resolved by %(deadline)s.",
+                        reference=complaint.reference,
+                        deadline=reader._deadline_text(),
                     ),
                     user_id=complaint.user_id.id,
                     date_deadline=fields.Date.context_today(complaint),
                 )
                 complaint._log_escalation(
                     ESCALATION_RESPONSIBLE,
-                    self.env._(
+                    reader.env._(
                         "SLA at risk: an activity was scheduled for %(user)s.",
                         user=complaint.user_id.name,
                     ),
@@ -473,21 +478,23 @@ class CrmComplaint(models.Model):
                 continue
             if complaint.escalation_level < ESCALATION_LEADER:
                 leader = complaint.team_id.leader_id
-                leader_name = leader.name or self.env._("(none)")
+                reader = complaint._for_reader(leader)
+                leader_name = leader.name or reader.env._("(none)")
                 old_priority = complaint.priority
                 if old_priority == PRIORITY_URGENT:
                     # already at the top: no priority change to report
-                    body = self.env._(
+                    body = reader.env._(
                         "SLA breached: team leader %(leader)s notified.", leader=leader_name
                     )
                 else:
                     complaint.write({"priority": str(int(old_priority) + 1)})
-                    body = self.env._(
+                    labels = dict(reader._fields["priority"]._description_selection(reader.env))
+                    body = reader.env._(
                         "SLA breached: team leader %(leader)s notified; priority %(old)s → "
                         "%(new)s.",
                         leader=leader_name,
-                        old=dict(PRIORITIES)[old_priority],
-                        new=dict(PRIORITIES)[complaint.priority],
+                        old=labels[old_priority],
+                        new=labels[complaint.priority],
                     )
                 complaint._log_escalation(ESCALATION_LEADER, body, leader.partner_id)
             # not elif: with no delay (0 hours), the run that sees the breach also tells the manager
@@ -495,13 +502,14 @@ class CrmComplaint(models.Model):
                 delay = timedelta(hours=complaint.company_id.crm_complaint_escalation_hours)
                 if complaint.sla_breached_date and now - complaint.sla_breached_date >= delay:
                     manager = complaint.team_id.manager_id
+                    reader = complaint._for_reader(manager)
                     complaint._log_escalation(
                         ESCALATION_MANAGER,
-                        self.env._(
+                        reader.env._(
                             "SLA still breached after %(hours)s hours: manager %(manager)s "
                             "notified.",
-                            hours=round(delay.total_seconds() / 3600, 1),
-                            manager=manager.name or self.env._("(none)"),
+                            hours=formatLang(reader.env, delay.total_seconds() / 3600, digits=1),
+                            manager=manager.name or reader.env._("(none)"),
                         ),
                         manager.partner_id,
                     )
@@ -515,9 +523,19 @@ class CrmComplaint(models.Model):
             partner_ids=notify.ids if notify else [],
         )
 
+    def _for_reader(self, user):
+        """This complaint in the language and time zone of the user who will read what we
+        write for them (an activity, an escalation note); the company's language when nobody
+        is named."""
+        self.ensure_one()
+        lang = user.lang or self.company_id.partner_id.lang or self.env.lang
+        tz = user.tz or self.company_id._crm_tz()
+        return self.with_context(lang=lang, tz=tz)
+
     def _deadline_text(self):
+        """The deadline at stake, in the context's language and time zone, without seconds."""
         deadline = self.resolve_deadline if self.acknowledged_date else self.ack_deadline
-        return fields.Datetime.to_string(fields.Datetime.context_timestamp(self, deadline))[:16]
+        return format_datetime(self.env, deadline, tz=self.env.context.get("tz"), dt_format="short")
 
     # ------------------------------------------------------------------ notifications, close
     def _notify_stage(self):

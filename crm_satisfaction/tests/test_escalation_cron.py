@@ -4,6 +4,7 @@ on complaints past their SLA: each escalation level once, nothing more on the ne
 from datetime import date, datetime
 from unittest.mock import patch
 
+import babel.dates
 import pytz
 from freezegun import freeze_time
 
@@ -191,10 +192,13 @@ class TestEscalationCron(EscalationCase):
         self.assertEqual(activity.user_id, self.agent)
         self.assertEqual(activity.summary, "Complaint SLA at risk")
         self.assertEqual(activity.date_deadline, date(2026, 3, 3))
-        deadline = (
-            pytz.utc.localize(datetime(2026, 3, 3, 12, 0))
-            .astimezone(pytz.timezone(TEST_TZ))
-            .strftime("%Y-%m-%d %H:%M")
+        # in the agent's language and time zone, without seconds
+        deadline = babel.dates.format_datetime(
+            pytz.utc.localize(datetime(2026, 3, 3, 12, 0)).astimezone(
+                pytz.timezone(self.agent.tz or TEST_TZ)
+            ),
+            "short",
+            locale="en_US",
         )
         self.assertEqual(
             html2plaintext(activity.note),
