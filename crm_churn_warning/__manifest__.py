@@ -39,6 +39,7 @@
     "demo": [
         "demo/crm_churn_demo.xml",
     ],
+    "images": ["static/description/warnings.png"],
     "assets": {
         "web.assets_tests": [
             "crm_churn_warning/static/tests/tours/**/*",

@@ -32,6 +32,7 @@
         "demo/crm_lifecycle_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "images": ["static/description/partner_vip.png"],
     "assets": {
         "web.assets_tests": [
             "crm_lifecycle_tiering/static/tests/tours/**/*",

@@ -44,6 +44,7 @@
         "demo/crm_complaint_demo.xml",
         "demo/crm_followup_demo.xml",
     ],
+    "images": ["static/description/complaints.png"],
     "assets": {
         "web.assets_tests": [
             "crm_satisfaction/static/tests/tours/**/*",

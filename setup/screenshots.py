@@ -275,7 +275,14 @@ def portal_screens(portal):
     complaint = portal.first("crm.complaint", [], order="id desc")
     rows = [("crm_satisfaction", "portal_complaints", "/my/complaints", "main")]
     if complaint:
-        rows.append(("crm_satisfaction", "portal_complaint", f"/my/complaints/{complaint}", "main"))
+        rows.append(
+            (
+                "crm_satisfaction",
+                "portal_complaint",
+                f"/my/complaints/{complaint}",
+                ".o-mail-Message",
+            )
+        )
     return [(*row, None, True) for row in rows]
 
 
@@ -314,6 +321,8 @@ def main():
         portal_lang = admin.call("res.users", "read", [portal.uid], ["lang"])[0]["lang"]
         if args.lang != portal_lang:
             admin.call("res.users", "write", [portal.uid], {"lang": args.lang})
+            # the session keeps the language it was opened with
+            portal = Odoo(args.url, args.db, args.portal_login, args.portal_password)
         rows += portal_screens(portal)
     except RuntimeError as exc:
         print(f"no portal screens: {str(exc).splitlines()[0]}", file=sys.stderr)

@@ -1,5 +1,9 @@
 """The three addons installed together: web login, menus and groups across addons."""
 
+import re
+import struct
+
+from odoo.modules.module import Manifest
 from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
@@ -60,3 +64,23 @@ class TestPlatform(CrmHttpCase):
         self.assertEqual(len(privileges), 3)
         for privilege in privileges:
             self.assertEqual(privilege.group_ids.mapped("name"), ["User", "Manager"])
+
+    def test_apps_page_shows_screenshots(self):
+        """Each addon's Apps page (static/description/index.html) shows screenshots of its main
+        screens, served by Odoo, and the manifest names its main screenshot."""
+        for addon in ADDONS:
+            response = self.url_open(f"/{addon}/static/description/index.html")
+            self.assertEqual(response.status_code, 200, addon)
+            images = re.findall(r'<img src="([^"]+)"', response.text)
+            self.assertGreaterEqual(len(images), 5, addon)
+            for image in images:
+                shot = self.url_open(f"/{addon}/static/description/{image}")
+                self.assertEqual(shot.status_code, 200, f"{addon}: {image}")
+                self.assertEqual(shot.content[:8], b"\x89PNG\r\n\x1a\n", f"{addon}: {image}")
+                # a screenshot at 1440 x 900, the size the screens are checked at
+                self.assertEqual(
+                    struct.unpack(">II", shot.content[16:24]), (1440, 900), f"{addon}: {image}"
+                )
+            manifest = Manifest.for_addon(addon)
+            self.assertTrue(manifest["images"], addon)
+            self.assertIn(manifest["images"][0].rsplit("/", 1)[1], images, addon)
