@@ -35,3 +35,27 @@ class TestCustomerListColumns(CrmCase):
         self.assertEqual(
             {optional[fname] for fname in ("crm_churn_score", "crm_value_score")}, {"hide"}
         )
+
+    def test_tier_badges_take_the_tier_colour_everywhere(self):
+        """The tier shows as a badge in the tier's colour (VIP gold, Key blue) wherever a
+        warning or a complaint shows it, as on the customer."""
+        vip = self.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
+        self.assertTrue(vip.color)
+        admin = self.env.ref("base.user_admin")
+        for model in ("crm.churn.warning", "crm.complaint"):
+            Model = self.env[model].with_user(admin)
+            for view_type in ("list", "kanban", "form"):
+                arch = etree.fromstring(Model.get_view(view_type=view_type)["arch"])
+                badges = [
+                    node
+                    for node in arch.iter("field")
+                    if node.get("name") == "tier_id" and node.get("widget") == "badge"
+                ]
+                self.assertTrue(badges, f"{model} {view_type}")
+                for node in badges:
+                    self.assertIn("'color_field': 'tier_color'", node.get("options"), model)
+                self.assertTrue(arch.xpath("//field[@name='tier_color']"), f"{model} {view_type}")
+            records = self.env[model].search([("tier_id", "!=", False)])
+            self.assertTrue(records, model)
+            for record in records:
+                self.assertEqual(record.tier_color, record.tier_id.color)

@@ -107,6 +107,7 @@ class CrmChurnWarning(models.Model):
         index=True,
         help="The customer's tier at the last scoring.",
     )
+    tier_color = fields.Integer(related="tier_id.color", string="Tier Color")
     level = fields.Selection(
         CHURN_LEVELS, string="Risk Level", required=True, tracking=True, index=True
     )

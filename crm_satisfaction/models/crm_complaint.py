@@ -123,6 +123,9 @@ class CrmComplaint(models.Model):
         groups="base.group_user",
         help="The customer's tier when the complaint was filed or its customer last changed.",
     )
+    tier_color = fields.Integer(
+        related="tier_id.color", string="Tier Color", groups="base.group_user"
+    )
     root_cause = fields.Text(groups="base.group_user")
     resolution = fields.Html()
     compensation_amount = fields.Monetary(

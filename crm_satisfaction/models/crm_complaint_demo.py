@@ -93,7 +93,7 @@ class CrmComplaintDemo(models.AbstractModel):
             limit=1,
         ) or self.env["crm.complaint.stage"].create(
             {
-                "name": "Waiting for customer",
+                "name": "Waiting for Customer",
                 "sequence": 3,
                 "sla_step": "acknowledged",
                 "is_waiting": True,
