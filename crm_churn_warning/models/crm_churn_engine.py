@@ -466,7 +466,8 @@ class CrmChurnEngine(models.AbstractModel):
         as_of: emails and comments not written by OdooBot (notifications and tracking are not
         contact), activities done (on their done date) or planned by a person (on their creation
         date) on the partner, activities done on its churn warnings, and meetings the partner
-        attends (on their start)."""
+        attends (on their start), and follow-up visits recorded (on their date), whether they
+        were recorded from an activity or by hand."""
         end = as_of + timedelta(days=1)
         bot_partner = self.env.ref("base.partner_root").id
         bot_user = self.env.ref("base.user_root").id
@@ -510,6 +511,19 @@ class CrmChurnEngine(models.AbstractModel):
                 """,
                 warnings=SQL.identifier(self.env["crm.churn.warning"]._table),
                 model="crm.churn.warning",
+                as_of=as_of,
+            )
+        )
+        # follow-up visits (crm_satisfaction)
+        queries.append(
+            SQL(
+                """
+                SELECT f.partner_id, MAX(f.date)
+                  FROM %(followups)s f
+                 WHERE f.date <= %(as_of)s
+                 GROUP BY f.partner_id
+                """,
+                followups=SQL.identifier(self.env["crm.followup"]._table),
                 as_of=as_of,
             )
         )

@@ -416,6 +416,17 @@ class TestChurnSignals(ChurnCase):
         early = self.make_customer("Contacted Before Buying")
         self.make_orders(early, [ago(120)])
         self.make_message(early, ago(400))
+        # a follow-up visit recorded is contact; one recorded after the scoring date is not
+        visited = self.make_customer("Visited Recently")
+        self.make_orders(visited, [ago(300)])
+        visit_later = self.make_customer("Visited Later")
+        self.make_orders(visit_later, [ago(300)])
+        self.env["crm.followup"].create(
+            [
+                {"partner_id": visited.id, "company_id": self.company.id, "date": ago(25)},
+                {"partner_id": visit_later.id, "company_id": self.company.id, "date": ago(-3)},
+            ]
+        )
 
         rows = self.evaluate()
         self.assertEqual(
@@ -448,7 +459,11 @@ class TestChurnSignals(ChurnCase):
             self.reasons(rows, planned_only)[0][2],
             "No message, activity or meeting since the first order 300 days ago",
         )
-        for quiet_enough in (talked, fresh, met, contact_talk, done, planned, retained):
+        self.assertEqual(
+            self.reasons(rows, visit_later)[0][2],
+            "No message, activity or meeting since the first order 300 days ago",
+        )
+        for quiet_enough in (talked, fresh, met, contact_talk, done, planned, retained, visited):
             self.assertEqual(rows[quiet_enough.id]["reasons"], [], quiet_enough.name)
 
         self.signals["no_engagement"].period_days = 100

@@ -31,6 +31,8 @@ class TestSatisfactionDemo(CrmCase):
         self.assertLessEqual(campaigns, self.env["crm.satisfaction.campaign"].search([]))
         self.assertEqual(campaigns.mapped("state"), [CAMPAIGN_CLOSED, CAMPAIGN_CLOSED])
         self.assertTrue(all(campaigns.mapped("closed_date")))
+        # run by a person, not by the system user that loads the demo
+        self.assertEqual(campaigns.user_id, self.env.ref("base.user_admin"))
         self.assertEqual(sum(campaigns.mapped("response_count")), 150)
         nps, csat = self.nps_campaign, self.csat_campaign
         # each shows the figures of its own question only
