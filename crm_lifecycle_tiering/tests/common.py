@@ -21,6 +21,8 @@ def pin_time_zone(cls):
         | cls.env["res.users"].search([("login", "=", "demo")])
     )
     users.partner_id.tz = TEST_TZ
+    # the zone the demo data was installed in, for tests that check how the demo was dated
+    cls.install_tz = cls.env.company._crm_tz()
     cls.env.company.partner_id.tz = TEST_TZ
 
 
