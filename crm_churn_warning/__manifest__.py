@@ -23,7 +23,6 @@
         "data/mail_activity_type_data.xml",
         "data/crm_churn_playbook_data.xml",
         "data/ir_cron_data.xml",
-        "views/crm_churn_warning_menus.xml",
         "views/crm_churn_signal_views.xml",
         "views/crm_churn_model_views.xml",
         "views/crm_churn_playbook_views.xml",
@@ -35,6 +34,7 @@
         "wizard/crm_churn_backtest_wizard_views.xml",
         "wizard/crm_churn_export_wizard_views.xml",
         "wizard/crm_getting_started_views.xml",
+        "views/crm_churn_warning_menus.xml",
     ],
     "demo": [
         "demo/crm_churn_demo.xml",

@@ -41,6 +41,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import bench_tiering
+from markupsafe import Markup
 
 import odoo
 from odoo.modules.registry import Registry
@@ -54,16 +55,7 @@ def build_data(env, customers, orders):
     company = env.company
     ids = bench_tiering.build_data(env, customers, orders)
     # a message to 30% of the customers, a satisfaction answer from 10%, a complaint from 3%
-    cr.execute(
-        """
-        INSERT INTO mail_message (model, res_id, message_type, body, author_id, date,
-                                  create_date, write_date, create_uid, write_uid)
-        SELECT 'res.partner', p, 'comment', '<p>Called</p>', %(author)s,
-               now() - (random() * interval '365 days'), now(), now(), 2, 2
-          FROM unnest(%(ids)s::int[]) p WHERE random() < 0.3
-        """,
-        {"ids": ids, "author": env.ref("base.partner_admin").id},
-    )
+    log_messages(env, ids)
     cr.execute(
         """
         INSERT INTO crm_satisfaction_response (partner_id, company_id, date, csat,
@@ -105,6 +97,32 @@ def build_data(env, customers, orders):
     ):
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
     return ids
+
+
+def log_messages(env, ids, chunk=1000):
+    """A message from the administrator to 30% of the customers ``ids``, dated in the last
+    year, logged through the chatter's API (as superuser) in chunks."""
+    env.cr.execute(
+        """
+        SELECT p, (now() AT TIME ZONE 'UTC') - random() * interval '365 days'
+          FROM unnest(%(ids)s::int[]) p WHERE random() < 0.3
+        """,
+        {"ids": ids},
+    )
+    dates = dict(env.cr.fetchall())
+    author = env.ref("base.partner_admin").id
+    partner_ids = list(dates)
+    for start in range(0, len(partner_ids), chunk):
+        partners = env["res.partner"].sudo().browse(partner_ids[start : start + chunk])
+        messages = partners._message_log_batch(
+            dict.fromkeys(partners.ids, Markup("<p>Called</p>")),
+            author_id=author,
+            message_type="comment",
+        )
+        for message in messages:
+            message.date = dates[message.res_id]
+        env.flush_all()
+        env.invalidate_all()
 
 
 def timed(env, run):

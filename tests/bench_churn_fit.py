@@ -38,7 +38,7 @@ def main():
     args = parser.parse_args()
     config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     odoo.modules.module.initialize_sys_path()
-    from odoo.addons.crm_churn_warning.models import churn_stats
+    from odoo.addons.crm_churn_warning.tools import churn_stats
 
     registry = Registry(args.database)
     with registry.cursor() as cr:

@@ -8,9 +8,10 @@ from . import crm_churn_engine
 from . import res_partner
 from . import crm_churn_playbook
 from . import crm_customer_tier
+from . import crm_churn_warning_sync
+from . import crm_churn_warning_outcome
 from . import crm_churn_warning
 from . import crm_churn_warning_line
 from . import mail_activity
 from . import crm_churn_backtest
 from . import crm_churn_backtest_line
-from . import crm_churn_demo

@@ -74,6 +74,8 @@ CHURN_LEVELS = [
     (LEVEL_HIGH, "High"),
 ]
 LEVEL_RANK = {LEVEL_NONE: 0, LEVEL_LOW: 1, LEVEL_MEDIUM: 2, LEVEL_HIGH: 3}
+# the levels a warning can be raised from (settings, playbooks, backtests, exports), lowest first
+WARNING_LEVELS = [(key, label) for key, label in CHURN_LEVELS if key != LEVEL_NONE]
 # a customer whose lifecycle stage is churned stopped buying already: on the customer the risk
 # band reads win-back, not a risk level (their warnings stay ranked by the score's level)
 LEVEL_CHURNED = "churned"
@@ -178,3 +180,8 @@ class ChurnPreview:
     def __init__(self):
         # salesperson id (None: no salesperson) -> customers held back by the capacity
         self.held_back = {}
+
+
+# revenue after a warning is counted, and kept current, for this many days after it
+REVENUE_AFTER_DAYS = 365
+CLOSED_OUTCOMES = (STATE_RETAINED, STATE_LOST)

@@ -26,12 +26,11 @@ from odoo.tools import SQL
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     MAX_PERIOD_DAYS,
     STAGE_CHURNED,
-    local_date_sql,
 )
+from odoo.addons.crm_lifecycle_tiering.report.crm_xlsx import download_action
 
 from .churn_data import (
     CHURN_LEVELS,
-    LEVEL_NONE,
     LEVEL_RANK,
     SIGNAL_COMPLAINTS,
     SIGNAL_FREQUENCY_DROP,
@@ -40,6 +39,7 @@ from .churn_data import (
     SIGNAL_OVERDUE,
     SIGNAL_P_ALIVE,
     SIGNAL_SPEND_DROP,
+    WARNING_LEVELS,
 )
 
 # the parameters each signal reads (the others are left out of the configuration snapshot)
@@ -54,7 +54,6 @@ SIGNAL_PARAMETERS = {
 }
 # the lift compares the churn rate of the top 1/TOP_FRACTION of scores (rounded up) with all
 TOP_FRACTION = 10
-WARNING_LEVELS = [(key, label) for key, label in CHURN_LEVELS if key != LEVEL_NONE]
 # the earliest date a backtest replays: the replay reaches years before it (windows, periods),
 # which must stay far from the calendar's start
 EARLIEST_AS_OF = date(1970, 1, 1)
@@ -339,55 +338,17 @@ class CrmChurnBacktest(models.Model):
         """The customers among ``partner_ids`` (commercial partners) with a confirmed order, or a
         posted invoice when the company values customers by invoices, dated in
         (as_of, as_of + horizon_days]."""
-        start = as_of + timedelta(days=1)
-        end = as_of + timedelta(days=horizon_days + 1)
-        if company.crm_value_source == "invoice":
-            self.env["account.move"].flush_model(
-                ["company_id", "state", "move_type", "invoice_date", "partner_id"]
-            )
-            query = SQL(
-                """
-                SELECT DISTINCT p.commercial_partner_id
-                  FROM account_move m
-                  JOIN res_partner p ON p.id = m.partner_id
-                 WHERE m.company_id = %(company)s
-                   AND m.state = 'posted'
-                   AND m.move_type = 'out_invoice'
-                   AND m.invoice_date >= %(start)s
-                   AND m.invoice_date < %(end)s
-                   AND p.commercial_partner_id = ANY(%(partners)s)
-                """,
-                company=company.id,
-                start=start,
-                end=end,
-                partners=partner_ids,
-            )
-        else:
-            self.env["sale.order"].flush_model(["company_id", "state", "date_order", "partner_id"])
-            query = SQL(
-                """
-                SELECT DISTINCT p.commercial_partner_id
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %(company)s
-                   AND so.state = 'sale'
-                   AND so.date_order >= %(utc_start)s
-                   AND so.date_order < %(utc_end)s
-                   AND %(day)s >= %(start)s
-                   AND %(day)s < %(end)s
-                   AND p.commercial_partner_id = ANY(%(partners)s)
-                """,
-                day=local_date_sql(SQL("so.date_order"), company._crm_tz()),
-                # UTC bounds a day wider than the local ones (no offset exceeds 14 hours), so
-                # that an index on date_order still narrows the scan
-                utc_start=start - timedelta(days=1),
-                utc_end=end + timedelta(days=1),
-                company=company.id,
-                start=start,
-                end=end,
-                partners=partner_ids,
-            )
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        data = self.env["crm.customer.data"]
+        data._flush_transactions()
+        query = SQL(
+            "SELECT DISTINCT t.partner_id FROM (%s) t WHERE t.orders > 0",
+            data._get_transactions_query(
+                company,
+                date_from=as_of + timedelta(days=1),
+                date_to=as_of + timedelta(days=horizon_days),
+                partner_ids=partner_ids,
+            ),
+        )
         return {partner_id for (partner_id,) in self.env.execute_query(query)}
 
     @api.model
@@ -490,7 +451,7 @@ class CrmChurnBacktest(models.Model):
     def _get_configuration(self, company, min_level, with_model=True):
         """The settings the replay ran with: the signals that counted (as the engine chooses
         them), level thresholds and the related company settings."""
-        chosen = self.env["crm.churn.engine"]._get_signals(company, with_model=with_model)
+        chosen = self.env["crm.churn.signal"]._get_signals(company, with_model=with_model)
         signals = (
             self.env["crm.churn.signal"]
             .sudo()
@@ -626,18 +587,9 @@ class CrmChurnBacktest(models.Model):
     def action_export_xlsx(self):
         self.ensure_one()
         data = self.env["crm.churn.backtest.xlsx"]._build_workbook(self)
-        self.write(
-            {
-                "xlsx_file": base64.b64encode(data),
-                "xlsx_name": self.env._(
-                    "churn-backtest-%(date)s-%(days)sd.xlsx",
-                    date=self.as_of.isoformat(),
-                    days=self.horizon_days,
-                ),
-            }
+        name = self.env._(
+            "churn-backtest-%(date)s-%(days)sd.xlsx",
+            date=self.as_of.isoformat(),
+            days=self.horizon_days,
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{self.xlsx_name}?download=true",
-            "target": "self",
-        }
+        return download_action(self, data, name, "xlsx_file", "xlsx_name")

@@ -7,15 +7,16 @@ One run for one company and one date (as_of):
    as_of, so that a past date replays the past;
 2. the company's signals (a company's own signal replaces the shared one of the same code), its
    median interval between orders and the statistical model's predictions are read once;
-3. batches of customers in id order: every signal evaluated in Python from the temporary tables,
+3. batches of customers in id order: every signal evaluated in Python from the temporary tables
+   (by crm.churn.signal, which knows what each kind of signal finds and how strongly it counts),
    the score (the purchase model's drop-out probability, with the weighted strength of the
    triggered signals for the rest; see _compute_score) and level derived, only changed rows
    written with one UPDATE per batch, then the batch handed to the warnings. What a signal
    found is kept as reason codes with their figures (see REASON_FIGURES in churn_data), not
    as sentences: crm.churn.reason writes them in the reader's language when they are shown.
 A resumable run records its cursor after each committed batch, so a run cut short resumes where
-it stopped and never scores a customer twice; values are absolute, so re-running the same day
-writes nothing.
+it stopped and never scores a customer twice (crm.engine.mixin); values are absolute, so
+re-running the same day writes nothing.
 """
 
 import json
@@ -30,16 +31,11 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    ACTIVE_STAGES,
     STAGE_CHURNED,
     STAGE_FIRST_PURCHASE,
-    STAGE_LOYAL,
     STAGE_REPEAT,
-)
-from odoo.addons.crm_satisfaction.models.complaint_data import PRIORITY_URGENT, SLA_BREACHED
-from odoo.addons.crm_satisfaction.models.satisfaction_data import (
-    NPS_DETRACTOR,
-    TREND_DAYS,
-    TREND_THRESHOLD,
+    company_value_sql,
 )
 
 from .churn_data import (
@@ -48,23 +44,8 @@ from .churn_data import (
     LEVEL_LOW,
     LEVEL_MEDIUM,
     LEVEL_NONE,
-    REASON_COMPLAINTS_OPEN,
-    REASON_COMPLAINTS_RECENT,
-    REASON_CSAT,
-    REASON_ENGAGEMENT_NEVER,
-    REASON_FREQUENCY_DROP,
-    REASON_NO_ENGAGEMENT,
-    REASON_NPS,
-    REASON_OVERDUE,
-    REASON_OVERDUE_MEDIAN,
-    REASON_P_ALIVE,
-    REASON_SPEND_DROP,
-    REASON_TREND,
     SIGNAL_COMPLAINTS,
     SIGNAL_FREQUENCY_DROP,
-    SIGNAL_LOW_SATISFACTION,
-    SIGNAL_NO_ENGAGEMENT,
-    SIGNAL_OVERDUE,
     SIGNAL_P_ALIVE,
     SIGNAL_SPEND_DROP,
 )
@@ -97,7 +78,6 @@ CLEARED_VALUES = {
     "crm_expected_purchases": 0.0,
     "crm_predicted_clv": 0.0,
 }
-ACTIVE_STAGES = (STAGE_FIRST_PURCHASE, STAGE_REPEAT, STAGE_LOYAL)
 TEMP_TABLES = (
     "crm_churn_scope",
     "crm_churn_orders",
@@ -120,12 +100,13 @@ class ScoreContext:
     params: object  # the purchase model's parameters, None without a fitted model
     predictions: dict  # partner id -> (p_alive, expected purchases, predicted CLV)
     has_model: bool
-    evaluators: dict  # code -> method evaluating the signal for one customer
+    evaluators: dict  # code -> crm.churn.signal's method evaluating it for one customer
     currency_id: int  # the currency of the amounts of the reasons: the company's
 
 
 class CrmChurnEngine(models.AbstractModel):
     _name = "crm.churn.engine"
+    _inherit = ["crm.engine.mixin"]
     _description = "Churn Scoring Engine"
 
     # ------------------------------------------------------------------ entry points
@@ -182,13 +163,8 @@ class CrmChurnEngine(models.AbstractModel):
     # ------------------------------------------------------------------ the run
     def _run(self, company, as_of, partners=None, dry_run=False, resumable=False):
         self.env.flush_all()
-        cursor_key = CURSOR_PARAM % company.id
-        config = self.env["ir.config_parameter"].sudo()
-        start_after = 0
-        if resumable:
-            saved = (config.get_param(cursor_key) or "").split(":")
-            if len(saved) == 2 and saved[0] == as_of.isoformat():
-                start_after = int(saved[1])
+        cursor = (CURSOR_PARAM % company.id, as_of.isoformat()) if resumable else None
+        start_after = self._get_batch_cursor(*cursor) if cursor else 0
         ctx = self._prepare(company, as_of, dry_run)
         self._aggregate(ctx, partners)
         ctx.median_interval = self._get_median_interval()
@@ -197,19 +173,8 @@ class CrmChurnEngine(models.AbstractModel):
                 company, as_of, ctx.params, summary=self._get_summary(as_of)
             )
         result = {"done": True, "scored": 0, "written": 0, "results": []}
-        cr = self.env.cr
-        cr.execute("SELECT count(*) FROM crm_churn_scope WHERE partner_id > %s", [start_after])
-        remaining = cr.fetchone()[0]
-        last_id = start_after
-        while True:
-            cr.execute(
-                "SELECT partner_id FROM crm_churn_scope WHERE partner_id > %s"
-                " ORDER BY partner_id LIMIT %s",
-                [last_id, BATCH_SIZE],
-            )
-            batch = [r[0] for r in cr.fetchall()]
-            if not batch:
-                break
+
+        def run_batch(batch):
             rows, changes = self._compute_batch(ctx, batch)
             result["scored"] += len(rows)
             if dry_run:
@@ -218,18 +183,19 @@ class CrmChurnEngine(models.AbstractModel):
                 result["written"] += self._write_batch(ctx, changes)
                 if rows:
                     self.env["crm.churn.warning"]._sync_scores(company, as_of, rows)
-            last_id = batch[-1]
-            remaining -= len(batch)
-            if resumable:
-                config.set_param(cursor_key, f"{as_of.isoformat()}:{last_id}")
-                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                    result["done"] = remaining == 0
-                    if not result["done"]:
-                        return result
-        if resumable:
-            config.search([("key", "=", cursor_key)]).unlink()
+
+        remaining, batches = self._get_id_batches(
+            "crm_churn_scope", "partner_id", BATCH_SIZE, start_after
+        )
+        # only a resumable run commits: a dry run, or the scoring of a few customers, stays in
+        # the caller's transaction
+        result["done"] = self._run_batches(
+            batches, run_batch, remaining, commit=resumable, cursor=cursor
+        )
+        if not result["done"]:
+            return result
         for table in TEMP_TABLES:
-            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+            self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
         if not dry_run:
             _logger.info(
                 "Churn scores of %s as of %s: %d customers scored, %d rows written",
@@ -245,7 +211,8 @@ class CrmChurnEngine(models.AbstractModel):
         env = self.with_company(company).env
         Model = self.env["crm.churn.model"]
         params = Model._fit_params(company, as_of)[0] if dry_run else Model._get_params(company)
-        signals = self._get_signals(company, with_model=params is not None)
+        Signal = self.env["crm.churn.signal"]
+        signals = Signal._get_signals(company, with_model=params is not None)
         return ScoreContext(
             company=company,
             as_of=as_of,
@@ -264,44 +231,13 @@ class CrmChurnEngine(models.AbstractModel):
             params=params,
             predictions={},
             has_model=params is not None,
-            evaluators=self._get_evaluators(),
+            evaluators=Signal._get_evaluators(),
             currency_id=company.currency_id.id,
         )
-
-    @api.model
-    def _get_signals(self, company, with_model=True):
-        """The signals that count in the company, by code: a company's own signal replaces the
-        shared one of the same code (an archived one switches the code off in that company).
-        Without a fitted model the statistical signal does not count."""
-        found = (
-            self.env["crm.churn.signal"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("company_id", "in", [company.id, False])])
-        )
-        chosen = {}
-        for signal in found.sorted(lambda s: (bool(s.company_id), s.id)):
-            chosen[signal.code] = signal  # the company's own comes last and wins
-        chosen = dict(sorted(chosen.items(), key=lambda item: (item[1].sequence, item[1].id)))
-        return {
-            code: {
-                "id": signal.id,
-                "code": code,
-                "weight": signal.weight,
-                "factor": signal.factor,
-                "period_days": signal.period_days,
-                "threshold": signal.threshold,
-                "min_count": signal.min_count,
-            }
-            for code, signal in chosen.items()
-            if signal.active and (with_model or code != SIGNAL_P_ALIVE)
-        }
 
     # ------------------------------------------------------------------ 2. aggregation
     def _aggregate(self, ctx, partners):
         company, as_of, cr = ctx.company, ctx.as_of, self.env.cr
-        end = as_of + timedelta(days=1)
-        cid = str(company.id)
         cr.execute("SET LOCAL work_mem = '64MB'")
         for table in TEMP_TABLES:
             cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
@@ -347,7 +283,7 @@ class CrmChurnEngine(models.AbstractModel):
                  GROUP BY d.partner_id
                 HAVING SUM(d.orders) > 0
                 """,
-                days=self.env["crm.churn.model"]._get_days_query(company, as_of),
+                days=self.env["crm.customer.data"]._get_days_query(company, as_of),
                 spend_recent=as_of - timedelta(days=spend_days),
                 spend_before=as_of - timedelta(days=2 * spend_days),
                 freq_recent=as_of - timedelta(days=frequency_days),
@@ -373,74 +309,43 @@ class CrmChurnEngine(models.AbstractModel):
                     SELECT partner_id, TRUE AS is_customer FROM crm_churn_orders
                     UNION ALL
                     SELECT p.id, FALSE FROM res_partner p
-                     WHERE p.crm_churn_level ->> %(cid)s IS NOT NULL
+                     WHERE %(level)s IS NOT NULL
                        AND NOT EXISTS (SELECT 1 FROM crm_churn_orders o WHERE o.partner_id = p.id)
                 ) s %(partner_filter)s
                 """,
-                cid=cid,
+                level=company_value_sql("p", "crm_churn_level", company),
                 partner_filter=partner_filter,
             )
         )
         cr.execute("CREATE UNIQUE INDEX ON crm_churn_scope (partner_id)")
-        complaint_days = period(SIGNAL_COMPLAINTS)
+        # complaints and satisfaction answers, as crm_satisfaction gives their facts
+        scope = SQL("SELECT partner_id FROM crm_churn_scope")
         cr.execute(
             SQL(
                 """
                 CREATE TEMP TABLE crm_churn_complaints ON COMMIT PRESERVE ROWS AS
-                SELECT c.commercial_partner_id AS partner_id,
-                       COUNT(*) FILTER (
-                           WHERE ((c.closed_date IS NULL AND NOT COALESCE(c.is_closed, FALSE))
-                                  OR c.closed_date >= %(end)s)
-                             AND (c.priority = %(urgent)s
-                                  OR (c.sla_status = %(breached)s
-                                      AND c.sla_breached_date < %(end)s))
-                       ) AS open_critical,
-                       COUNT(*) FILTER (WHERE c.reported_date >= %(since)s) AS recent
-                  FROM crm_complaint c
-                  JOIN crm_churn_scope s ON s.partner_id = c.commercial_partner_id
-                 WHERE c.company_id = %(company)s
-                   AND c.reported_date < %(end)s
-                 GROUP BY c.commercial_partner_id
+                SELECT f.partner_id, f.open_critical, f.complaints_recent FROM (%s) f
                 """,
-                end=end,
-                since=end - timedelta(days=complaint_days),
-                urgent=PRIORITY_URGENT,
-                breached=SLA_BREACHED,
-                company=company.id,
+                self.env["crm.complaint"]._get_complaint_facts_query(
+                    company, as_of, period(SIGNAL_COMPLAINTS), partner_ids=scope
+                ),
             )
         )
         cr.execute("CREATE UNIQUE INDEX ON crm_churn_complaints (partner_id)")
         # satisfaction: the last CSAT and recommendation answers, and the trend as the
         # satisfaction addon defines it (average score of the last TREND_DAYS days against the
         # TREND_DAYS days before)
-        recent_start = as_of - timedelta(days=TREND_DAYS)
         cr.execute(
             SQL(
                 """
                 CREATE TEMP TABLE crm_churn_satisfaction ON COMMIT PRESERVE ROWS AS
-                SELECT p.commercial_partner_id AS partner_id,
-                       (array_agg(r.csat ORDER BY r.date DESC, r.id DESC)
-                            FILTER (WHERE r.csat IS NOT NULL))[1] AS csat_last,
-                       (array_agg(r.nps ORDER BY r.date DESC, r.id DESC)
-                            FILTER (WHERE r.nps_category IS NOT NULL))[1] AS nps_last,
-                       (array_agg(r.nps_category ORDER BY r.date DESC, r.id DESC)
-                            FILTER (WHERE r.nps_category IS NOT NULL))[1] AS nps_category,
-                       AVG(r.satisfaction_score) FILTER (WHERE r.date > %(recent_start)s)::float8
-                           AS recent_avg,
-                       AVG(r.satisfaction_score) FILTER (WHERE r.date > %(previous_start)s
-                                                           AND r.date <= %(recent_start)s)::float8
-                           AS previous_avg
-                  FROM crm_satisfaction_response r
-                  JOIN res_partner p ON p.id = r.partner_id
-                  JOIN crm_churn_scope s ON s.partner_id = p.commercial_partner_id
-                 WHERE r.company_id = %(company)s
-                   AND r.date <= %(as_of)s
-                 GROUP BY p.commercial_partner_id
+                SELECT f.partner_id, f.csat_last, f.nps_last, f.nps_category, f.recent_avg,
+                       f.previous_avg
+                  FROM (%s) f
                 """,
-                recent_start=recent_start,
-                previous_start=recent_start - timedelta(days=TREND_DAYS),
-                company=company.id,
-                as_of=as_of,
+                self.env["crm.satisfaction.response"]._get_satisfaction_facts_query(
+                    company, as_of, partner_ids=scope
+                ),
             )
         )
         cr.execute("CREATE UNIQUE INDEX ON crm_churn_satisfaction (partner_id)")
@@ -515,18 +420,7 @@ class CrmChurnEngine(models.AbstractModel):
             )
         )
         # follow-up visits (crm_satisfaction)
-        queries.append(
-            SQL(
-                """
-                SELECT f.partner_id, MAX(f.date)
-                  FROM %(followups)s f
-                 WHERE f.date <= %(as_of)s
-                 GROUP BY f.partner_id
-                """,
-                followups=SQL.identifier(self.env["crm.followup"]._table),
-                as_of=as_of,
-            )
-        )
+        queries.append(self.env["crm.followup"]._get_last_visit_query(as_of))
         if "calendar.event" in self.env:
             queries.append(
                 SQL(
@@ -579,15 +473,9 @@ class CrmChurnEngine(models.AbstractModel):
 
     # ------------------------------------------------------------------ 3. per batch
     def _fetch_batch(self, ctx, batch):
-        cid = str(ctx.company.id)
+        company = ctx.company
         old_columns = SQL(", ").join(
-            SQL(
-                "(p.%s ->> %s)::%s AS %s",
-                SQL.identifier(col),
-                cid,
-                SQL(col_type),
-                SQL.identifier(col),
-            )
+            SQL("%s AS %s", company_value_sql("p", col, company, col_type), SQL.identifier(col))
             for col, col_type in SCORE_COLUMNS
         )
         self.env.cr.execute(
@@ -596,11 +484,10 @@ class CrmChurnEngine(models.AbstractModel):
                 SELECT s.partner_id, s.is_customer,
                        o.first_day, o.last_day, o.day_count, o.order_count,
                        o.spend_recent, o.spend_before, o.count_recent, o.count_before,
-                       c.open_critical, c.recent AS complaints_recent,
+                       c.open_critical, c.complaints_recent,
                        sat.csat_last, sat.nps_last, sat.nps_category, sat.recent_avg,
                        sat.previous_avg, e.last_day AS engaged_day,
-                       p.user_id, (p.crm_tier_id ->> %(cid)s)::int AS tier_id,
-                       p.crm_lifecycle_stage ->> %(cid)s AS stored_stage,
+                       p.user_id, %(tier_id)s AS tier_id, %(stage)s AS stored_stage,
                        %(old_columns)s
                   FROM crm_churn_scope s
                   JOIN res_partner p ON p.id = s.partner_id
@@ -613,7 +500,8 @@ class CrmChurnEngine(models.AbstractModel):
                    AND p.id BETWEEN %(first)s AND %(last)s
                  ORDER BY s.partner_id
                 """,
-                cid=cid,
+                tier_id=company_value_sql("p", "crm_tier_id", company, "int"),
+                stage=company_value_sql("p", "crm_lifecycle_stage", company),
                 old_columns=old_columns,
                 batch=batch,
                 first=min(batch, default=0),
@@ -657,20 +545,7 @@ class CrmChurnEngine(models.AbstractModel):
 
     def _score_row(self, ctx, data):
         """One customer's row: every counting signal evaluated, the score and the level."""
-        reasons = []
-        for code, signal in ctx.signals.items():
-            found = ctx.evaluators[code](ctx, signal, data)
-            if found:
-                value, details = found
-                reasons.append(
-                    {
-                        "signal_id": signal["id"],
-                        "code": code,
-                        "value": value,
-                        "details": details,
-                        "weight": signal["weight"],
-                    }
-                )
+        reasons = self.env["crm.churn.signal"]._evaluate(ctx, data)
         prediction = ctx.predictions.get(data["partner_id"]) if ctx.has_model else None
         p_alive, expected, clv = prediction or (None, None, None)
         score = self._compute_score(ctx, data, reasons, p_alive)
@@ -721,10 +596,11 @@ class CrmChurnEngine(models.AbstractModel):
         archived, the score is the signs alone."""
         if ctx.total_weight:
             triggered = {reason["code"] for reason in reasons} - {SIGNAL_P_ALIVE}
-            strength = self._get_strengths()
+            Signal = self.env["crm.churn.signal"]
+            strength = Signal._get_strengths()
             signs = (
                 sum(
-                    signal["weight"] * strength.get(code, self._strength_full)(ctx, signal, data)
+                    signal["weight"] * strength.get(code, Signal._strength_full)(ctx, signal, data)
                     for code, signal in ctx.signals.items()
                     if code in triggered
                 )
@@ -739,58 +615,6 @@ class CrmChurnEngine(models.AbstractModel):
             risk = signs
         return round(100.0 * min(max(risk, 0.0), 1.0), 1)
 
-    def _get_strengths(self):
-        """{signal code: method(ctx, signal, data) -> strength 0-1 of a triggered signal}; a
-        code without one counts fully when it triggers."""
-        return {
-            SIGNAL_OVERDUE: self._strength_overdue,
-            SIGNAL_SPEND_DROP: self._strength_drop,
-            SIGNAL_FREQUENCY_DROP: self._strength_drop,
-            SIGNAL_NO_ENGAGEMENT: self._strength_no_engagement,
-        }
-
-    @api.model
-    def _strength_full(self, ctx, signal, data):
-        return 1.0
-
-    @api.model
-    def _strength_overdue(self, ctx, signal, data):
-        """Days without an order over the usual interval (the customer's own, else the
-        company's median) times the signal's factor: two thirds just past the factor, full at
-        twice it."""
-        days = (ctx.as_of - data["last_day"]).days
-        if data["day_count"] > 1:
-            interval = (data["last_day"] - data["first_day"]).days / (data["day_count"] - 1)
-        else:
-            interval = ctx.median_interval
-        if not interval:
-            return 1.0
-        return min(1.0, (1.0 + days / interval / signal["factor"]) / 3.0)
-
-    @api.model
-    def _strength_drop(self, ctx, signal, data):
-        """The drop in spend or orders: two thirds at the signal's threshold, full when nothing
-        is left."""
-        if signal["code"] == SIGNAL_SPEND_DROP:
-            recent, before = data["spend_recent"], data["spend_before"]
-        else:
-            recent, before = data["count_recent"], data["count_before"]
-        threshold = signal["threshold"] / 100.0
-        if not before or before <= 0 or threshold >= 1.0:
-            return 1.0
-        drop = float(before - recent) / float(before)
-        return min(1.0, max(0.0, 2.0 / 3.0 + (drop - threshold) / (1.0 - threshold) / 3.0))
-
-    @api.model
-    def _strength_no_engagement(self, ctx, signal, data):
-        """Days without contact over the signal's period: two thirds just past it, full at
-        twice it."""
-        engaged, first = data["engaged_day"], data["first_day"]
-        since = engaged if engaged and engaged >= first else first
-        if signal["period_days"] <= 0:
-            return 1.0
-        return min(1.0, (1.0 + (ctx.as_of - since).days / signal["period_days"]) / 3.0)
-
     @api.model
     def _stage(self, ctx, data):
         """The lifecycle stage as of the run's date: churned after the company's days without
@@ -802,171 +626,7 @@ class CrmChurnEngine(models.AbstractModel):
             return data["stored_stage"]
         return STAGE_REPEAT if data["order_count"] > 1 else STAGE_FIRST_PURCHASE
 
-    def _get_evaluators(self):
-        """{signal code: method(ctx, signal, data) -> (value, parts) or None}, the parts being
-        the [reason code, {figure: value}] pairs of what the signal found (see REASON_FIGURES);
-        a module adding a code adds its method here."""
-        return {
-            SIGNAL_OVERDUE: self._evaluate_overdue,
-            SIGNAL_SPEND_DROP: self._evaluate_drop,
-            SIGNAL_FREQUENCY_DROP: self._evaluate_drop,
-            SIGNAL_COMPLAINTS: self._evaluate_complaints,
-            SIGNAL_LOW_SATISFACTION: self._evaluate_low_satisfaction,
-            SIGNAL_NO_ENGAGEMENT: self._evaluate_no_engagement,
-            SIGNAL_P_ALIVE: self._evaluate_p_alive,
-        }
-
-    def _evaluate_overdue(self, ctx, signal, data):
-        """Days since the last order against the customer's mean interval between order days,
-        or the company's median interval for a customer who ordered on one day only."""
-        days = (ctx.as_of - data["last_day"]).days
-        if data["day_count"] > 1:
-            interval = (data["last_day"] - data["first_day"]).days / (data["day_count"] - 1)
-            code = REASON_OVERDUE
-        else:
-            interval = ctx.median_interval
-            code = REASON_OVERDUE_MEDIAN
-        if not interval or days <= signal["factor"] * interval:
-            return None
-        return float(days), [[code, {"days": days, "interval": round(float(interval), 2)}]]
-
-    def _evaluate_drop(self, ctx, signal, data):
-        """Spend or number of orders of the last N days against the N days before, in percent
-        of the earlier figure (a customer without anything before cannot drop)."""
-        if signal["code"] == SIGNAL_SPEND_DROP:
-            recent, before = float(data["spend_recent"]), float(data["spend_before"])
-            code, extra = REASON_SPEND_DROP, {"currency_id": ctx.currency_id}
-        else:
-            recent, before = float(data["count_recent"]), float(data["count_before"])
-            code, extra = REASON_FREQUENCY_DROP, {}
-        if before <= 0:
-            return None
-        drop = round(100.0 * (before - recent) / before, 1)
-        if drop < signal["threshold"]:
-            return None
-        figures = {
-            "drop": drop,
-            "days": signal["period_days"],
-            "recent": round(max(recent, 0.0), 2),
-            "before": round(before, 2),
-            **extra,
-        }
-        return drop, [[code, figures]]
-
-    def _evaluate_complaints(self, ctx, signal, data):
-        """Open complaints that are urgent or past their SLA, or at least K complaints reported
-        in the last N days."""
-        open_critical = int(data["open_critical"] or 0)
-        recent = int(data["complaints_recent"] or 0)
-        found = []
-        if open_critical:
-            found.append((open_critical, [REASON_COMPLAINTS_OPEN, {"count": open_critical}]))
-        if recent >= signal["min_count"]:
-            found.append(
-                (
-                    recent,
-                    [REASON_COMPLAINTS_RECENT, {"count": recent, "days": signal["period_days"]}],
-                )
-            )
-        return self._join(ctx, found)
-
-    def _evaluate_low_satisfaction(self, ctx, signal, data):
-        """Last CSAT at or below the threshold, last recommendation answer a detractor's, or a
-        falling trend as crm_satisfaction defines it: the average satisfaction score (0-100)
-        of the last TREND_DAYS days lower than that of the TREND_DAYS days before by more
-        than TREND_THRESHOLD points."""
-        found = []
-        csat = data["csat_last"]
-        if csat is not None and csat <= signal["threshold"]:
-            found.append((csat, [REASON_CSAT, {"csat": csat}]))
-        if data["nps_category"] == NPS_DETRACTOR:
-            nps = data["nps_last"] or 0
-            found.append((nps, [REASON_NPS, {"nps": nps}]))
-        recent, previous = data["recent_avg"], data["previous_avg"]
-        if recent is not None and previous is not None and previous - recent > TREND_THRESHOLD:
-            found.append(
-                (
-                    round(previous - recent, 1),
-                    [
-                        REASON_TREND,
-                        {
-                            "recent": round(float(recent), 2),
-                            "previous": round(float(previous), 2),
-                            "days": TREND_DAYS,
-                        },
-                    ],
-                )
-            )
-        return self._join(ctx, found)
-
-    def _evaluate_no_engagement(self, ctx, signal, data):
-        """More than N days since the last message, activity or meeting, counted from the
-        first order when there was none since."""
-        engaged, first = data["engaged_day"], data["first_day"]
-        if engaged and engaged >= first:
-            days, code = (ctx.as_of - engaged).days, REASON_NO_ENGAGEMENT
-        else:
-            days, code = (ctx.as_of - first).days, REASON_ENGAGEMENT_NEVER
-        if days <= signal["period_days"]:
-            return None
-        return float(days), [[code, {"days": days}]]
-
-    def _evaluate_p_alive(self, ctx, signal, data):
-        """Probability alive from the company's BG/NBD model below the threshold."""
-        prediction = ctx.predictions.get(data["partner_id"])
-        if prediction is None:
-            return None
-        p_alive = float(prediction[0])
-        if p_alive >= signal["threshold"]:
-            return None
-        figures = {"p": round(p_alive, 4), "threshold": signal["threshold"]}
-        return round(p_alive, 3), [[REASON_P_ALIVE, figures]]
-
-    @api.model
-    def _join(self, ctx, found):
-        """One reason from the parts of a signal that triggered: the first part's figure and
-        every part."""
-        if not found:
-            return None
-        return float(found[0][0]), [part for _value, part in found]
-
     # ------------------------------------------------------------------ writing
     def _write_batch(self, ctx, changes):
-        if not changes:
-            return 0
-        cid = str(ctx.company.id)
-        # the values travel as one JSON document (much cheaper to send and plan than one
-        # array parameter per column); floats keep their exact value through JSON
-        values = json.dumps(
-            [[partner_id, *(new[col] for col in SCORE_NAMES)] for partner_id, new in changes]
-        )
-        columns = SQL(", ").join(
-            SQL("(v.r ->> %s)::%s AS %s", index, SQL(col_type), SQL.identifier(col))
-            for index, (col, col_type) in enumerate([("id", "int"), *SCORE_COLUMNS])
-        )
-        sets = SQL(", ").join(
-            SQL(
-                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb)"
-                " || jsonb_build_object(%(cid)s, v.%(col)s)",
-                col=SQL.identifier(col),
-                cid=cid,
-            )
-            for col in SCORE_NAMES
-        )
-        ids = [partner_id for partner_id, _new in changes]
-        # the id range lets the planner read only the batch's part of res_partner (batches
-        # are consecutive ids) instead of hashing the whole table
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner p SET %(sets)s"
-                " FROM (SELECT %(columns)s FROM jsonb_array_elements(%(values)s::jsonb) v(r)) v"
-                " WHERE p.id = v.id AND p.id BETWEEN %(first)s AND %(last)s",
-                sets=sets,
-                columns=columns,
-                values=values,
-                first=min(ids),
-                last=max(ids),
-            )
-        )
-        self.env["res.partner"].invalidate_model(list(SCORE_NAMES))
-        return len(changes)
+        """Writes the changed scores: ``changes`` are [(partner id, {column: new value})]."""
+        return self._write_company_values(ctx.company, SCORE_COLUMNS, changes)

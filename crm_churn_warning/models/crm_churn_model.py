@@ -1,5 +1,6 @@
 """The company's statistical purchase model: BG/NBD for the number of purchases, Gamma-Gamma for
-the value of a purchase (see churn_stats.py for the formulas).
+the value of a purchase (see tools/churn_stats.py for the formulas); its calibration on older
+history is crm.churn.model.calibration's.
 
 A company's transaction history is read with one aggregate query: confirmed sale orders (or
 posted customer invoices net of refunds, per the company's value source), merged per customer and
@@ -9,21 +10,15 @@ keeps the last fit; the nightly run refits it when it is older than the company'
 
 import logging
 import time
-from datetime import timedelta
 
 import numpy as np
-from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL
 
-from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import local_date_sql
-
-from . import churn_stats
+from ..tools import churn_stats
 from .churn_data import (
-    CALIBRATION_DAYS,
-    CALIBRATION_GROUPS,
     CLV_MONTHS,
     EXPECTED_PURCHASES_DAYS,
     LIKELY_ACTIVE_P,
@@ -260,59 +255,7 @@ class CrmChurnModel(models.Model):
                 model.calibration_chart = False
                 continue
             top = max(max(lines.mapped("predicted_orders")), max(lines.mapped("actual_orders")))
-            model.calibration_chart = model._render_calibration_chart(lines, top or 1.0)
-
-    def _render_calibration_chart(self, lines, top):
-        def bar(value, color):
-            width = round(100.0 * value / top, 1)
-            return Markup(
-                '<div class="progress" style="height: 0.6rem;">'
-                '<div class="progress-bar %s" role="progressbar" style="width: %s%%;"></div>'
-                "</div>"
-            ) % (color, width)
-
-        def num(value, digits):
-            return formatLang(self.env, value, digits=digits)
-
-        head = Markup(
-            "<thead><tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
-            "<th class='text-end'>%s</th><th class='w-50'></th></tr></thead>"
-        ) % (
-            self.env._("Customers by expected orders"),
-            self.env._("Customers"),
-            self.env._("Predicted orders"),
-            self.env._("Actual orders"),
-        )
-        rows = []
-        for line in lines:
-            rows.append(
-                Markup(
-                    "<tr class='o_crm_churn_calibration_row'><td>%s</td>"
-                    "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
-                    "<td class='text-end'>%s</td><td>%s%s</td></tr>"
-                )
-                % (
-                    self.env._(
-                        "Tenth %(decile)s: %(low)s to %(high)s orders each",
-                        decile=line.decile,
-                        low=num(line.predicted_low, 2),
-                        high=num(line.predicted_high, 2),
-                    ),
-                    num(line.customer_count, 0),
-                    num(line.predicted_orders, 1),
-                    num(line.actual_orders, 0),
-                    bar(line.predicted_orders, "bg-info"),
-                    bar(line.actual_orders, "bg-success"),
-                )
-            )
-        legend = Markup(
-            "<p class='text-muted small mb-0'><span class='badge text-bg-info'>%s</span> "
-            "<span class='badge text-bg-success'>%s</span></p>"
-        ) % (self.env._("Predicted"), self.env._("Actual"))
-        table = Markup(
-            "<table class='table table-sm o_crm_churn_calibration'>%s<tbody>%s</tbody></table>"
-        ) % (head, Markup("").join(rows))
-        return table + legend
+            model.calibration_chart = lines._render_chart(top or 1.0)
 
     @api.depends("state", "r", "alpha", "a", "b", "p", "q", "gamma")
     def _compute_explained(self):
@@ -349,61 +292,6 @@ class CrmChurnModel(models.Model):
         return True
 
     # ------------------------------------------------------------------ the data
-    def _get_days_query(self, company, as_of):
-        """(partner_id, day, orders, amount) per commercial partner and transaction day, in the
-        company currency; the days the model and the churn engine both read.
-
-        Orders: confirmed sale orders, on their day in the company's time zone (an order in the
-        company currency is not divided by its rate of 1: the same sum without a numeric division
-        per order). Invoices: posted customer invoices; a refund reduces the day of the invoice
-        it reverses, an unlinked refund stands on its own day, which has no order and so only
-        reduces the customer's repeat value.
-        """
-        end = as_of + timedelta(days=1)
-        if company.crm_value_source == "invoice":
-            return SQL(
-                """
-                SELECT p.commercial_partner_id AS partner_id,
-                       COALESCE(orig.invoice_date, m.invoice_date) AS day,
-                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice') AS orders,
-                       SUM(m.amount_untaxed_signed)::float8 AS amount
-                  FROM account_move m
-                  JOIN res_partner p ON p.id = m.partner_id
-                  LEFT JOIN account_move orig ON orig.id = m.reversed_entry_id
-                                             AND m.move_type = 'out_refund'
-                                             AND orig.move_type = 'out_invoice'
-                 WHERE m.company_id = %(company)s
-                   AND m.state = 'posted'
-                   AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND m.invoice_date < %(end)s
-                   AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-                 GROUP BY 1, 2
-                """,
-                company=company.id,
-                end=end,
-            )
-        # an order belongs to its day in the company's time zone
-        day = local_date_sql(SQL("so.date_order"), company._crm_tz())
-        return SQL(
-            """
-            SELECT p.commercial_partner_id AS partner_id, %(day)s AS day,
-                   COUNT(*) AS orders,
-                   SUM(CASE WHEN COALESCE(so.currency_rate, 0) IN (0, 1)
-                            THEN so.amount_untaxed
-                            ELSE so.amount_untaxed / so.currency_rate END)::float8 AS amount
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company)s
-               AND so.state = 'sale'
-               AND %(day)s <= %(as_of)s
-               AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-             GROUP BY 1, 2
-            """,
-            day=day,
-            company=company.id,
-            as_of=as_of,
-        )
-
     @api.model
     def _get_summary(self, company, as_of):
         """Per customer: x (repeat purchase days), t_x and T (weeks), m (mean repeat value).
@@ -429,7 +317,7 @@ class CrmChurnModel(models.Model):
                  ORDER BY d.partner_id
                 """,
                 as_of=as_of,
-                days=self._get_days_query(company, as_of),
+                days=self.env["crm.customer.data"]._get_days_query(company, as_of),
             )
         )
         rows = cr.fetchall()
@@ -576,61 +464,6 @@ class CrmChurnModel(models.Model):
         }
 
     @api.model
-    def _get_calibration(self, company, as_of, summary):
-        """Fits the model on the history up to CALIBRATION_DAYS before as_of and compares its
-        expected orders of the days that followed, up to as_of, with the purchase days the
-        customers of then actually had (from `summary`, the customers as of as_of).
-
-        Returns (calibration date, line values, notice): the customers of the calibration
-        date split by expected orders into CALIBRATION_GROUPS groups of equal size (the
-        fewest expected first, equal ones by customer), each with its predicted and actual
-        orders; no line and a notice when no model fits the older history.
-        """
-        start = as_of - timedelta(days=CALIBRATION_DAYS)
-        older = self._get_summary(company, start)
-        params, notice, _counts = self._fit_details(company, start, older)
-        if not params:
-            return (
-                start,
-                [],
-                self.env._(
-                    "No calibration on the history up to %(date)s: %(reason)s",
-                    date=start,
-                    reason=notice,
-                ),
-            )
-        predicted = np.nan_to_num(
-            churn_stats.conditional_expected_purchases(
-                params, CALIBRATION_DAYS / 7.0, older["x"], older["t_x"], older["T"]
-            ),
-            nan=0.0,
-            posinf=0.0,
-            neginf=0.0,
-        )
-        # purchase days after `start`: repeat purchase days now less those of then (every
-        # customer of then is one of now, both ordered by partner id)
-        now_ids = summary["partner_id"]
-        index = np.minimum(np.searchsorted(now_ids, older["partner_id"]), len(now_ids) - 1)
-        known = now_ids[index] == older["partner_id"]
-        actual = np.where(known, summary["x"][index] - older["x"], 0.0)
-        order = np.lexsort((older["partner_id"], predicted))
-        lines = []
-        for decile, group in enumerate(
-            np.array_split(order, min(CALIBRATION_GROUPS, len(order))), start=1
-        ):
-            lines.append(
-                {
-                    "decile": decile,
-                    "customer_count": len(group),
-                    "predicted_low": float(predicted[group].min()),
-                    "predicted_high": float(predicted[group].max()),
-                    "predicted_orders": float(predicted[group].sum()),
-                    "actual_orders": int(actual[group].sum()),
-                }
-            )
-        return start, lines, ""
-
-    @api.model
     def _fit_company(self, company, as_of=None):
         """Fits the company's model and stores it; returns the company's record."""
         as_of = as_of or fields.Date.context_today(self.with_context(tz=company._crm_tz()))
@@ -648,9 +481,9 @@ class CrmChurnModel(models.Model):
             "calibration_notice": False,
         }
         if params:
-            calibration_date, lines, calibration_notice = Model._get_calibration(
-                company, as_of, summary
-            )
+            calibration_date, lines, calibration_notice = Model.env[
+                "crm.churn.model.calibration"
+            ]._get_calibration(company, as_of, summary)
             values.update(
                 {key: params[key] for key in PARAM_FIELDS},
                 **self._get_forecast(params, summary),

@@ -1,19 +1,25 @@
-from odoo import api, fields, models
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import format_date
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
 
 from .churn_data import (
-    CHURN_LEVELS,
     KIND_RISK,
     KIND_WIN_BACK,
     LEVEL_MEDIUM,
-    LEVEL_NONE,
     LEVEL_RANK,
     PLAYBOOK_RESPONSIBLES,
     RESPONSIBLE_SALESPERSON,
     RESPONSIBLE_TEAM_LEADER,
+    WARNING_LEVELS,
 )
 
+MANAGER_GROUP_XMLID = "crm_churn_warning.crm_churn_warning_group_manager"
 PLAYBOOK_KIND_BOTH = "both"
 PLAYBOOK_KINDS = [
     (KIND_RISK, "Churn risk"),
@@ -49,7 +55,7 @@ class CrmChurnPlaybook(models.Model):
         "customers without a tier).",
     )
     min_level = fields.Selection(
-        [(key, label) for key, label in CHURN_LEVELS if key != LEVEL_NONE],
+        WARNING_LEVELS,
         string="From Level",
         required=True,
         default=LEVEL_MEDIUM,
@@ -153,3 +159,168 @@ class CrmChurnPlaybook(models.Model):
             if user and user.active:
                 return user
         return fallback_user
+
+    # ------------------------------------------------------------------ applying to warnings
+    @api.model
+    def _get_churn_managers(self, company):
+        """Internal users of the company in the churn manager group (OdooBot aside)."""
+        group = self.env.ref(MANAGER_GROUP_XMLID)
+        return (
+            group.sudo()
+            .all_user_ids.filtered(
+                lambda u: u.active
+                and not u.share
+                and u.id != SUPERUSER_ID
+                and company in u.company_ids
+            )
+            .sorted("id")
+        )
+
+    @api.model
+    def _is_offer_withheld(self, company, kind, last_order_date):
+        """Whether the offer e-mail of a playbook must not go to the customer of a warning of
+        ``kind`` whose last order was on ``last_order_date``. A win-back warning of a customer
+        who churned (last order plus the company's churn days) before the company's start date
+        (``crm_start_date``: the day these addons started serving it) sends none: that
+        customer was found lost in the history at installation, and an e-mail would be about
+        the installation, not about the customer leaving."""
+        if kind != KIND_WIN_BACK or not company.crm_start_date:
+            return False
+        churned_on = last_order_date and last_order_date + timedelta(days=company.crm_churn_days)
+        return not (churned_on and churned_on >= company.crm_start_date)
+
+    @api.model
+    def _apply_playbooks(self, warnings, as_of, last_orders=None):
+        """Runs the matching playbook of each of ``warnings``: one activity (for the
+        salesperson or team leader, else the company's first churn manager), the managers
+        notified when the playbook says so, and the offer e-mail when it has one, none was sent
+        yet and ``_is_offer_withheld`` finds no reason against it (the customer's last order
+        date from ``last_orders`` {warning id: date}, else the customer's stored one). The
+        playbook is written with one update per playbook, the activities with one create; the
+        managers get one message listing the warnings their playbooks flag. The activities
+        carry no summary (the name of their type, translated for each reader, says what to do)
+        and the playbook's instructions in the language of the person who gets them."""
+        activity_vals, offers = [], defaultdict(list)
+        by_playbook = defaultdict(list)
+        withheld = []  # warnings whose offer e-mail was not sent
+        notes = {}  # (playbook, language) -> the playbook's instructions in that language
+        last_orders = last_orders or {}
+        for company, company_warnings in warnings.grouped("company_id").items():
+            match = self.sudo()._get_matcher(company)
+            managers = self._get_churn_managers(company)
+            flagged = []
+            for warning in company_warnings:
+                playbook = match(warning.tier_id.id, warning.level, warning.kind)
+                if not playbook:
+                    continue
+                by_playbook[playbook].append(warning.id)
+                user = playbook._get_responsible(warning, managers[:1])
+                deadline = as_of + timedelta(days=playbook.deadline_days)
+                lang = user.lang or company.partner_id.lang or "en_US"
+                if (playbook, lang) not in notes:
+                    notes[playbook, lang] = playbook.with_context(lang=lang).note or False
+                activity_vals.append(
+                    {
+                        "res_id": warning.id,
+                        "activity_type_id": playbook.activity_type_id.id,
+                        "note": notes[playbook, lang],
+                        "date_deadline": deadline,
+                        "user_id": user.id or False,
+                    }
+                )
+                if playbook.notify_manager and managers:
+                    flagged.append((warning, playbook, user, deadline))
+                if (
+                    playbook.mail_template_id
+                    and not warning.offer_sent_date
+                    and warning.partner_id.email
+                ):
+                    last_order = last_orders.get(warning.id)
+                    if warning.id not in last_orders:
+                        last_order = warning.partner_id.with_company(company).crm_last_order_date
+                    if self._is_offer_withheld(company, warning.kind, last_order):
+                        withheld.append(warning.id)
+                    else:
+                        offers[playbook.mail_template_id].append(warning.id)
+            if flagged:
+                self._notify_managers(company, managers, flagged)
+        for playbook, warning_ids in by_playbook.items():
+            warnings.browse(warning_ids).with_context(tracking_disable=True).write(
+                {"playbook_id": playbook.id}
+            )
+        self._schedule_activities(warnings, activity_vals)
+        warnings.browse(withheld)._log_events(
+            "crm_churn_warning.mt_crm_churn_warning_offer_withheld"
+        )
+        for template, warning_ids in offers.items():
+            offered = warnings.browse(warning_ids)
+            offered.message_post_with_source(
+                template, message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+            offered.offer_sent_date = as_of
+
+    @api.model
+    def _schedule_activities(self, warnings, vals_list):
+        """Schedules the playbooks' activities on ``warnings`` (dicts of res_id,
+        activity_type_id, note, date_deadline, user_id) as automated activities, in one
+        create: ``mail.activity`` names the document, keeps the user's time zone, sanitizes the
+        note, makes each user follow the warnings of their activities and tells them at once
+        of activities already due. No "assigned to you" e-mail per activity
+        (``mail_activity_quick_update``): a night can give a salesperson many; they show in
+        their activity menu."""
+        if not vals_list:
+            return
+        model_id = self.env["ir.model"]._get_id(warnings._name)
+        warnings.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            [dict(vals, res_model_id=model_id, automated=True) for vals in vals_list]
+        )
+
+    @api.model
+    def _notify_managers(self, company, managers, flagged):
+        """Tells the churn managers of ``company`` about the warnings of ``flagged``
+        ((warning, playbook, responsible user, deadline)): a note on each warning, and one
+        message in the inbox (or by e-mail, as each prefers) of the managers of each language,
+        in their language, listing them all with links."""
+        self.env["crm.churn.warning"].browse(
+            [warning.id for warning, *_rest in flagged]
+        )._log_events("crm_churn_warning.mt_crm_churn_warning_managers_notified")
+        default_lang = company.partner_id.lang or "en_US"
+        for lang, readers in managers.grouped(lambda u: u.lang or default_lang).items():
+            subject, body = self.with_context(lang=lang)._get_managers_digest(company, flagged)
+            self.env["mail.thread"].message_notify(
+                partner_ids=readers.partner_id.ids, subject=subject, body=body
+            )
+
+    @api.model
+    def _get_managers_digest(self, company, flagged):
+        """The subject and body of the managers' message about ``flagged`` (see
+        _notify_managers), in the language of the environment."""
+        Warning = self.env["crm.churn.warning"]
+        levels = dict(Warning._fields["level"]._description_selection(self.env))
+        items = []
+        for warning, playbook, user, deadline in flagged:
+            text = self.env._(
+                "%(level)s churn risk for %(customer)s%(tier)s: %(activity)s for %(user)s, due "
+                "%(deadline)s.",
+                level=levels[warning.level],
+                customer=warning.partner_id.display_name,
+                tier=f" ({warning.tier_id.with_env(self.env).name})" if warning.tier_id else "",
+                activity=playbook.activity_type_id.with_env(self.env).name,
+                user=user.name or self.env._("nobody"),
+                deadline=format_date(self.env, deadline),
+            )
+            items.append(
+                Markup(
+                    '<li><a href="/odoo/%s/%s" data-oe-model="%s" data-oe-id="%s">%s</a>: %s</li>'
+                )
+                % (Warning._name, warning.id, Warning._name, warning.id, warning.name, text)
+            )
+        subject = self.env._("Churn warnings for the managers (%(count)s)", count=len(items))
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._(
+                "The churn playbooks of %(company)s flagged these warnings for the churn managers:",
+                company=company.name,
+            ),
+            Markup("").join(items),
+        )
+        return subject, body

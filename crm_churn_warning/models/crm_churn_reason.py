@@ -11,7 +11,6 @@ adding a reason code adds its template in ``_get_templates`` and its figures in
 import json
 
 from odoo import api, models
-from odoo.tools import format_amount, formatLang
 
 from .churn_data import (
     FIGURE_MONEY,
@@ -84,28 +83,22 @@ class CrmChurnReason(models.AbstractModel):
     def _get_renderer(self):
         """A function writing reasons in the language of the environment: render(document)
         for a reason document (a list or its JSON text), render(parts, line=True) for the
-        parts of one signal. Templates are translated, and each distinct figure formatted,
-        once per renderer: one renderer writes the reasons of thousands of records."""
+        parts of one signal. Templates are translated, and each distinct figure formatted
+        (by crm.value.reason's figure formatter), once per renderer: one renderer writes the
+        reasons of thousands of records."""
         templates = self._get_templates()
         kinds = self._get_figures()
         separator = self.env._("; ")
-        currencies = {}
-        known = {}
+        # figures are written as the customer value reasons write theirs (whole numbers,
+        # amounts in their currency), each distinct one formatted once
+        number = self.env["crm.value.reason"]._get_figure_formatter()
 
         def figure(kind, value, currency_id):
-            key = (kind, value, currency_id)
-            text = known.get(key)
-            if text is None:
-                if kind == FIGURE_MONEY:
-                    if currency_id not in currencies:
-                        currencies[currency_id] = self.env["res.currency"].browse(currency_id)
-                    text = format_amount(self.env, value or 0.0, currencies[currency_id])
-                elif kind == FIGURE_PERCENT:
-                    text = formatLang(self.env, 100.0 * (value or 0.0), digits=0)
-                else:
-                    text = formatLang(self.env, value or 0.0, digits=0)
-                known[key] = text
-            return text
+            if kind == FIGURE_MONEY:
+                return number(value, currency_id=currency_id)
+            if kind == FIGURE_PERCENT:
+                return number(100.0 * (value or 0.0))
+            return number(value)
 
         def part(code, figures):
             template = templates.get(code)

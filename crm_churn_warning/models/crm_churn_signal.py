@@ -2,8 +2,25 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS, MAX_WEIGHT
+from odoo.addons.crm_satisfaction.models.satisfaction_data import (
+    NPS_DETRACTOR,
+    TREND_DAYS,
+    TREND_THRESHOLD,
+)
 
 from .churn_data import (
+    REASON_COMPLAINTS_OPEN,
+    REASON_COMPLAINTS_RECENT,
+    REASON_CSAT,
+    REASON_ENGAGEMENT_NEVER,
+    REASON_FREQUENCY_DROP,
+    REASON_NO_ENGAGEMENT,
+    REASON_NPS,
+    REASON_OVERDUE,
+    REASON_OVERDUE_MEDIAN,
+    REASON_P_ALIVE,
+    REASON_SPEND_DROP,
+    REASON_TREND,
     SIGNAL_CODES,
     SIGNAL_COMPLAINTS,
     SIGNAL_FREQUENCY_DROP,
@@ -144,3 +161,234 @@ class CrmChurnSignal(models.Model):
                         signal=signal.name,
                     )
                 )
+
+    # ------------------------------------------------------------------ the company's signals
+    @api.model
+    def _get_signals(self, company, with_model=True):
+        """The signals that count in the company, by code: a company's own signal replaces the
+        shared one of the same code (an archived one switches the code off in that company).
+        Without a fitted model the statistical signal does not count."""
+        found = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("company_id", "in", [company.id, False])])
+        )
+        chosen = {}
+        for signal in found.sorted(lambda s: (bool(s.company_id), s.id)):
+            chosen[signal.code] = signal  # the company's own comes last and wins
+        chosen = dict(sorted(chosen.items(), key=lambda item: (item[1].sequence, item[1].id)))
+        return {
+            code: {
+                "id": signal.id,
+                "code": code,
+                "weight": signal.weight,
+                "factor": signal.factor,
+                "period_days": signal.period_days,
+                "threshold": signal.threshold,
+                "min_count": signal.min_count,
+            }
+            for code, signal in chosen.items()
+            if signal.active and (with_model or code != SIGNAL_P_ALIVE)
+        }
+
+    # ------------------------------------------------------------------ evaluation
+    # What each signal finds in one customer's data and how strongly it counts: crm.churn.engine
+    # gathers the data of its run and calls these for every customer it scores.
+    def _evaluate(self, ctx, data):
+        """Every counting signal of the run (ctx, see crm.churn.engine's ScoreContext) evaluated
+        for one customer's data: the reasons of the signals that triggered, in signal order."""
+        reasons = []
+        for code, signal in ctx.signals.items():
+            found = ctx.evaluators[code](ctx, signal, data)
+            if found:
+                value, details = found
+                reasons.append(
+                    {
+                        "signal_id": signal["id"],
+                        "code": code,
+                        "value": value,
+                        "details": details,
+                        "weight": signal["weight"],
+                    }
+                )
+        return reasons
+
+    def _get_evaluators(self):
+        """{signal code: method(ctx, signal, data) -> (value, parts) or None}, the parts being
+        the [reason code, {figure: value}] pairs of what the signal found (see REASON_FIGURES);
+        a module adding a code adds its method here."""
+        return {
+            SIGNAL_OVERDUE: self._evaluate_overdue,
+            SIGNAL_SPEND_DROP: self._evaluate_drop,
+            SIGNAL_FREQUENCY_DROP: self._evaluate_drop,
+            SIGNAL_COMPLAINTS: self._evaluate_complaints,
+            SIGNAL_LOW_SATISFACTION: self._evaluate_low_satisfaction,
+            SIGNAL_NO_ENGAGEMENT: self._evaluate_no_engagement,
+            SIGNAL_P_ALIVE: self._evaluate_p_alive,
+        }
+
+    def _evaluate_overdue(self, ctx, signal, data):
+        """Days since the last order against the customer's mean interval between order days,
+        or the company's median interval for a customer who ordered on one day only."""
+        days = (ctx.as_of - data["last_day"]).days
+        if data["day_count"] > 1:
+            interval = (data["last_day"] - data["first_day"]).days / (data["day_count"] - 1)
+            code = REASON_OVERDUE
+        else:
+            interval = ctx.median_interval
+            code = REASON_OVERDUE_MEDIAN
+        if not interval or days <= signal["factor"] * interval:
+            return None
+        return float(days), [[code, {"days": days, "interval": round(float(interval), 2)}]]
+
+    def _evaluate_drop(self, ctx, signal, data):
+        """Spend or number of orders of the last N days against the N days before, in percent
+        of the earlier figure (a customer without anything before cannot drop)."""
+        if signal["code"] == SIGNAL_SPEND_DROP:
+            recent, before = float(data["spend_recent"]), float(data["spend_before"])
+            code, extra = REASON_SPEND_DROP, {"currency_id": ctx.currency_id}
+        else:
+            recent, before = float(data["count_recent"]), float(data["count_before"])
+            code, extra = REASON_FREQUENCY_DROP, {}
+        if before <= 0:
+            return None
+        drop = round(100.0 * (before - recent) / before, 1)
+        if drop < signal["threshold"]:
+            return None
+        figures = {
+            "drop": drop,
+            "days": signal["period_days"],
+            "recent": round(max(recent, 0.0), 2),
+            "before": round(before, 2),
+            **extra,
+        }
+        return drop, [[code, figures]]
+
+    def _evaluate_complaints(self, ctx, signal, data):
+        """Open complaints that are urgent or past their SLA, or at least K complaints reported
+        in the last N days."""
+        open_critical = int(data["open_critical"] or 0)
+        recent = int(data["complaints_recent"] or 0)
+        found = []
+        if open_critical:
+            found.append((open_critical, [REASON_COMPLAINTS_OPEN, {"count": open_critical}]))
+        if recent >= signal["min_count"]:
+            found.append(
+                (
+                    recent,
+                    [REASON_COMPLAINTS_RECENT, {"count": recent, "days": signal["period_days"]}],
+                )
+            )
+        return self._join(ctx, found)
+
+    def _evaluate_low_satisfaction(self, ctx, signal, data):
+        """Last CSAT at or below the threshold, last recommendation answer a detractor's, or a
+        falling trend as crm_satisfaction defines it: the average satisfaction score (0-100)
+        of the last TREND_DAYS days lower than that of the TREND_DAYS days before by more
+        than TREND_THRESHOLD points."""
+        found = []
+        csat = data["csat_last"]
+        if csat is not None and csat <= signal["threshold"]:
+            found.append((csat, [REASON_CSAT, {"csat": csat}]))
+        if data["nps_category"] == NPS_DETRACTOR:
+            nps = data["nps_last"] or 0
+            found.append((nps, [REASON_NPS, {"nps": nps}]))
+        recent, previous = data["recent_avg"], data["previous_avg"]
+        if recent is not None and previous is not None and previous - recent > TREND_THRESHOLD:
+            found.append(
+                (
+                    round(previous - recent, 1),
+                    [
+                        REASON_TREND,
+                        {
+                            "recent": round(float(recent), 2),
+                            "previous": round(float(previous), 2),
+                            "days": TREND_DAYS,
+                        },
+                    ],
+                )
+            )
+        return self._join(ctx, found)
+
+    def _evaluate_no_engagement(self, ctx, signal, data):
+        """More than N days since the last message, activity or meeting, counted from the
+        first order when there was none since."""
+        engaged, first = data["engaged_day"], data["first_day"]
+        if engaged and engaged >= first:
+            days, code = (ctx.as_of - engaged).days, REASON_NO_ENGAGEMENT
+        else:
+            days, code = (ctx.as_of - first).days, REASON_ENGAGEMENT_NEVER
+        if days <= signal["period_days"]:
+            return None
+        return float(days), [[code, {"days": days}]]
+
+    def _evaluate_p_alive(self, ctx, signal, data):
+        """Probability alive from the company's BG/NBD model below the threshold."""
+        prediction = ctx.predictions.get(data["partner_id"])
+        if prediction is None:
+            return None
+        p_alive = float(prediction[0])
+        if p_alive >= signal["threshold"]:
+            return None
+        figures = {"p": round(p_alive, 4), "threshold": signal["threshold"]}
+        return round(p_alive, 3), [[REASON_P_ALIVE, figures]]
+
+    @api.model
+    def _join(self, ctx, found):
+        """One reason from the parts of a signal that triggered: the first part's figure and
+        every part."""
+        if not found:
+            return None
+        return float(found[0][0]), [part for _value, part in found]
+
+    def _get_strengths(self):
+        """{signal code: method(ctx, signal, data) -> strength 0-1 of a triggered signal}; a
+        code without one counts fully when it triggers."""
+        return {
+            SIGNAL_OVERDUE: self._strength_overdue,
+            SIGNAL_SPEND_DROP: self._strength_drop,
+            SIGNAL_FREQUENCY_DROP: self._strength_drop,
+            SIGNAL_NO_ENGAGEMENT: self._strength_no_engagement,
+        }
+
+    @api.model
+    def _strength_full(self, ctx, signal, data):
+        return 1.0
+
+    @api.model
+    def _strength_overdue(self, ctx, signal, data):
+        """Days without an order over the usual interval (the customer's own, else the
+        company's median) times the signal's factor: two thirds just past the factor, full at
+        twice it."""
+        days = (ctx.as_of - data["last_day"]).days
+        if data["day_count"] > 1:
+            interval = (data["last_day"] - data["first_day"]).days / (data["day_count"] - 1)
+        else:
+            interval = ctx.median_interval
+        if not interval:
+            return 1.0
+        return min(1.0, (1.0 + days / interval / signal["factor"]) / 3.0)
+
+    @api.model
+    def _strength_drop(self, ctx, signal, data):
+        """The drop in spend or orders: two thirds at the signal's threshold, full when nothing
+        is left."""
+        if signal["code"] == SIGNAL_SPEND_DROP:
+            recent, before = data["spend_recent"], data["spend_before"]
+        else:
+            recent, before = data["count_recent"], data["count_before"]
+        threshold = signal["threshold"] / 100.0
+        if not before or before <= 0 or threshold >= 1.0:
+            return 1.0
+        drop = float(before - recent) / float(before)
+        return min(1.0, max(0.0, 2.0 / 3.0 + (drop - threshold) / (1.0 - threshold) / 3.0))
+
+    @api.model
+    def _strength_no_engagement(self, ctx, signal, data):
+        """Days without contact over the signal's period: two thirds just past it, full at
+        twice it."""
+        engaged, first = data["engaged_day"], data["first_day"]
+        since = engaged if engaged and engaged >= first else first
+        if signal["period_days"] <= 0:
+            return 1.0
+        return min(1.0, (1.0 + (ctx.as_of - since).days / signal["period_days"]) / 3.0)

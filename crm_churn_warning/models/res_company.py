@@ -1,9 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
 
 from .churn_data import (
-    CHURN_LEVELS,
     DEFAULT_BACKTEST_HORIZON,
     DEFAULT_CLV_DISCOUNT,
     DEFAULT_LEVEL_HIGH,
@@ -15,6 +14,7 @@ from .churn_data import (
     DEFAULT_WARNING_CAPACITY,
     DEFAULT_WIN_BACK_DAYS,
     LEVEL_MEDIUM,
+    WARNING_LEVELS,
 )
 
 
@@ -37,7 +37,7 @@ class ResCompany(models.Model):
         help="Churn score (0-100) from which a customer is at high risk.",
     )
     crm_churn_warning_level = fields.Selection(
-        [(key, label) for key, label in CHURN_LEVELS if key != "none"],
+        WARNING_LEVELS,
         string="Warn From Level",
         default=LEVEL_MEDIUM,
         required=True,
@@ -116,3 +116,11 @@ class ResCompany(models.Model):
         "CHECK(crm_churn_clv_discount >= 0 AND crm_churn_clv_discount < 1)",
         "The monthly discount rate lies between 0 and 1.",
     )
+
+    @api.model
+    def _crm_load_churn_demo(self):
+        """Demo data (demo/crm_churn_demo.xml): five months of churn scoring replayed. The
+        generator is imported here only, so that it loads with demo data alone."""
+        from ..demo.crm_churn_demo import CrmChurnDemo
+
+        CrmChurnDemo(self.env)._load_demo_history()

@@ -1,8 +1,12 @@
-import io
+from odoo import api, models
 
-import xlsxwriter
+from odoo.addons.crm_lifecycle_tiering.report.crm_xlsx import (
+    Workbook,
+    write_records,
+    write_value,
+)
 
-from odoo import api, fields, models
+from ..models.churn_data import LEVEL_HIGH, LEVEL_LOW, LEVEL_MEDIUM
 
 SUMMARY_FIELDS = [
     ("as_of", "date"),
@@ -53,27 +57,11 @@ class CrmChurnBacktestXlsx(models.AbstractModel):
     @api.model
     def _build_workbook(self, backtest):
         backtest.ensure_one()
-        output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {"in_memory": True})
-        formats = {
-            "title": book.add_format({"bold": True, "font_size": 13}),
-            "bold": book.add_format({"bold": True}),
-            "header": book.add_format(
-                {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
-            ),
-            "total": book.add_format({"bold": True, "top": 1}),
-            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-            "number": book.add_format({"num_format": "0.0"}),
-            "ratio": book.add_format({"num_format": "0.00"}),
-            "percent": book.add_format({"num_format": "0.0%"}),
-            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
-        }
-        self._write_summary(book, backtest, formats)
-        self._write_levels(book, backtest, formats)
-        self._write_customers(book, backtest, formats)
-        book.close()
-        return output.getvalue()
+        book = Workbook()
+        self._write_summary(book, backtest, book.cell_formats)
+        self._write_levels(book, backtest, book.cell_formats)
+        self._write_customers(book, backtest, book.cell_formats)
+        return book.getvalue()
 
     def _label(self, records, fname):
         return records._fields[fname]._description_string(self.env)
@@ -82,20 +70,16 @@ class CrmChurnBacktestXlsx(models.AbstractModel):
         return self.env._("Yes") if value else self.env._("No")
 
     def _write_value(self, sheet, row, col, value, kind, formats, records=None, fname=None):
-        if kind in ("date", "datetime"):
-            if value:
-                sheet.write_datetime(row, col, fields.Datetime.to_datetime(value), formats[kind])
-        elif kind == "selection":
+        """A value as its kind says; "selection" reads its labels from the field ``fname`` of
+        ``records``, "bool" is written Yes or No."""
+        if kind == "selection":
             labels = dict(records._fields[fname]._description_selection(self.env))
-            sheet.write_string(row, col, labels.get(value, value or ""))
+            value, kind = labels.get(value, value or ""), "text"
         elif kind == "m2o":
-            sheet.write_string(row, col, value.display_name or "")
+            value, kind = value.display_name or "", "text"
         elif kind == "bool":
-            sheet.write_string(row, col, self._yes_no(value))
-        elif kind == "int":
-            sheet.write_number(row, col, value or 0)
-        else:
-            sheet.write_number(row, col, value or 0.0, formats[kind])
+            value, kind = self._yes_no(value), "text"
+        write_value(sheet, row, col, value, kind, formats)
 
     def _write_summary(self, book, backtest, formats):
         sheet = book.add_worksheet(self.env._("Summary"))
@@ -121,9 +105,9 @@ class CrmChurnBacktestXlsx(models.AbstractModel):
         levels = configuration.get("levels", {})
         Company = self.env["res.company"]
         for key, fname in (
-            ("low", "crm_churn_level_low"),
-            ("medium", "crm_churn_level_medium"),
-            ("high", "crm_churn_level_high"),
+            (LEVEL_LOW, "crm_churn_level_low"),
+            (LEVEL_MEDIUM, "crm_churn_level_medium"),
+            (LEVEL_HIGH, "crm_churn_level_high"),
         ):
             sheet.write_string(row, 0, self._label(Company, fname))
             sheet.write_number(row, 1, levels.get(key, 0.0))
@@ -192,35 +176,29 @@ class CrmChurnBacktestXlsx(models.AbstractModel):
         sheet = book.add_worksheet(self.env._("Customers"))
         Line = self.env["crm.churn.backtest.line"]
         levels = dict(Line._fields["level"]._description_selection(self.env))
-        headers = [
-            (self.env._("Customer"), 32),
-            (self.env._("Churn Score"), 10),
-            (self.env._("Churn Risk"), 10),
-            (self.env._("Flagged"), 9),
-            (self.env._("Churned"), 9),
-            (self.env._("Last Order"), 12),
-            (self.env._("Reasons"), 70),
+        columns = [
+            (self.env._("Customer"), "name", "text", 32),
+            (self.env._("Churn Score"), "score", "number", 10),
+            (self.env._("Churn Risk"), "level", "text", 10),
+            (self.env._("Flagged"), "flagged", "text", 9),
+            (self.env._("Churned"), "churned", "text", 9),
+            (self.env._("Last Order"), "last_order_date", "date", 12),
+            (self.env._("Reasons"), "reasons", "text", 70),
         ]
-        for col, (title, width) in enumerate(headers):
-            sheet.write(0, col, title, formats["header"])
-            sheet.set_column(col, col, width, formats["wrap"] if width > 40 else None)
-        customers = backtest._get_customer_results()
         # the reasons are reason codes (results of backtests run before them: their text)
         render = self.env["crm.churn.reason"]._get_renderer()
-        for row, customer in enumerate(customers, start=1):
-            sheet.write_string(row, 0, customer["name"] or str(customer["partner_id"]))
-            sheet.write_number(row, 1, customer["score"], formats["number"])
-            sheet.write_string(row, 2, levels.get(customer["level"], customer["level"]))
-            sheet.write_string(row, 3, self._yes_no(customer["flagged"]))
-            sheet.write_string(row, 4, self._yes_no(customer["churned"]))
-            if customer.get("last_order_date"):
-                sheet.write_datetime(
-                    row,
-                    5,
-                    fields.Datetime.to_datetime(customer["last_order_date"][:10]),
-                    formats["date"],
-                )
+        rows = []
+        for customer in backtest._get_customer_results():
             reasons = customer["reasons"]
-            sheet.write_string(row, 6, reasons if isinstance(reasons, str) else render(reasons))
-        sheet.freeze_panes(1, 1)
-        sheet.autofilter(0, 0, max(len(customers), 1), len(headers) - 1)
+            rows.append(
+                {
+                    "name": customer["name"] or str(customer["partner_id"]),
+                    "score": customer["score"],
+                    "level": levels.get(customer["level"], customer["level"]),
+                    "flagged": self._yes_no(customer["flagged"]),
+                    "churned": self._yes_no(customer["churned"]),
+                    "last_order_date": (customer.get("last_order_date") or "")[:10],
+                    "reasons": reasons if isinstance(reasons, str) else render(reasons),
+                }
+            )
+        write_records(sheet, columns, rows, formats)

@@ -2,10 +2,12 @@ from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, time, timedelta
 from unittest.mock import patch
 
-from odoo.tests import new_test_user
-
 from odoo.addons.crm_churn_warning.models import crm_churn_engine
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import (
+    CrmCase,
+    insert_orders,
+    make_company_user,
+)
 
 AS_OF = date(2026, 6, 30)
 
@@ -45,20 +47,17 @@ class ChurnCase(CrmCase):
         )
         cls.company.partner_id.lang = "en_US"
         cls.env.user.company_ids |= cls.company
-        groups = "sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user"
-        cls.churn_user = new_test_user(
+        cls.churn_user = make_company_user(
             cls.env,
-            login="churn_engine_user",
-            groups=groups,
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+            "churn_engine_user",
+            "sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user",
+            cls.company,
         )
-        cls.churn_manager = new_test_user(
+        cls.churn_manager = make_company_user(
             cls.env,
-            login="churn_engine_manager",
-            groups="sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+            "churn_engine_manager",
+            "sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
+            cls.company,
         )
         cls.product = cls.env["product.product"].create(
             {"name": "Churn Consulting Day", "type": "service", "list_price": 100}
@@ -74,40 +73,19 @@ class ChurnCase(CrmCase):
 
     # ------------------------------------------------------------------ data
     @classmethod
-    def make_customer(cls, name, **values):
-        return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
-
-    @classmethod
     def make_orders(cls, partner, days, amount=100.0, company=None, state="sale"):
         """Confirmed sale orders of `partner` (or of one of its contacts) on the given dates,
         inserted set-wise (headers only: the engines read order dates and untaxed amounts).
         `amount` is one figure for every order or a list, one per date."""
-        company = company or cls.company
         amounts = amount if isinstance(amount, list | tuple) else [amount] * len(days)
-        cls.env.flush_all()
-        cls.env.cr.execute(
-            """
-            INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
-                                    company_id, currency_id, currency_rate, state, date_order,
-                                    amount_untaxed, amount_tax, amount_total, create_date,
-                                    write_date, create_uid, write_uid)
-            SELECT 'CHURN-TEST-' || o.ord, %(partner)s, %(partner)s, %(partner)s, %(company)s,
-                   %(currency)s, 1.0, %(state)s, o.day, o.amount, 0, o.amount,
-                   now(), now(), %(uid)s, %(uid)s
-              FROM unnest(%(days)s::timestamp[], %(amounts)s::numeric[])
-                   WITH ORDINALITY AS o(day, amount, ord)
-            """,
-            {
-                "partner": partner.id,
-                "company": company.id,
-                "currency": company.currency_id.id,
-                "state": state,
-                "days": [datetime.combine(day, time(10, 0)) for day in days],
-                "amounts": amounts,
-                "uid": cls.env.uid,
-            },
+        insert_orders(
+            cls.env,
+            company or cls.company,
+            [(partner, day, value) for day, value in zip(days, amounts, strict=True)],
+            prefix="CHURN-TEST",
+            state=state,
+            hour=10,
         )
-        cls.env["sale.order"].invalidate_model()
 
     @classmethod
     def every(cls, start, step, count):

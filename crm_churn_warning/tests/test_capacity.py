@@ -306,7 +306,9 @@ class TestInstallationOffers(WarningCase):
         self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0, days=60)])
         warning = self.warnings_of(customer)
         self.assertEqual(warning.kind, KIND_RISK)
-        self.assertFalse(self.Warning._is_offer_withheld(self.company, KIND_RISK, self.today))
+        self.assertFalse(
+            self.env["crm.churn.playbook"]._is_offer_withheld(self.company, KIND_RISK, self.today)
+        )
         withheld = self.env.ref("crm_churn_warning.mt_crm_churn_warning_offer_withheld")
         self.assertNotIn(withheld, warning.message_ids.subtype_id)
 

@@ -83,48 +83,11 @@ class MoneyCase(ChurnCase):
         order.date_order = cls.moment(day, company=company)
         return order
 
-    @classmethod
-    def make_invoice(
-        cls,
-        partner,
-        amount,
-        day,
-        move_type="out_invoice",
-        currency=None,
-        reverses=None,
-        state="posted",
-        company=None,
-    ):
-        """A customer invoice (or credit note, reversing `reverses` when given) of `amount`
-        untaxed in `currency` dated `day`; posted, left in draft, or posted and cancelled."""
-        company = company or cls.company
-        journal = cls.env["account.journal"].search(
-            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
-        )
-        values = {
-            "move_type": move_type,
-            "partner_id": partner.id,
-            "invoice_date": day,
-            "journal_id": journal.id,
-            "currency_id": (currency or company.currency_id).id,
-            "invoice_line_ids": [
-                (0, 0, {"name": "Work", "quantity": 1, "price_unit": amount, "tax_ids": False})
-            ],
-        }
-        if reverses:
-            values["reversed_entry_id"] = reverses.id
-        move = cls.env["account.move"].with_company(company).create(values)
-        if state in ("posted", "cancel"):
-            move.action_post()
-        if state == "cancel":
-            move.button_cancel()
-        return move
-
     def days_of(self, partner, as_of=None, company=None):
-        """[(day, orders, amount)] of the customer, as crm.churn.model._get_days_query gives
+        """[(day, orders, amount)] of the customer, as crm.customer.data._get_days_query gives
         them."""
         company = company or self.company
-        query = self.env["crm.churn.model"]._get_days_query(company, as_of or self.AS_OF)
+        query = self.env["crm.customer.data"]._get_days_query(company, as_of or self.AS_OF)
         self.env.flush_all()
         self.env.cr.execute(
             SQL(

@@ -11,6 +11,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from odoo.addons.crm_churn_warning.demo.crm_churn_demo import LATE_FOLLOW_UPS
 from odoo.addons.crm_churn_warning.models.churn_data import (
     OPEN_STATES,
     STATE_DISMISSED,
@@ -19,7 +20,6 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_NEW,
     STATE_RETAINED,
 )
-from odoo.addons.crm_churn_warning.models.crm_churn_demo import LATE_FOLLOW_UPS
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 
 LATE_DAYS = 3  # a next step is at most this many days late
@@ -111,7 +111,7 @@ class TestChurnDemo(CrmCase):
             with self.subTest(moment=moment), freeze_time(moment):
                 # the churn history replayed from scratch on that day
                 self.demo_warnings().unlink()
-                self.env["crm.churn.demo"]._load_demo_history()
+                self.env["res.company"]._crm_load_churn_demo()
                 warnings = self.demo_warnings()
                 self.assertWorked(warnings, self.company._crm_today())
                 if fresh:

@@ -5,8 +5,8 @@ import numpy as np
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.crm_churn_warning.models import churn_stats
 from odoo.addons.crm_churn_warning.models.churn_data import MODEL_FITTED, MODEL_INSUFFICIENT
+from odoo.addons.crm_churn_warning.tools import churn_stats
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, CrmHttpCase
 
 from .test_churn_model import SIM_END, SIM_START, SIMULATED, load_orders, simulate

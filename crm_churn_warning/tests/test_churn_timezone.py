@@ -32,7 +32,7 @@ class TestChurnTimezone(ChurnCase):
         cls.env["sale.order"].invalidate_model()
 
     def order_days(self, company, as_of):
-        query = self.env["crm.churn.model"]._get_days_query(company, as_of)
+        query = self.env["crm.customer.data"]._get_days_query(company, as_of)
         return [
             day
             for partner_id, day, _value, _purchase in self.env.execute_query(query)

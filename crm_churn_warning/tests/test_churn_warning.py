@@ -256,9 +256,9 @@ class TestChurnWarning(WarningCase):
         nothing behind, and running it again raises each warning, activity and e-mail once."""
         churned = self.make_customer("Crashing", user=self.salesperson)
         rows = [self.make_row(churned, LEVEL_HIGH, 75.0, stage="churned", days=400)]
-        Warning = type(self.Warning)
+        Playbook = type(self.env["crm.churn.playbook"])
         with (
-            patch.object(Warning, "_apply_playbooks", side_effect=RuntimeError("cut")),
+            patch.object(Playbook, "_apply_playbooks", side_effect=RuntimeError("cut")),
             self.assertRaises(RuntimeError),
             self.env.cr.savepoint(),
         ):
@@ -673,3 +673,63 @@ class TestChurnWarning(WarningCase):
         )
         with Form(warning) as form:
             self.assertEqual(form.state, STATE_DISMISSED)
+
+    def test_night_activities_mail_nobody(self):
+        """A night's warnings schedule their activities without an "assigned to you" e-mail
+        per activity: the salesperson follows the warnings and finds the activities in the
+        activity menu. Each warning's chatter holds one internal note of the scoring."""
+        customers = [self.make_customer(f"Quiet {n}", user=self.salesperson) for n in range(3)]
+        mails = self.env["mail.mail"].search_count([])
+        notified = self.env["mail.notification"].search_count(
+            [("res_partner_id", "=", self.salesperson.partner_id.id)]
+        )
+        rows = [self.make_row(c, LEVEL_MEDIUM, 45.0, tier=self.tier_standard) for c in customers]
+        self.assertEqual(self.sync(rows)["created"], 3)
+        warnings = self.Warning.search([("partner_id", "in", [c.id for c in customers])])
+        activities = self.activities_of(warnings)
+        self.assertEqual(len(activities), 3)
+        self.assertEqual(set(activities.mapped("automated")), {True})
+        self.assertEqual(activities.user_id, self.salesperson)
+        self.assertEqual(sorted(activities.mapped("res_name")), sorted(warnings.mapped("name")))
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails)
+        self.assertEqual(
+            self.env["mail.notification"].search_count(
+                [("res_partner_id", "=", self.salesperson.partner_id.id)]
+            ),
+            notified,
+        )
+        raised = self.env.ref("crm_churn_warning.mt_crm_churn_warning_raised")
+        for warning in warnings:
+            self.assertIn(self.salesperson.partner_id, warning.message_partner_ids)
+            self.assertRecordValues(
+                warning.message_ids,
+                [
+                    {
+                        "subtype_id": raised.id,
+                        "message_type": "notification",
+                        "is_internal": True,
+                        "author_id": self.env.user.partner_id.id,
+                        "partner_ids": [],
+                    }
+                ],
+            )
+
+    def test_night_queries_do_not_grow_with_the_warnings(self):
+        """Warnings, reasons, notes, activities and followers are created set-wise: six new
+        warnings take as many queries as two, but for the reference each draws from the
+        sequence."""
+
+        def queries(count, prefix):
+            customers = [
+                self.make_customer(f"{prefix} {n}", user=self.salesperson) for n in range(count)
+            ]
+            rows = [self.make_row(c, LEVEL_MEDIUM, 45.0, tier=self.tier_key) for c in customers]
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.assertEqual(self.sync(rows)["created"], count)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        queries(2, "Warm-up")
+        self.assertEqual(queries(6, "Many") - queries(2, "Few"), 4)

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
 
-from ..models.crm_churn_backtest import WARNING_LEVELS
+from ..models.churn_data import WARNING_LEVELS
 
 
 class CrmChurnBacktestWizard(models.TransientModel):

@@ -1,13 +1,15 @@
-import base64
-import io
-
-import xlsxwriter
-
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from ..models.churn_data import CHURN_LEVELS, LEVEL_NONE, LEVEL_RANK, OPEN_STATES
+from odoo.addons.crm_lifecycle_tiering.report.crm_xlsx import (
+    Workbook,
+    download_action,
+    write_records,
+    write_table,
+)
+
+from ..models.churn_data import CHURN_LEVELS, LEVEL_RANK, OPEN_STATES, WARNING_LEVELS
 
 
 class CrmChurnExportWizard(models.TransientModel):
@@ -23,7 +25,7 @@ class CrmChurnExportWizard(models.TransientModel):
         "res.company", required=True, default=lambda self: self.env.company
     )
     min_level = fields.Selection(
-        [(key, label) for key, label in CHURN_LEVELS if key != LEVEL_NONE],
+        WARNING_LEVELS,
         string="From Risk Level",
         required=True,
         default=lambda self: self.env.company.crm_churn_warning_level,
@@ -66,7 +68,9 @@ class CrmChurnExportWizard(models.TransientModel):
             domain &= Domain("user_id", "=", user.id)
         return domain
 
-    def _columns(self):
+    def _columns(self, open_warning):
+        """The columns of the customers' sheet; ``open_warning``: the state of each customer's
+        open warning, by partner id."""
         return [
             (self.env._("Customer"), "name", "text", 30),
             (self.env._("Tier"), "crm_tier_id", "m2o", 12),
@@ -81,7 +85,12 @@ class CrmChurnExportWizard(models.TransientModel):
             (self.env._("Last Order"), "crm_last_order_date", "date", 12),
             (self.env._("Orders"), "crm_order_count", "int", 8),
             (self.env._("Revenue"), "crm_revenue_total", "money", 15),
-            (self.env._("Open Warning"), "warning", "text", 16),
+            (
+                self.env._("Open Warning"),
+                lambda partner: open_warning.get(partner.id, ""),
+                "text",
+                16,
+            ),
         ]
 
     def _build_workbook(self):
@@ -110,66 +119,14 @@ class CrmChurnExportWizard(models.TransientModel):
         )
         states = dict(warnings._fields["state"]._description_selection(self.env))
         open_warning = {w.partner_id.id: states.get(w.state, "") for w in warnings}
-        output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {"in_memory": True})
-        formats = self._add_formats(book, company)
-        self._write_customers(book, partners, open_warning, formats)
-        self._write_summary(book, partners, company, formats)
-        book.close()
-        return output.getvalue()
-
-    def _add_formats(self, book, company):
-        currency = company.currency_id
-        symbol = (currency.symbol or "").replace('"', "")
-        money = f'"{symbol}"#,##0.00' if currency.position == "before" else f'#,##0.00" {symbol}"'
-        return {
-            "bold": book.add_format({"bold": True}),
-            "header": book.add_format(
-                {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
-            ),
-            "total": book.add_format({"bold": True, "top": 1}),
-            "money": book.add_format({"num_format": money}),
-            "total_money": book.add_format({"bold": True, "top": 1, "num_format": money}),
-            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-            "number": book.add_format({"num_format": "0.0"}),
-            "percent": book.add_format({"num_format": "0.0%"}),
-            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
-        }
+        book = Workbook(company.currency_id)
+        self._write_customers(book, partners, open_warning, book.cell_formats)
+        self._write_summary(book, partners, company, book.cell_formats)
+        return book.getvalue()
 
     def _write_customers(self, book, partners, open_warning, formats):
-        columns = self._columns()
-        selections = {
-            fname: dict(partners._fields[fname]._description_selection(self.env))
-            for _label, fname, kind, _width in columns
-            if kind == "selection"
-        }
         sheet = book.add_worksheet(self.env._("At-risk Customers"))
-        for col, (label, _fname, _kind, width) in enumerate(columns):
-            sheet.write(0, col, label, formats["header"])
-            sheet.set_column(col, col, width, formats["wrap"] if width > 40 else None)
-        for row, partner in enumerate(partners, start=1):
-            for col, (_label, fname, kind, _width) in enumerate(columns):
-                if fname == "warning":
-                    sheet.write_string(row, col, open_warning.get(partner.id, ""))
-                    continue
-                value = partner[fname]
-                if kind == "m2o":
-                    sheet.write_string(row, col, value.display_name or "")
-                elif kind == "selection":
-                    sheet.write_string(row, col, selections[fname].get(value, "") if value else "")
-                elif kind == "date":
-                    if value:
-                        sheet.write_datetime(
-                            row, col, fields.Datetime.to_datetime(value), formats["date"]
-                        )
-                elif kind in ("number", "money", "percent"):
-                    sheet.write_number(row, col, value or 0.0, formats[kind])
-                elif kind == "int":
-                    sheet.write_number(row, col, value or 0)
-                else:
-                    sheet.write_string(row, col, value or "")
-        sheet.freeze_panes(1, 1)
-        sheet.autofilter(0, 0, len(partners), len(columns) - 1)
+        write_records(sheet, self._columns(open_warning), partners, formats)
 
     def _write_summary(self, book, partners, company, formats):
         """Customers and predicted value at risk by level (rows) and tier (columns)."""
@@ -185,6 +142,25 @@ class CrmChurnExportWizard(models.TransientModel):
         keys = list(tiers) + (
             [tiers.browse()] if partners.filtered(lambda p: not p.crm_tier_id) else []
         )
+        header = [
+            self.env._("Churn Risk"),
+            *(tier.name or self.env._("No tier") for tier in keys),
+            self.env._("Total"),
+        ]
+
+        def figures(group, measure, fmt):
+            """The figure of each tier of ``group`` and of all of them."""
+            values = []
+            for tier in [*keys, None]:
+                of_tier = (
+                    group
+                    if tier is None
+                    else group.filtered(lambda p, tier=tier: p.crm_tier_id == tier)
+                )
+                value = len(of_tier) if measure is None else sum(of_tier.mapped(measure))
+                values.append((value, fmt))
+            return values
+
         row = 2
         for title, measure, fmt, total_fmt in (
             (self.env._("Customers"), None, None, formats["total"]),
@@ -195,35 +171,19 @@ class CrmChurnExportWizard(models.TransientModel):
                 formats["total_money"],
             ),
         ):
-            sheet.write(row, 0, title, formats["bold"])
-            row += 1
-            sheet.write(row, 0, self.env._("Churn Risk"), formats["header"])
-            for col, tier in enumerate(keys, start=1):
-                sheet.write(row, col, tier.name or self.env._("No tier"), formats["header"])
-            sheet.write(row, len(keys) + 1, self.env._("Total"), formats["header"])
-            for level in reversed(self._get_levels()):
-                row += 1
-                sheet.write_string(row, 0, levels[level])
-                of_level = partners.filtered(lambda p, level=level: p.crm_churn_level == level)
-                for col, tier in enumerate([*keys, None], start=1):
-                    group = (
-                        of_level
-                        if tier is None
-                        else of_level.filtered(lambda p, tier=tier: p.crm_tier_id == tier)
-                    )
-                    value = len(group) if measure is None else sum(group.mapped(measure))
-                    sheet.write_number(row, col, value, fmt)
-            row += 1
-            sheet.write_string(row, 0, self.env._("Total"), formats["total"])
-            for col, tier in enumerate([*keys, None], start=1):
-                group = (
-                    partners
-                    if tier is None
-                    else partners.filtered(lambda p, tier=tier: p.crm_tier_id == tier)
+            lines = [
+                (
+                    levels[level],
+                    figures(
+                        partners.filtered(lambda p, level=level: p.crm_churn_level == level),
+                        measure,
+                        fmt,
+                    ),
                 )
-                value = len(group) if measure is None else sum(group.mapped(measure))
-                sheet.write_number(row, col, value, total_fmt)
-            row += 2
+                for level in reversed(self._get_levels())
+            ]
+            total = (self.env._("Total"), figures(partners, measure, total_fmt))
+            row = write_table(sheet, row, title, header, lines, formats, total=total)
         sheet.set_column(0, 0, 24)
         sheet.set_column(1, len(keys) + 1, 16)
 
@@ -232,9 +192,4 @@ class CrmChurnExportWizard(models.TransientModel):
         data = self._build_workbook()
         date = fields.Date.context_today(self).isoformat()
         name = self.env._("customers-at-risk-%(date)s.xlsx", date=date)
-        self.write({"file_data": base64.b64encode(data), "file_name": name})
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/file_data/{self.file_name}?download=true",
-            "target": "self",
-        }
+        return download_action(self, data, name)

@@ -9,10 +9,9 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.churn_data import (
-    CHURN_LEVELS,
     KIND_WIN_BACK,
-    LEVEL_NONE,
     PREVIEW_KEY,
+    WARNING_LEVELS,
     ChurnPreview,
 )
 
@@ -145,7 +144,7 @@ class CrmGettingStarted(models.TransientModel):
         level_names = dict(
             self.env["crm.churn.warning"]._fields["level"]._description_selection(self.env)
         )
-        levels = [key for key, _label in CHURN_LEVELS if key != LEVEL_NONE]
+        levels = [key for key, _label in WARNING_LEVELS]
         header = [
             self.env._("Salesperson ↓ / level →"),
             *(level_names[level] for level in levels),

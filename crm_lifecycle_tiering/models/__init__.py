@@ -4,11 +4,13 @@ from . import crm_rfm_segment
 from . import crm_tier_rule
 from . import crm_lifecycle_event
 from . import crm_value_queue
+from . import crm_customer_data
+from . import crm_engine_mixin
+from . import crm_value_reason
 from . import crm_value_engine
 from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import account_move
-from . import crm_lifecycle_demo
 from . import mail_activity

@@ -1,6 +1,25 @@
-from odoo import api, fields, models
+from datetime import datetime, time
 
-from .lifecycle_data import EVENT_KINDS, EVENT_ORIGINS, LIFECYCLE_STAGES
+from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
+
+from .lifecycle_data import (
+    ACTIVE_STAGES,
+    EVENT_KINDS,
+    EVENT_ORIGINS,
+    EVENT_STAGE,
+    EVENT_TIER,
+    LIFECYCLE_STAGES,
+    ORIGIN_CRON,
+    PARTNER_TRACKED_FIELDS,
+    REASON_REACTIVATED,
+    STAGE_CHURNED,
+    dump_reason,
+)
+
+# the message_id of the engine's chatter messages ends with it (the demo dates them by it)
+MESSAGE_ID_TAG = "crm-lifecycle"
 
 
 class CrmLifecycleEvent(models.Model):
@@ -27,7 +46,7 @@ class CrmLifecycleEvent(models.Model):
     # in the reader's language by reason_text; a text written by hand is shown as written
     reason = fields.Text(string="Reason Code")
     reason_text = fields.Text(string="Reason", compute="_compute_reason_text")
-    origin = fields.Selection(EVENT_ORIGINS, required=True, default="cron")
+    origin = fields.Selection(EVENT_ORIGINS, required=True, default=ORIGIN_CRON)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
 
     _partner_company_date_idx = models.Index("(partner_id, company_id, date)")
@@ -35,6 +54,179 @@ class CrmLifecycleEvent(models.Model):
     @api.depends_context("lang")
     @api.depends("reason")
     def _compute_reason_text(self):
-        texts = self.env["crm.value.engine"]._render_reasons([event.reason for event in self])
+        texts = self.env["crm.value.reason"]._render_reasons([event.reason for event in self])
         for event, text in zip(self, texts, strict=True):
             event.reason_text = text
+
+    # ------------------------------------------------------------------ written by the engine
+    @api.model
+    def _log_changes(self, ctx, rows, origin):
+        """The history of a batch of the value engine (crm.value.engine._write_batch): one
+        event for each change of tier or stage of ``rows`` (the engine's rows whose tier or
+        stage changed), inserted set-wise, and the message on the chatter of each customer who
+        had a tier or stage before. Returns the number of events."""
+        if not rows:
+            return 0
+        ev = {
+            k: []
+            for k in (
+                "partner",
+                "kind",
+                "old_tier",
+                "new_tier",
+                "old_stage",
+                "new_stage",
+                "reactivation",
+                "rule",
+                "reason",
+            )
+        }
+        reactivated = dump_reason({"code": REASON_REACTIVATED})
+        noted = []  # (row, is a reactivation): the customers whose chatter tells the changes
+        for row in rows:
+            old, new = row["old"], row["new"]
+            reactivation = False
+            if EVENT_TIER in row["changes"]:
+                ev["partner"].append(row["partner_id"])
+                ev["kind"].append(EVENT_TIER)
+                ev["old_tier"].append(old["crm_tier_id"])
+                ev["new_tier"].append(new["crm_tier_id"])
+                ev["old_stage"].append(old["crm_lifecycle_stage"])
+                ev["new_stage"].append(new["crm_lifecycle_stage"])
+                ev["reactivation"].append(False)
+                ev["rule"].append(new["crm_tier_rule_id"])
+                ev["reason"].append(new["crm_tier_reason"])
+            if EVENT_STAGE in row["changes"]:
+                reactivation = (
+                    old["crm_lifecycle_stage"] == STAGE_CHURNED
+                    and new["crm_lifecycle_stage"] in ACTIVE_STAGES
+                )
+                ev["partner"].append(row["partner_id"])
+                ev["kind"].append(EVENT_STAGE)
+                ev["old_tier"].append(old["crm_tier_id"])
+                ev["new_tier"].append(new["crm_tier_id"])
+                ev["old_stage"].append(old["crm_lifecycle_stage"])
+                ev["new_stage"].append(new["crm_lifecycle_stage"])
+                ev["reactivation"].append(reactivation)
+                ev["rule"].append(None)
+                ev["reason"].append(reactivated if reactivation else None)
+            if old["crm_tier_id"] or old["crm_lifecycle_stage"]:
+                noted.append((row, reactivation))
+        uid = self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_lifecycle_event
+                    (partner_id, company_id, date, kind, old_tier_id, new_tier_id, old_stage,
+                     new_stage, is_reactivation, rule_id, reason, origin, user_id,
+                     create_uid, write_uid, create_date, write_date)
+                SELECT e.partner, %(company)s, %(date)s, e.kind, e.old_tier, e.new_tier,
+                       e.old_stage, e.new_stage, e.reactivation, e.rule, e.reason,
+                       %(origin)s, %(uid)s, %(uid)s, %(uid)s, now() at time zone 'utc',
+                       now() at time zone 'utc'
+                  FROM unnest(%(partner)s::int[], %(kind)s::text[], %(old_tier)s::int[],
+                              %(new_tier)s::int[], %(old_stage)s::text[], %(new_stage)s::text[],
+                              %(reactivation)s::bool[], %(rule)s::int[], %(reason)s::text[])
+                       AS e(partner, kind, old_tier, new_tier, old_stage, new_stage,
+                            reactivation, rule, reason)
+                """,
+                company=ctx.company.id,
+                date=ctx.as_of,
+                origin=origin,
+                uid=uid,
+                **ev,
+            )
+        )
+        self.invalidate_model()
+        if noted:
+            self._post_changes(ctx, noted)
+        return len(ev["partner"])
+
+    @api.model
+    def _post_changes(self, ctx, noted):
+        """One chatter message a customer for the changes of its tier and stage in this run:
+        tracking values, as Odoo logs the changes of tracked fields (each reader sees the field
+        names in the reader's language), under a subtype whose description says what happened
+        (in the reader's language too). Created set-wise: one create of the messages, one of
+        their tracking values."""
+        env = ctx.env
+        tier_names = dict(ctx.tier_names)
+        missing = {
+            row["old"]["crm_tier_id"]
+            for row, _r in noted
+            if row["old"]["crm_tier_id"] and row["old"]["crm_tier_id"] not in tier_names
+        }
+        if missing:
+            tier_names.update(
+                {
+                    tier.id: tier.name
+                    for tier in env["crm.customer.tier"]
+                    .with_context(active_test=False)
+                    .browse(sorted(missing))
+                    .exists()
+                }
+            )
+        Partner = env["res.partner"]
+        stage_names = dict(Partner._fields["crm_lifecycle_stage"]._description_selection(env))
+        field_ids = {
+            fname: env["ir.model.fields"]._get("res.partner", fname).id
+            for fname in PARTNER_TRACKED_FIELDS
+        }
+        subtype_changed = env.ref("crm_lifecycle_tiering.mt_partner_customer_value")
+        subtype_reactivated = env.ref("crm_lifecycle_tiering.mt_partner_reactivated")
+        author = env.ref("base.partner_root")
+        email_from = author.email_formatted or False
+        reply_to = env["mail.thread"]._notify_get_reply_to(default=email_from, author_id=author.id)[
+            False
+        ]
+        # a replay of a past date (history, backtests) dates its messages on that day
+        moment = min(fields.Datetime.now(), datetime.combine(ctx.as_of, time(23, 59)))
+        messages = (
+            env["mail.message"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "model": "res.partner",
+                        "res_id": row["partner_id"],
+                        "body": "",
+                        "message_type": "notification",
+                        "subtype_id": (subtype_reactivated if reactivation else subtype_changed).id,
+                        "author_id": author.id,
+                        "email_from": email_from,
+                        "reply_to": reply_to,
+                        "is_internal": True,
+                        "email_add_signature": False,
+                        "message_id": generate_tracking_message_id(MESSAGE_ID_TAG),
+                        "record_alias_domain_id": False,
+                        "record_company_id": False,
+                        "date": moment,
+                    }
+                    for row, reactivation in noted
+                ]
+            )
+        )
+        tracking = []
+        for message, (row, _reactivation) in zip(messages, noted, strict=True):
+            old, new = row["old"], row["new"]
+            if old["crm_tier_id"] != new["crm_tier_id"]:
+                tracking.append(
+                    {
+                        "mail_message_id": message.id,
+                        "field_id": field_ids["crm_tier_id"],
+                        "old_value_integer": old["crm_tier_id"] or 0,
+                        "new_value_integer": new["crm_tier_id"] or 0,
+                        "old_value_char": tier_names.get(old["crm_tier_id"], ""),
+                        "new_value_char": tier_names.get(new["crm_tier_id"], ""),
+                    }
+                )
+            if old["crm_lifecycle_stage"] != new["crm_lifecycle_stage"]:
+                tracking.append(
+                    {
+                        "mail_message_id": message.id,
+                        "field_id": field_ids["crm_lifecycle_stage"],
+                        "old_value_char": stage_names.get(old["crm_lifecycle_stage"], ""),
+                        "new_value_char": stage_names.get(new["crm_lifecycle_stage"], ""),
+                    }
+                )
+        env["mail.tracking.value"].sudo().create(tracking)

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
 from .lifecycle_data import (
+    COND_DOMAIN,
     COND_ORDERS,
     COND_POTENTIAL,
     COND_REFERRALS,
@@ -12,7 +13,10 @@ from .lifecycle_data import (
     COND_SCORE,
     COND_SEGMENT,
     COND_TENURE,
+    POTENTIAL_UNKNOWN,
     POTENTIALS,
+    REASON_DEFAULT,
+    REASON_RULE,
 )
 
 # the fields that make a rule's conditions
@@ -62,7 +66,7 @@ class CrmTierRule(models.Model):
         string="Minimum Referrals", help="Customers this one referred to us. 0: not used."
     )
     min_potential = fields.Selection(
-        POTENTIALS, string="Minimum Potential", default="0", required=True
+        POTENTIALS, string="Minimum Potential", default=POTENTIAL_UNKNOWN, required=True
     )
     min_value_score = fields.Float(string="Minimum Value Score", help="0 to 100. 0: not used.")
     rfm_segment_ids = fields.Many2many(
@@ -139,13 +143,66 @@ class CrmTierRule(models.Model):
             conditions.append((COND_TENURE, self.min_tenure_months))
         if self.min_referrals:
             conditions.append((COND_REFERRALS, self.min_referrals))
-        if self.min_potential and self.min_potential != "0":
+        if self.min_potential and self.min_potential != POTENTIAL_UNKNOWN:
             conditions.append((COND_POTENTIAL, int(self.min_potential)))
         if self.min_value_score:
             conditions.append((COND_SCORE, self.min_value_score))
         if self.rfm_segment_ids:
             conditions.append((COND_SEGMENT, set(self.rfm_segment_ids.ids)))
         return conditions
+
+    # ------------------------------------------------------------------ tier matching
+    @api.model
+    def _match_tier(self, ctx, partner_id, metrics, in_domain):
+        """Highest-ranked tier with a matching rule, else the lowest tier: (tier, rule, reason).
+
+        ``ctx`` is the value engine's run (crm_value_engine.RunContext): its tiers with their
+        rules compiled by _conditions, best first, and its settings; ``metrics`` the customer's
+        figures by condition key; ``in_domain`` {rule id: ids of the batch's customers matching
+        the rule's customer filter}."""
+        for tier_id, rules in ctx.tiers:
+            for rule_id, conditions, has_domain in rules:
+                for key, threshold in conditions:
+                    value = metrics[key]
+                    if value not in threshold if key == COND_SEGMENT else value < threshold:
+                        break
+                else:
+                    if has_domain and partner_id not in in_domain[rule_id]:
+                        continue
+                    met = [
+                        self._condition_reason(ctx, key, metrics[key], t) for key, t in conditions
+                    ]
+                    if has_domain:
+                        met.append({"code": COND_DOMAIN})
+                    return (
+                        tier_id,
+                        rule_id,
+                        {"code": REASON_RULE, "rule_id": rule_id, "conditions": met},
+                    )
+        lowest = ctx.tiers[-1][0]
+        return lowest, None, {"code": REASON_DEFAULT, "tier_id": lowest}
+
+    @api.model
+    def _condition_reason(self, ctx, key, value, threshold):
+        """A met condition of a rule, with the customer's figure and the rule's threshold."""
+        if key == COND_SEGMENT:
+            return {"code": key, "segment_id": value}
+        if key == COND_REVENUE:
+            return {
+                "code": key,
+                "value": round(value, 2),
+                "threshold": threshold,
+                "months": ctx.settings["window"],
+                "currency_id": ctx.settings["currency_id"],
+            }
+        if key == COND_ORDERS:
+            return {
+                "code": key,
+                "value": value,
+                "threshold": threshold,
+                "months": ctx.settings["window"],
+            }
+        return {"code": key, "value": value, "threshold": threshold}
 
     @api.constrains(*CONDITION_FIELDS, "tier_id", "company_id")
     def _check_rule(self):

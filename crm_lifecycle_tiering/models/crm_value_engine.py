@@ -13,45 +13,34 @@ One run for one company:
    changes of the run as tracking values (each reader sees them in the reader's language); a
    customer's first assignment in the company (no tier nor stage before: every existing
    customer on the first night after the installation) writes its history but no message, so
-   that the first run does not flood every chatter.
+   that the first run does not flood every chatter (crm.lifecycle.event._log_changes).
+The tier of a customer is the first tier whose rule its figures meet (crm.tier.rule._match_tier).
 Reasons (of tiers, of history events) are stored as codes and figures (lifecycle_data.REASON_*)
-and put into words when they are read, in the reader's language (_render_reasons).
+and put into words when they are read, in the reader's language (crm.value.reason).
 A full run records its cursor after each committed batch, so a run cut short resumes where it
-stopped and never counts a customer twice; values are absolute, so re-running changes nothing.
+stopped and never counts a customer twice (crm.engine.mixin); values are absolute, so
+re-running changes nothing.
 """
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, format_amount, format_date, formatLang
-from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools import SQL
 
 from .lifecycle_data import (
     BUYER_STAGES,
-    COND_DOMAIN,
-    COND_ORDERS,
-    COND_POTENTIAL,
-    COND_REFERRALS,
-    COND_REVENUE,
-    COND_SCORE,
-    COND_SEGMENT,
-    COND_TENURE,
     EVENT_STAGE,
     EVENT_TIER,
     ORIGIN_CRON,
-    PARTNER_TRACKED_FIELDS,
-    REASON_DEFAULT,
+    ORIGIN_MANUAL,
+    ORIGIN_ORDER,
     REASON_GRACE,
     REASON_LOCKED,
-    REASON_NOTE,
-    REASON_REACTIVATED,
-    REASON_RULE,
     RFM_SCORE_MAX,
     STAGE_CHURNED,
     STAGE_FIRST_PURCHASE,
@@ -59,8 +48,6 @@ from .lifecycle_data import (
     STAGE_PROSPECT,
     STAGE_REPEAT,
     dump_reason,
-    load_reason,
-    local_date_sql,
 )
 
 _logger = logging.getLogger(__name__)
@@ -68,7 +55,7 @@ _logger = logging.getLogger(__name__)
 BATCH_SIZE = 10000
 CURSOR_PARAM = "crm_lifecycle_tiering.recompute_cursor.%s"
 
-# company-dependent columns the engine owns: (column, SQL array type). Odoo reads stored
+# company-dependent columns the engine owns: (column, kind of SQL type). Odoo reads stored
 # integer, float and boolean company-dependent values with a plain jsonb cast, which fails on a
 # JSON null: those always get a value (NULL_DEFAULTS); many2one, date and text accept null.
 VALUE_COLUMNS = [
@@ -106,8 +93,6 @@ LOCK_COLUMNS = (
 )
 SQL_TYPES = {"m2o": "int", "text": "text", "int": "int", "float8": "float8", "bool": "bool"}
 NULL_DEFAULTS = {"int": 0, "float8": 0.0, "bool": False}
-# the message_id of the engine's chatter messages ends with it (the demo dates them by it)
-MESSAGE_ID_TAG = "crm-lifecycle"
 
 
 def _score(value, breakpoints):
@@ -137,6 +122,7 @@ class RunContext:
 
 class CrmValueEngine(models.AbstractModel):
     _name = "crm.value.engine"
+    _inherit = ["crm.engine.mixin"]
     _description = "Customer Value Engine"
 
     # ------------------------------------------------------------------ entry points
@@ -151,14 +137,20 @@ class CrmValueEngine(models.AbstractModel):
     def _cron_refresh_queue(self):
         """Refreshes the customers queued by confirmed/cancelled orders and posted invoices."""
         Queue = self.env["crm.value.queue"]
-        while True:
-            self.env.cr.execute(
-                "SELECT id, partner_id, company_id FROM crm_value_queue ORDER BY id LIMIT %s",
-                [BATCH_SIZE],
-            )
-            rows = self.env.cr.fetchall()
-            if not rows:
-                return
+
+        def queued():
+            # the queue is emptied as it is read: each batch is the head of what is left
+            while True:
+                self.env.cr.execute(
+                    "SELECT id, partner_id, company_id FROM crm_value_queue ORDER BY id LIMIT %s",
+                    [BATCH_SIZE],
+                )
+                rows = self.env.cr.fetchall()
+                if not rows:
+                    return
+                yield rows
+
+        def refresh(rows):
             by_company = {}
             for _id, partner_id, company_id in rows:
                 by_company.setdefault(company_id, []).append(partner_id)
@@ -166,12 +158,11 @@ class CrmValueEngine(models.AbstractModel):
                 self._refresh_partners(
                     self.env["res.partner"].browse(partner_ids),
                     self.env["res.company"].browse(company_id),
-                    origin="order",
+                    origin=ORIGIN_ORDER,
                 )
             Queue.browse([r[0] for r in rows]).unlink()
-            remaining = Queue.search_count([])
-            if not self.env["ir.cron"]._commit_progress(len(rows), remaining=remaining):
-                return
+
+        self._run_batches(queued(), refresh, lambda: Queue.search_count([]), commit=True)
 
     @api.model
     def action_recompute_now(self):
@@ -193,7 +184,7 @@ class CrmValueEngine(models.AbstractModel):
         }
 
     @api.model
-    def _refresh_partners(self, partners, company, origin="manual", as_of=None):
+    def _refresh_partners(self, partners, company, origin=ORIGIN_MANUAL, as_of=None):
         """Recomputes a few customers now, with the company's stored RFM breakpoints."""
         partners = partners.commercial_partner_id
         if partners:
@@ -224,13 +215,8 @@ class CrmValueEngine(models.AbstractModel):
     ):
         as_of = as_of or fields.Date.context_today(self.with_context(tz=company._crm_tz()))
         self.env.flush_all()
-        cursor_key = CURSOR_PARAM % company.id
-        params = self.env["ir.config_parameter"].sudo()
-        start_after = 0
-        if resumable:
-            saved = (params.get_param(cursor_key) or "").split(":")
-            if len(saved) == 2 and saved[0] == as_of.isoformat():
-                start_after = int(saved[1])
+        cursor = (CURSOR_PARAM % company.id, as_of.isoformat()) if resumable else None
+        start_after = self._get_batch_cursor(*cursor) if cursor else 0
         self._aggregate(company, as_of, partners)
         # a full run (or its simulation) ranks customers afresh; a resumed run keeps the ranks
         # it started with; a refresh of a few customers uses the last full run's
@@ -243,20 +229,8 @@ class CrmValueEngine(models.AbstractModel):
         ctx = self._prepare(company, as_of, breakpoints)
         ctx.rule_user = rule_user
         result = {"done": True, "written": 0, "events": 0, "results": []}
-        self.env.cr.execute(
-            "SELECT count(*) FROM crm_value_agg WHERE partner_id > %s", [start_after]
-        )
-        remaining = self.env.cr.fetchone()[0]
-        last_id = start_after
-        while True:
-            self.env.cr.execute(
-                "SELECT partner_id FROM crm_value_agg WHERE partner_id > %s"
-                " ORDER BY partner_id LIMIT %s",
-                [last_id, BATCH_SIZE],
-            )
-            batch = [r[0] for r in self.env.cr.fetchall()]
-            if not batch:
-                break
+
+        def run_batch(batch):
             rows = self._compute_batch(ctx, batch)
             if dry_run:
                 result["results"].extend(rows)
@@ -264,16 +238,17 @@ class CrmValueEngine(models.AbstractModel):
                 written, events = self._write_batch(ctx, rows, origin)
                 result["written"] += written
                 result["events"] += events
-            last_id = batch[-1]
-            remaining -= len(batch)
-            if resumable:
-                params.set_param(cursor_key, f"{as_of.isoformat()}:{last_id}")
-                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                    result["done"] = remaining == 0
-                    if not result["done"]:
-                        return result
-        if resumable:
-            params.search([("key", "=", cursor_key)]).unlink()
+
+        remaining, batches = self._get_id_batches(
+            "crm_value_agg", "partner_id", BATCH_SIZE, start_after
+        )
+        # only a resumable run commits: a refresh or a simulation stays in the caller's
+        # transaction
+        result["done"] = self._run_batches(
+            batches, run_batch, remaining, commit=resumable, cursor=cursor
+        )
+        if not result["done"]:
+            return result
         _logger.info(
             "Customer values of %s as of %s: %d rows written, %d events",
             company.name,
@@ -285,68 +260,28 @@ class CrmValueEngine(models.AbstractModel):
 
     # ------------------------------------------------------------------ 1. aggregation
     def _get_transactions_query(self, company, as_of, partners):
+        """Per commercial partner: first and last day, orders, revenue, and those of the value
+        window, from the company's transactions (crm.customer.data): refunds reduce the revenue
+        of the period they fall in."""
         window_start = as_of - relativedelta(months=company.crm_value_window_months) + timedelta(1)
-        end = as_of + timedelta(1)
-        partner_filter = SQL()
-        if partners is not None:
-            partner_filter = SQL("AND p.commercial_partner_id = ANY(%s)", partners.ids)
-        if company.crm_value_source == "invoice":
-            # invoices count as orders; refunds reduce the revenue of the period they fall in
-            return SQL(
-                """
-                SELECT p.commercial_partner_id AS partner_id,
-                       MIN(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS first_date,
-                       MAX(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS last_date,
-                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice') AS order_count,
-                       COALESCE(SUM(m.amount_untaxed_signed), 0)::float8 AS revenue,
-                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice'
-                                          AND m.invoice_date >= %(window_start)s) AS count_period,
-                       COALESCE(SUM(m.amount_untaxed_signed)
-                                FILTER (WHERE m.invoice_date >= %(window_start)s), 0)::float8
-                           AS revenue_period
-                  FROM account_move m
-                  JOIN res_partner p ON p.id = m.partner_id
-                 WHERE m.company_id = %(company)s
-                   AND m.state = 'posted'
-                   AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND m.invoice_date < %(end)s
-                   AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-                   %(partner_filter)s
-                 GROUP BY p.commercial_partner_id
-                """,
-                window_start=window_start,
-                end=end,
-                company=company.id,
-                partner_filter=partner_filter,
-            )
-        # an order belongs to its day in the company's time zone
-        day = local_date_sql(SQL("so.date_order"), company._crm_tz())
         return SQL(
             """
-            SELECT p.commercial_partner_id AS partner_id,
-                   MIN(%(day)s) AS first_date,
-                   MAX(%(day)s) AS last_date,
-                   COUNT(*) AS order_count,
-                   SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))::float8
-                       AS revenue,
-                   COUNT(*) FILTER (WHERE %(day)s >= %(window_start)s) AS count_period,
-                   COALESCE(SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                            FILTER (WHERE %(day)s >= %(window_start)s), 0)::float8
+            SELECT t.partner_id,
+                   MIN(t.day) FILTER (WHERE t.orders > 0) AS first_date,
+                   MAX(t.day) FILTER (WHERE t.orders > 0) AS last_date,
+                   COUNT(*) FILTER (WHERE t.orders > 0) AS order_count,
+                   COALESCE(SUM(t.amount), 0)::float8 AS revenue,
+                   COUNT(*) FILTER (WHERE t.orders > 0 AND t.day >= %(window_start)s)
+                       AS count_period,
+                   COALESCE(SUM(t.amount) FILTER (WHERE t.day >= %(window_start)s), 0)::float8
                        AS revenue_period
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company)s
-               AND so.state = 'sale'
-               AND %(day)s <= %(as_of)s
-               AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-               %(partner_filter)s
-             GROUP BY p.commercial_partner_id
+              FROM (%(transactions)s) t
+             GROUP BY t.partner_id
             """,
-            day=day,
             window_start=window_start,
-            as_of=as_of,
-            company=company.id,
-            partner_filter=partner_filter,
+            transactions=self.env["crm.customer.data"]._get_transactions_query(
+                company, date_to=as_of, partner_ids=None if partners is None else partners.ids
+            ),
         )
 
     def _get_prospects_query(self, company, partners):
@@ -671,7 +606,9 @@ class CrmValueEngine(models.AbstractModel):
             new["crm_tier_id"] = new["crm_tier_rule_id"] = new["crm_tier_reason"] = None
             new["crm_tier_grace_since"] = None
         else:
-            tier_id, rule_id, reason = self._match_tier(ctx, partner_id, metrics, in_domain)
+            tier_id, rule_id, reason = self.env["crm.tier.rule"]._match_tier(
+                ctx, partner_id, metrics, in_domain
+            )
             old_tier = old["crm_tier_id"]
             grace = ctx.settings["grace"]
             new["crm_tier_grace_since"] = None
@@ -710,395 +647,20 @@ class CrmValueEngine(models.AbstractModel):
             "note": note or None,
         }
 
-    def _match_tier(self, ctx, partner_id, metrics, in_domain):
-        """Highest-ranked tier with a matching rule, else the lowest tier: (tier, rule, reason)."""
-        for tier_id, rules in ctx.tiers:
-            for rule_id, conditions, has_domain in rules:
-                for key, threshold in conditions:
-                    value = metrics[key]
-                    if value not in threshold if key == COND_SEGMENT else value < threshold:
-                        break
-                else:
-                    if has_domain and partner_id not in in_domain[rule_id]:
-                        continue
-                    met = [
-                        self._condition_reason(ctx, key, metrics[key], t) for key, t in conditions
-                    ]
-                    if has_domain:
-                        met.append({"code": COND_DOMAIN})
-                    return (
-                        tier_id,
-                        rule_id,
-                        {"code": REASON_RULE, "rule_id": rule_id, "conditions": met},
-                    )
-        lowest = ctx.tiers[-1][0]
-        return lowest, None, {"code": REASON_DEFAULT, "tier_id": lowest}
-
-    def _condition_reason(self, ctx, key, value, threshold):
-        """A met condition of a rule, with the customer's figure and the rule's threshold."""
-        if key == COND_SEGMENT:
-            return {"code": key, "segment_id": value}
-        if key == COND_REVENUE:
-            return {
-                "code": key,
-                "value": round(value, 2),
-                "threshold": threshold,
-                "months": ctx.settings["window"],
-                "currency_id": ctx.settings["currency_id"],
-            }
-        if key == COND_ORDERS:
-            return {
-                "code": key,
-                "value": value,
-                "threshold": threshold,
-                "months": ctx.settings["window"],
-            }
-        return {"code": key, "value": value, "threshold": threshold}
-
-    # ------------------------------------------------------------------ reasons in words
-    def _get_texts(self):
-        """The templates of reasons in the language of the environment, translated once."""
-        return {
-            COND_REVENUE: self.env._("revenue %(months)s months %(value)s ≥ %(threshold)s"),
-            COND_ORDERS: self.env._("%(value)s orders in %(months)s months ≥ %(threshold)s"),
-            COND_TENURE: self.env._("customer for %(value)s months ≥ %(threshold)s"),
-            COND_REFERRALS: self.env._("%(value)s referrals ≥ %(threshold)s"),
-            COND_POTENTIAL: self.env._("potential %(value)s ≥ %(threshold)s"),
-            COND_SCORE: self.env._("value score %(value)s ≥ %(threshold)s"),
-            COND_SEGMENT: self.env._("RFM segment %(segment)s"),
-            COND_DOMAIN: self.env._("matches the customer filter"),
-            "and": self.env._(" and "),
-            REASON_DEFAULT: self.env._("No rule of a higher tier matches: %(tier)s by default"),
-            REASON_LOCKED: self.env._("Tier locked by %(user)s"),
-            "locked_until": self.env._("Tier locked by %(user)s until %(date)s"),
-            "a_manager": self.env._("a manager"),
-            REASON_GRACE: self.env._(
-                "Keeps %(tier)s until %(date)s (grace period; no longer meets its "
-                "rules since %(since)s): %(reason)s"
-            ),
-            REASON_REACTIVATED: self.env._("Reactivated: bought again after churning"),
-        }
-
-    @api.model
-    def _render_reasons(self, reasons):
-        """Reasons (see lifecycle_data.REASON_*, as dicts or their stored JSON) in words, in the
-        language of the environment (the reader's), numbers, money and dates formatted as that
-        language writes them; an empty text for no reason. The records they name are read once
-        for all of them."""
-        reasons = [load_reason(reason) for reason in reasons]
-        named = defaultdict(set)
-        stack = [reason for reason in reasons if reason]
-        while stack:
-            reason = stack.pop()
-            code = reason.get("code")
-            if code in (REASON_DEFAULT, REASON_GRACE) and reason.get("tier_id"):
-                named["crm.customer.tier"].add(reason["tier_id"])
-            if code == REASON_LOCKED and reason.get("user_id"):
-                named["res.users"].add(reason["user_id"])
-            if code == REASON_GRACE and reason.get("reason"):
-                stack.append(reason["reason"])
-            for condition in reason.get("conditions") or ():
-                if condition.get("segment_id"):
-                    named["crm.rfm.segment"].add(condition["segment_id"])
-                if condition.get("currency_id"):
-                    named["res.currency"].add(condition["currency_id"])
-        # names only: read as the system (a lock by a user of another company, an archived
-        # segment), in the reader's language
-        records = {
-            model: {
-                record.id: record
-                for record in self.env[model]
-                .sudo()
-                .with_context(active_test=False)
-                .browse(sorted(ids))
-                .exists()
-            }
-            for model, ids in named.items()
-        }
-        texts = self._get_texts()
-        potentials = dict(
-            self.env["crm.tier.rule"]._fields["min_potential"]._description_selection(self.env)
-        )
-        return [
-            self._render_reason(reason, texts, records, potentials) if reason else ""
-            for reason in reasons
-        ]
-
-    def _render_reason(self, reason, texts, records, potentials):
-        env = self.env
-        code = reason.get("code")
-
-        def name(model, record_id):
-            record = records.get(model, {}).get(record_id)
-            return record.display_name if record else ""
-
-        def day(value):
-            return format_date(env, value) if value else ""
-
-        if code == REASON_RULE:
-            parts = [
-                self._render_condition(condition, texts, records, potentials)
-                for condition in reason.get("conditions") or ()
-            ]
-            text = texts["and"].join(part for part in parts if part)
-            return text[:1].upper() + text[1:]
-        if code == REASON_DEFAULT:
-            return texts[REASON_DEFAULT] % {
-                "tier": name("crm.customer.tier", reason.get("tier_id"))
-            }
-        if code == REASON_LOCKED:
-            values = {
-                "user": name("res.users", reason.get("user_id")) or texts["a_manager"],
-                "date": day(reason.get("until")),
-            }
-            text = (texts["locked_until"] if reason.get("until") else texts[REASON_LOCKED]) % values
-            return f"{text}: {reason['note']}" if reason.get("note") else text
-        if code == REASON_GRACE:
-            inner = load_reason(reason.get("reason"))
-            return texts[REASON_GRACE] % {
-                "tier": name("crm.customer.tier", reason.get("tier_id")),
-                "date": day(reason.get("until")),
-                "since": day(reason.get("since")),
-                "reason": self._render_reason(inner, texts, records, potentials) if inner else "",
-            }
-        if code == REASON_REACTIVATED:
-            return texts[REASON_REACTIVATED]
-        if code == REASON_NOTE:
-            return reason.get("text") or ""
-        return ""
-
-    def _render_condition(self, condition, texts, records, potentials):
-        env = self.env
-        code = condition.get("code")
-        if code == COND_DOMAIN:
-            return texts[COND_DOMAIN]
-        if code == COND_SEGMENT:
-            segment = records.get("crm.rfm.segment", {}).get(condition.get("segment_id"))
-            return texts[COND_SEGMENT] % {"segment": segment.name if segment else ""}
-        if code not in texts:
-            return ""
-        value, threshold = condition.get("value") or 0, condition.get("threshold") or 0
-        if code == COND_REVENUE:
-            currency = records.get("res.currency", {}).get(condition.get("currency_id"))
-            if currency:
-                value = format_amount(env, value, currency)
-                threshold = format_amount(env, threshold, currency)
-            else:
-                value, threshold = formatLang(env, value), formatLang(env, threshold)
-        elif code == COND_POTENTIAL:
-            value = potentials.get(str(value), str(value))
-            threshold = potentials.get(str(threshold), str(threshold))
-        else:
-            digits = 1 if code == COND_SCORE else 0
-            value = formatLang(env, value, digits=digits)
-            threshold = formatLang(env, threshold, digits=digits)
-        return texts[code] % {
-            "value": value,
-            "threshold": threshold,
-            "months": formatLang(env, condition.get("months") or 0, digits=0),
-        }
-
     # ------------------------------------------------------------------ writing
     def _write_batch(self, ctx, rows, origin):
         # old values come back from the database typed and rounded as they were written
         changed = [row for row in rows if row["old"] != row["new"]]
         if not changed:
             return 0, 0
-        cid = str(ctx.company.id)
-        cr = self.env.cr
-        arrays = [[row["partner_id"] for row in changed]]
-        arrays += [[row["new"][col] for row in changed] for col, _t in VALUE_COLUMNS]
-        casts = SQL(", ").join(
-            SQL("%s::%s[]", values, SQL(SQL_TYPES[col_type]))
-            for values, (_col, col_type) in zip(
-                arrays, [("id", "int"), *VALUE_COLUMNS], strict=True
-            )
-        )
-        names = SQL(", ").join(SQL.identifier(c) for c in ["id"] + [c for c, _t in VALUE_COLUMNS])
-        sets = SQL(", ").join(
-            SQL(
-                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb)"
-                " || jsonb_build_object(%(cid)s, v.%(col)s)",
-                col=SQL.identifier(col),
-                cid=cid,
-            )
-            for col, _t in VALUE_COLUMNS
-        )
-        cr.execute(
-            SQL(
-                "UPDATE res_partner p SET %(sets)s FROM unnest(%(casts)s) AS v(%(names)s)"
-                " WHERE p.id = v.id",
-                sets=sets,
-                casts=casts,
-                names=names,
-            )
+        self._write_company_values(
+            ctx.company,
+            [(col, SQL_TYPES[col_type]) for col, col_type in VALUE_COLUMNS],
+            [(row["partner_id"], row["new"]) for row in changed],
         )
         # the values and what is computed from them (the tier's reason in words, its colour…)
         self.env["res.partner"].invalidate_model()
-        events = self._log_changes(ctx, [row for row in changed if row["changes"]], origin)
+        events = self.env["crm.lifecycle.event"]._log_changes(
+            ctx, [row for row in changed if row["changes"]], origin
+        )
         return len(changed), events
-
-    def _log_changes(self, ctx, rows, origin):
-        if not rows:
-            return 0
-        ev = {
-            k: []
-            for k in (
-                "partner",
-                "kind",
-                "old_tier",
-                "new_tier",
-                "old_stage",
-                "new_stage",
-                "reactivation",
-                "rule",
-                "reason",
-            )
-        }
-        reactivated = dump_reason({"code": REASON_REACTIVATED})
-        noted = []  # (row, is a reactivation): the customers whose chatter tells the changes
-        for row in rows:
-            old, new = row["old"], row["new"]
-            reactivation = False
-            if EVENT_TIER in row["changes"]:
-                ev["partner"].append(row["partner_id"])
-                ev["kind"].append(EVENT_TIER)
-                ev["old_tier"].append(old["crm_tier_id"])
-                ev["new_tier"].append(new["crm_tier_id"])
-                ev["old_stage"].append(old["crm_lifecycle_stage"])
-                ev["new_stage"].append(new["crm_lifecycle_stage"])
-                ev["reactivation"].append(False)
-                ev["rule"].append(new["crm_tier_rule_id"])
-                ev["reason"].append(new["crm_tier_reason"])
-            if EVENT_STAGE in row["changes"]:
-                reactivation = old["crm_lifecycle_stage"] == STAGE_CHURNED and new[
-                    "crm_lifecycle_stage"
-                ] in (STAGE_FIRST_PURCHASE, STAGE_REPEAT, STAGE_LOYAL)
-                ev["partner"].append(row["partner_id"])
-                ev["kind"].append(EVENT_STAGE)
-                ev["old_tier"].append(old["crm_tier_id"])
-                ev["new_tier"].append(new["crm_tier_id"])
-                ev["old_stage"].append(old["crm_lifecycle_stage"])
-                ev["new_stage"].append(new["crm_lifecycle_stage"])
-                ev["reactivation"].append(reactivation)
-                ev["rule"].append(None)
-                ev["reason"].append(reactivated if reactivation else None)
-            if old["crm_tier_id"] or old["crm_lifecycle_stage"]:
-                noted.append((row, reactivation))
-        uid = self.env.uid
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_lifecycle_event
-                    (partner_id, company_id, date, kind, old_tier_id, new_tier_id, old_stage,
-                     new_stage, is_reactivation, rule_id, reason, origin, user_id,
-                     create_uid, write_uid, create_date, write_date)
-                SELECT e.partner, %(company)s, %(date)s, e.kind, e.old_tier, e.new_tier,
-                       e.old_stage, e.new_stage, e.reactivation, e.rule, e.reason,
-                       %(origin)s, %(uid)s, %(uid)s, %(uid)s, now() at time zone 'utc',
-                       now() at time zone 'utc'
-                  FROM unnest(%(partner)s::int[], %(kind)s::text[], %(old_tier)s::int[],
-                              %(new_tier)s::int[], %(old_stage)s::text[], %(new_stage)s::text[],
-                              %(reactivation)s::bool[], %(rule)s::int[], %(reason)s::text[])
-                       AS e(partner, kind, old_tier, new_tier, old_stage, new_stage,
-                            reactivation, rule, reason)
-                """,
-                company=ctx.company.id,
-                date=ctx.as_of,
-                origin=origin,
-                uid=uid,
-                **ev,
-            )
-        )
-        self.env["crm.lifecycle.event"].invalidate_model()
-        if noted:
-            self._post_changes(ctx, noted)
-        return len(ev["partner"])
-
-    def _post_changes(self, ctx, noted):
-        """One chatter message a customer for the changes of its tier and stage in this run:
-        tracking values, as Odoo logs the changes of tracked fields (each reader sees the field
-        names in the reader's language), under a subtype whose description says what happened
-        (in the reader's language too). Created set-wise: one create of the messages, one of
-        their tracking values."""
-        env = ctx.env
-        tier_names = dict(ctx.tier_names)
-        missing = {
-            row["old"]["crm_tier_id"]
-            for row, _r in noted
-            if row["old"]["crm_tier_id"] and row["old"]["crm_tier_id"] not in tier_names
-        }
-        if missing:
-            tier_names.update(
-                {
-                    tier.id: tier.name
-                    for tier in env["crm.customer.tier"]
-                    .with_context(active_test=False)
-                    .browse(sorted(missing))
-                    .exists()
-                }
-            )
-        Partner = env["res.partner"]
-        stage_names = dict(Partner._fields["crm_lifecycle_stage"]._description_selection(env))
-        field_ids = {
-            fname: env["ir.model.fields"]._get("res.partner", fname).id
-            for fname in PARTNER_TRACKED_FIELDS
-        }
-        subtype_changed = env.ref("crm_lifecycle_tiering.mt_partner_customer_value")
-        subtype_reactivated = env.ref("crm_lifecycle_tiering.mt_partner_reactivated")
-        author = env.ref("base.partner_root")
-        email_from = author.email_formatted or False
-        reply_to = env["mail.thread"]._notify_get_reply_to(default=email_from, author_id=author.id)[
-            False
-        ]
-        # a replay of a past date (history, backtests) dates its messages on that day
-        moment = min(fields.Datetime.now(), datetime.combine(ctx.as_of, time(23, 59)))
-        messages = (
-            env["mail.message"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "model": "res.partner",
-                        "res_id": row["partner_id"],
-                        "body": "",
-                        "message_type": "notification",
-                        "subtype_id": (subtype_reactivated if reactivation else subtype_changed).id,
-                        "author_id": author.id,
-                        "email_from": email_from,
-                        "reply_to": reply_to,
-                        "is_internal": True,
-                        "email_add_signature": False,
-                        "message_id": generate_tracking_message_id(MESSAGE_ID_TAG),
-                        "record_alias_domain_id": False,
-                        "record_company_id": False,
-                        "date": moment,
-                    }
-                    for row, reactivation in noted
-                ]
-            )
-        )
-        tracking = []
-        for message, (row, _reactivation) in zip(messages, noted, strict=True):
-            old, new = row["old"], row["new"]
-            if old["crm_tier_id"] != new["crm_tier_id"]:
-                tracking.append(
-                    {
-                        "mail_message_id": message.id,
-                        "field_id": field_ids["crm_tier_id"],
-                        "old_value_integer": old["crm_tier_id"] or 0,
-                        "new_value_integer": new["crm_tier_id"] or 0,
-                        "old_value_char": tier_names.get(old["crm_tier_id"], ""),
-                        "new_value_char": tier_names.get(new["crm_tier_id"], ""),
-                    }
-                )
-            if old["crm_lifecycle_stage"] != new["crm_lifecycle_stage"]:
-                tracking.append(
-                    {
-                        "mail_message_id": message.id,
-                        "field_id": field_ids["crm_lifecycle_stage"],
-                        "old_value_char": stage_names.get(old["crm_lifecycle_stage"], ""),
-                        "new_value_char": stage_names.get(new["crm_lifecycle_stage"], ""),
-                    }
-                )
-        env["mail.tracking.value"].sudo().create(tracking)

@@ -21,19 +21,24 @@ LIFECYCLE_STAGES = [
     (STAGE_LOYAL, "Loyal"),
     (STAGE_CHURNED, "Churned"),
 ]
+# stages of customers who buy: bought at least once and not churned
+ACTIVE_STAGES = (STAGE_FIRST_PURCHASE, STAGE_REPEAT, STAGE_LOYAL)
 # stages of customers who bought at least once
-BUYER_STAGES = (STAGE_FIRST_PURCHASE, STAGE_REPEAT, STAGE_LOYAL, STAGE_CHURNED)
+BUYER_STAGES = (*ACTIVE_STAGES, STAGE_CHURNED)
 
+POTENTIAL_UNKNOWN = "0"
 POTENTIALS = [
-    ("0", "Unknown"),
+    (POTENTIAL_UNKNOWN, "Unknown"),
     ("1", "Low"),
     ("2", "Medium"),
     ("3", "High"),
 ]
 
+VALUE_SOURCE_ORDER = "order"
+VALUE_SOURCE_INVOICE = "invoice"
 VALUE_SOURCES = [
-    ("order", "Confirmed sale orders"),
-    ("invoice", "Posted customer invoices, net of refunds"),
+    (VALUE_SOURCE_ORDER, "Confirmed sale orders"),
+    (VALUE_SOURCE_INVOICE, "Posted customer invoices, net of refunds"),
 ]
 
 # upper bound of every period, window, delay and horizon in days that our settings hold (ten
@@ -62,7 +67,7 @@ EVENT_ORIGINS = [
 # ---------------------------------------------------------------- reasons
 # A reason (a customer's tier reason, a lifecycle event's, a simulated move's) is stored as a
 # code and its figures, a JSON object, and put into words in the reader's language, numbers,
-# money and dates in the reader's format, when it is displayed (crm.value.engine._render_reasons).
+# money and dates in the reader's format, when it is displayed (crm.value.reason._render_reasons).
 #   {"code": REASON_RULE, "rule_id": 3, "conditions": [<condition>, ...]}
 #   {"code": REASON_DEFAULT, "tier_id": 5}: no rule of a higher tier matches
 #   {"code": REASON_LOCKED, "user_id": 2, "until": "2026-12-31" or null, "note": "free text"}
@@ -120,23 +125,23 @@ LIFECYCLE_PATTERNS = [
     (PATTERN_PROSPECT, "Prospect"),
 ]
 
-# RFM scores run from 1 to 5 (quintiles); the usual segments over recency x frequency,
-# first match by sequence: (xml id suffix, name, r_min, r_max, f_min, f_max)
+# RFM scores run from 1 to 5 (quintiles)
 RFM_SCORE_MIN = 1
 RFM_SCORE_MAX = 5
-RFM_SEGMENTS = [
-    ("champions", "Champions", 5, 5, 4, 5),
-    ("loyal", "Loyal Customers", 3, 4, 4, 5),
-    ("potential_loyalist", "Potential Loyalists", 4, 5, 2, 3),
-    ("new", "New Customers", 5, 5, 1, 1),
-    ("promising", "Promising", 4, 4, 1, 1),
-    ("need_attention", "Need Attention", 3, 3, 3, 3),
-    ("about_to_sleep", "About to Sleep", 3, 3, 1, 2),
-    ("cant_lose", "Can't Lose Them", 1, 2, 5, 5),
-    ("at_risk", "At Risk", 1, 2, 3, 4),
-    ("lost", "Lost", 1, 1, 1, 1),
-    ("hibernating", "Hibernating", 1, 2, 1, 2),
+
+# how a simulation of the tier rules would move a customer
+MOVE_UP = "up"
+MOVE_NEW = "new"
+MOVE_DOWN = "down"
+MOVE_REMOVED = "removed"
+TIER_MOVES = [
+    (MOVE_UP, "Upgrade"),
+    (MOVE_NEW, "New tier"),
+    (MOVE_DOWN, "Downgrade"),
+    (MOVE_REMOVED, "Tier removed"),
 ]
+UPGRADE_MOVES = (MOVE_UP, MOVE_NEW)
+DOWNGRADE_MOVES = (MOVE_DOWN, MOVE_REMOVED)
 
 
 def local_date_sql(column_sql, tz):
@@ -145,6 +150,17 @@ def local_date_sql(column_sql, tz):
         # the stored value is already in UTC: a plain cast, cheaper over millions of orders
         return SQL("(%s)::date", column_sql)
     return SQL("((%s AT TIME ZONE 'UTC') AT TIME ZONE %s)::date", column_sql, tz)
+
+
+def company_value_sql(alias, field_name, company, cast=None):
+    """SQL value of a company-dependent column (jsonb keyed by company id, e.g. res.partner's
+    crm_tier_id, crm_lifecycle_stage, crm_last_order_date) of the row aliased ``alias`` for
+    ``company`` (a record or an id): the stored text, NULL when the company has none (no
+    fallback to a default value, unlike the ORM's), cast to the SQL type ``cast`` ("int",
+    "date", "float8"…) when given. The caller flushes the column first."""
+    company_id = company if isinstance(company, int) else company.id
+    value = SQL("(%s ->> %s)", SQL.identifier(alias, field_name), str(company_id))
+    return SQL("%s::%s", value, SQL(cast)) if cast else value
 
 
 # ---------------------------------------------------------------- engine-owned values

@@ -3,7 +3,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .lifecycle_data import MAX_PERIOD_DAYS, MAX_WEIGHT, VALUE_SOURCES
+from .lifecycle_data import MAX_PERIOD_DAYS, MAX_WEIGHT, VALUE_SOURCE_ORDER, VALUE_SOURCES
 
 
 class ResCompany(models.Model):
@@ -22,7 +22,7 @@ class ResCompany(models.Model):
     crm_value_source = fields.Selection(
         VALUE_SOURCES,
         string="Customer Value Source",
-        default="order",
+        default=VALUE_SOURCE_ORDER,
         required=True,
     )
     crm_value_window_months = fields.Integer(string="Value Window (months)", default=12)
@@ -117,3 +117,11 @@ class ResCompany(models.Model):
         as 'today' for this company, whoever runs it."""
         self.ensure_one()
         return fields.Date.context_today(self.with_context(tz=self._crm_tz()))
+
+    @api.model
+    def _crm_load_lifecycle_demo(self):
+        """Demo data (demo/crm_lifecycle_demo.xml): the demo customers and their two years of
+        history. The generator is imported here only, so that it loads with demo data alone."""
+        from ..demo.crm_lifecycle_demo import CrmLifecycleDemo
+
+        CrmLifecycleDemo(self.env)._load_demo_history()

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from .lifecycle_data import (
     LIFECYCLE_STAGES,
+    ORIGIN_MANUAL,
     PARTNER_ENGINE_FIELDS,
     PARTNER_REPORT_MEASURES,
     POTENTIALS,
@@ -305,7 +306,7 @@ class ResPartner(models.Model):
     @api.depends_context("company", "lang")
     @api.depends("crm_tier_reason")
     def _compute_crm_tier_reason_text(self):
-        texts = self.env["crm.value.engine"]._render_reasons(
+        texts = self.env["crm.value.reason"]._render_reasons(
             [partner.crm_tier_reason for partner in self]
         )
         for partner, text in zip(self, texts, strict=True):
@@ -432,7 +433,7 @@ class ResPartner(models.Model):
         if not self.env.user.has_group("crm_lifecycle_tiering.crm_lifecycle_tiering_group_manager"):
             raise AccessError(self.env._("Only customer value managers can recompute values."))
         self.env["crm.value.engine"]._refresh_partners(
-            self.commercial_partner_id, self.env.company, origin="manual"
+            self.commercial_partner_id, self.env.company, origin=ORIGIN_MANUAL
         )
         return True
 
@@ -462,5 +463,7 @@ class ResPartner(models.Model):
             _changes, tracking_values = partner._mail_track(tracked, initial[partner.id])
             if tracking_values:
                 partner._message_log(tracking_value_ids=tracking_values)
-        self.env["crm.value.engine"]._refresh_partners(partners, self.env.company, origin="manual")
+        self.env["crm.value.engine"]._refresh_partners(
+            partners, self.env.company, origin=ORIGIN_MANUAL
+        )
         return True

@@ -4,6 +4,7 @@ from . import test_rules
 from . import test_lifecycle
 from . import test_refresh
 from . import test_value_report
+from . import test_xlsx
 from . import test_demo
 from . import test_rule_conditions
 from . import test_invoice_refresh
@@ -16,3 +17,4 @@ from . import test_access_engine_fields
 from . import test_getting_started
 from . import test_reason_language
 from . import test_screens
+from . import test_engine_mixin

@@ -50,6 +50,48 @@ class CrmZoneMixin:
 class CrmCase(CrmZoneMixin, TransactionCase):
     """Base of every test of ours (see CrmZoneMixin)."""
 
+    @classmethod
+    def make_invoice(
+        cls,
+        partner,
+        amount,
+        day,
+        move_type="out_invoice",
+        currency=None,
+        reverses=None,
+        state="posted",
+        company=None,
+    ):
+        """A customer invoice (or credit note, reversing `reverses` when given) of `amount`
+        untaxed in `currency` dated `day`; posted, left in draft, or posted and cancelled."""
+        company = company or getattr(cls, "company", None) or cls.env.company
+        journal = cls.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+        )
+        values = {
+            "move_type": move_type,
+            "partner_id": partner.id,
+            "invoice_date": day,
+            "journal_id": journal.id,
+            "currency_id": (currency or company.currency_id).id,
+            "invoice_line_ids": [
+                (0, 0, {"name": "Work", "quantity": 1, "price_unit": amount, "tax_ids": False})
+            ],
+        }
+        if reverses:
+            values["reversed_entry_id"] = reverses.id
+        move = cls.env["account.move"].with_company(company).create(values)
+        if state in ("posted", "cancel"):
+            move.action_post()
+        if state == "cancel":
+            move.button_cancel()
+        return move
+
+    @classmethod
+    def make_customer(cls, name, **values):
+        """A customer company."""
+        return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
+
 
 class CrmHttpCase(CrmZoneMixin, HttpCase):
     """Base of our browser tests (see CrmZoneMixin)."""
@@ -110,10 +152,6 @@ class ValueCase(TieringCase):
         cls.engine = cls.env["crm.value.engine"]
 
     @classmethod
-    def make_customer(cls, name, **values):
-        return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
-
-    @classmethod
     def make_order(cls, partner, amount, day, company=None, currency=None, confirm=True):
         company = company or cls.vc
         values = {
@@ -150,14 +188,26 @@ class ValueCase(TieringCase):
         )
 
 
-def insert_orders(env, company, orders, prefix="HISTORY"):
-    """Confirmed sale orders in `company` of [(partner, day, untaxed amount)], inserted set-wise
-    (headers only: the engines read order dates and untaxed amounts), as a database holding
-    years of history has them; each at noon of its day in the company's time zone, so that it
-    belongs to that day wherever the company is."""
+def make_company_user(env, login, groups, company, **values):
+    """A user of `company` only, in the given groups."""
+    return new_test_user(
+        env,
+        login=login,
+        groups=groups,
+        company_id=company.id,
+        company_ids=[(6, 0, company.ids)],
+        **values,
+    )
+
+
+def insert_orders(env, company, orders, prefix="HISTORY", state="sale", hour=12):
+    """Sale orders in `company` of [(partner, day, untaxed amount)], confirmed (or in `state`),
+    inserted set-wise (headers only: the engines read order dates and untaxed amounts), as a
+    database holding years of history has them; each at `hour` o'clock (noon) of its day in
+    the company's time zone, so that it belongs to that day wherever the company is."""
     tz = pytz.timezone(company._crm_tz())
     moments = [
-        tz.localize(datetime.combine(day, time(12, 0))).astimezone(UTC).replace(tzinfo=None)
+        tz.localize(datetime.combine(day, time(hour, 0))).astimezone(UTC).replace(tzinfo=None)
         for _partner, day, _amount in orders
     ]
     env.flush_all()
@@ -168,7 +218,7 @@ def insert_orders(env, company, orders, prefix="HISTORY"):
                                 amount_untaxed, amount_tax, amount_total, create_date,
                                 write_date, create_uid, write_uid)
         SELECT %(prefix)s || '-' || o.ord, o.partner, o.partner, o.partner, %(company)s,
-               %(currency)s, 1.0, 'sale', o.moment, o.amount, 0, o.amount,
+               %(currency)s, 1.0, %(state)s, o.moment, o.amount, 0, o.amount,
                now(), now(), %(uid)s, %(uid)s
           FROM unnest(%(partners)s::int[], %(moments)s::timestamp[], %(amounts)s::numeric[])
                WITH ORDINALITY AS o(partner, moment, amount, ord)
@@ -177,6 +227,7 @@ def insert_orders(env, company, orders, prefix="HISTORY"):
             "prefix": prefix,
             "company": company.id,
             "currency": company.currency_id.id,
+            "state": state,
             "partners": [partner.id for partner, _day, _amount in orders],
             "moments": moments,
             "amounts": [amount for _partner, _day, amount in orders],

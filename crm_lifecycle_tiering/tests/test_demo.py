@@ -2,7 +2,7 @@
 
 from dateutil.relativedelta import relativedelta
 
-from ..models.crm_lifecycle_demo import CUSTOMERS, LOCK_REASON, LOCKED_CUSTOMER
+from ..demo.crm_lifecycle_demo import CUSTOMERS, LOCK_REASON, LOCKED_CUSTOMER
 from ..models.lifecycle_data import (
     EVENT_STAGE,
     EVENT_TIER,

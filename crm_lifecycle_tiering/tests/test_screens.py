@@ -59,7 +59,7 @@ class TestCustomerValueScreens(CrmHttpCase):
         # the VIP customer was Key and Repeat Purchase: the engine's message on its chatter
         engine = cls.env["crm.value.engine"]
         today = cls.company._crm_today()
-        engine._post_changes(
+        cls.env["crm.lifecycle.event"]._post_changes(
             engine._prepare(cls.company, today, {}),
             [
                 (

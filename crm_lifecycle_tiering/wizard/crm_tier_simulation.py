@@ -4,7 +4,17 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
-from ..models.lifecycle_data import LIFECYCLE_STAGES
+from ..models.lifecycle_data import (
+    DOWNGRADE_MOVES,
+    LIFECYCLE_STAGES,
+    MOVE_DOWN,
+    MOVE_NEW,
+    MOVE_REMOVED,
+    MOVE_UP,
+    ORIGIN_MANUAL,
+    TIER_MOVES,
+    UPGRADE_MOVES,
+)
 
 
 class CrmTierSimulation(models.TransientModel):
@@ -54,9 +64,9 @@ class CrmTierSimulation(models.TransientModel):
             matrix[old, new] += 1
             if old != new and row["partner_id"]:
                 if old and new:
-                    direction = "up" if rank.get(new, 99) < rank.get(old, 99) else "down"
+                    direction = MOVE_UP if rank.get(new, 99) < rank.get(old, 99) else MOVE_DOWN
                 else:
-                    direction = "new" if new else "removed"
+                    direction = MOVE_NEW if new else MOVE_REMOVED
                 lines.append(
                     {
                         "partner_id": row["partner_id"],
@@ -74,10 +84,8 @@ class CrmTierSimulation(models.TransientModel):
                 "state": "simulated",
                 "evaluated_count": sum(matrix.values()),
                 "moved_count": len(lines),
-                "upgrade_count": sum(1 for line in lines if line["direction"] in ("up", "new")),
-                "downgrade_count": sum(
-                    1 for line in lines if line["direction"] in ("down", "removed")
-                ),
+                "upgrade_count": sum(1 for line in lines if line["direction"] in UPGRADE_MOVES),
+                "downgrade_count": sum(1 for line in lines if line["direction"] in DOWNGRADE_MOVES),
                 "matrix_html": self._render_matrix(tiers, matrix) if matrix else False,
                 "line_ids": [fields.Command.create(line) for line in lines],
             }
@@ -111,7 +119,7 @@ class CrmTierSimulation(models.TransientModel):
         self.env["crm.tier.rule"].search(
             [("company_id", "in", [self.company_id.id, False])]
         )._check_partner_domain_access()
-        result = self.env["crm.value.engine"].sudo()._run(self.company_id, origin="manual")
+        result = self.env["crm.value.engine"].sudo()._run(self.company_id, origin=ORIGIN_MANUAL)
         self.write({"state": "applied", "applied_count": result["written"]})
         return self._reopen()
 
@@ -137,15 +145,7 @@ class CrmTierSimulationLine(models.TransientModel):
     new_tier_id = fields.Many2one("crm.customer.tier", readonly=True)
     old_stage = fields.Selection(LIFECYCLE_STAGES, string="Current Stage", readonly=True)
     new_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True)
-    direction = fields.Selection(
-        [
-            ("up", "Upgrade"),
-            ("new", "New tier"),
-            ("down", "Downgrade"),
-            ("removed", "Tier removed"),
-        ],
-        readonly=True,
-    )
+    direction = fields.Selection(TIER_MOVES, readonly=True)
     # the reason as a code and its figures (JSON, see REASON_* in lifecycle_data), put into words
     # in the reader's language by reason_text
     reason = fields.Text(string="Reason Code", readonly=True)
@@ -154,6 +154,6 @@ class CrmTierSimulationLine(models.TransientModel):
     @api.depends_context("lang")
     @api.depends("reason")
     def _compute_reason_text(self):
-        texts = self.env["crm.value.engine"]._render_reasons([line.reason for line in self])
+        texts = self.env["crm.value.reason"]._render_reasons([line.reason for line in self])
         for line, text in zip(self, texts, strict=True):
             line.reason_text = text

@@ -1,13 +1,10 @@
-import base64
-import io
 from collections import defaultdict
-
-import xlsxwriter
 
 from odoo import fields, models
 from odoo.fields import Domain
 
 from ..models.lifecycle_data import LIFECYCLE_STAGES
+from ..report.crm_xlsx import Workbook, download_action, write_records, write_table
 
 
 class CrmValueReportWizard(models.TransientModel):
@@ -49,11 +46,11 @@ class CrmValueReportWizard(models.TransientModel):
             (self.env._("Orders in Window"), "crm_order_count_period", "int", 10),
             (self.env._("Revenue in Window"), "crm_revenue_period", "money", 16),
             (self.env._("Average Order Value"), "crm_avg_order_value", "money", 14),
-            (self.env._("Mean Days Between Purchases"), "crm_purchase_interval", "float", 12),
+            (self.env._("Mean Days Between Purchases"), "crm_purchase_interval", "number", 12),
             (self.env._("R"), "crm_rfm_r", "int", 5),
             (self.env._("F"), "crm_rfm_f", "int", 5),
             (self.env._("M"), "crm_rfm_m", "int", 5),
-            (self.env._("Value Score"), "crm_value_score", "float", 10),
+            (self.env._("Value Score"), "crm_value_score", "number", 10),
             (self.env._("Referrals"), "crm_referral_count", "int", 9),
             (self.env._("Tier Reason"), "crm_tier_reason_text", "text", 70),
         ]
@@ -66,40 +63,12 @@ class CrmValueReportWizard(models.TransientModel):
         partners = Partner.search(self._get_partner_domain(), order="complete_name, id")
         stage_labels = dict(Partner._fields["crm_lifecycle_stage"]._description_selection(self.env))
         tiers = self.env["crm.customer.tier"].search([("company_id", "in", [company.id, False])])
-        currency = company.currency_id
-        money_format = "#,##0.00"
-        if currency.symbol:
-            symbol = currency.symbol.replace('"', "")
-            money_format = (
-                f'"{symbol}"#,##0.00' if currency.position == "before" else f'#,##0.00" {symbol}"'
-            )
-
-        output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {"in_memory": True})
-        bold = book.add_format({"bold": True})
-        header = book.add_format(
-            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"}
-        )
-        money = book.add_format({"num_format": money_format})
-        date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
-        number = book.add_format({"num_format": "0.0"})
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        formats = {
-            "bold": bold,
-            "header": header,
-            "money": money,
-            "date": date_fmt,
-            "number": number,
-            "wrap": wrap,
-        }
-
-        self._write_summary(book, partners, company, tiers, stage_labels, formats)
-        self._write_detail(book, partners, stage_labels, formats)
-        book.close()
-        return output.getvalue()
+        book = Workbook(company.currency_id, header={"valign": "top"})
+        self._write_summary(book, partners, company, tiers, stage_labels, book.cell_formats)
+        self._write_detail(book, partners, book.cell_formats)
+        return book.getvalue()
 
     def _write_summary(self, book, partners, company, tiers, stage_labels, formats):
-        bold, header, money = formats["bold"], formats["header"], formats["money"]
         stages = dict(LIFECYCLE_STAGES)
         counts, revenue = defaultdict(int), defaultdict(float)
         for partner in partners:
@@ -107,37 +76,32 @@ class CrmValueReportWizard(models.TransientModel):
             counts[key] += 1
             revenue[key] += partner.crm_revenue_period
         summary = book.add_worksheet(self.env._("Summary"))
-        summary.write(0, 0, self.env._("Customer value of %(company)s", company=company.name), bold)
+        summary.write(
+            0, 0, self.env._("Customer value of %(company)s", company=company.name), formats["bold"]
+        )
         as_of = (company.crm_rfm_breakpoints or {}).get("as_of") or fields.Date.context_today(self)
         summary.write(1, 0, self.env._("Values as of %(date)s", date=as_of))
         stage_keys = [key for key in stages if any(k[1] == key for k in counts)]
         tier_rows = [(t.id, t.name) for t in tiers if any(k[0] == t.id for k in counts)]
         if any(k[0] is False for k in counts):
             tier_rows.append((False, self.env._("No tier")))
+        header = [
+            self.env._("Tier"),
+            *(stage_labels[key] for key in stage_keys),
+            self.env._("Total"),
+        ]
         row = 3
-        for title, table in (
-            (self.env._("Customers"), counts),
-            (self.env._("Revenue in Window"), revenue),
+        # the customers by tier: below the title and the header of the first table
+        count_rows = (row + 2, row + 1 + len(tier_rows))
+        for title, table, fmt in (
+            (self.env._("Customers"), counts, None),
+            (self.env._("Revenue in Window"), revenue, formats["money"]),
         ):
-            summary.write(row, 0, title, bold)
-            row += 1
-            summary.write(row, 0, self.env._("Tier"), header)
-            for col, key in enumerate(stage_keys, start=1):
-                summary.write(row, col, stage_labels[key], header)
-            summary.write(row, len(stage_keys) + 1, self.env._("Total"), header)
-            first_row = row + 1
+            lines = []
             for tier_id, tier_name in tier_rows:
-                row += 1
-                summary.write(row, 0, tier_name)
                 values = [table[tier_id, key] for key in stage_keys]
-                for col, value in enumerate(values, start=1):
-                    summary.write_number(row, col, value, money if table is revenue else None)
-                summary.write_number(
-                    row, len(stage_keys) + 1, sum(values), money if table is revenue else None
-                )
-            if table is counts:
-                count_rows = (first_row, row)
-            row += 2
+                lines.append((tier_name, [(value, fmt) for value in [*values, sum(values)]]))
+            row = write_table(summary, row, title, header, lines, formats)
         summary.set_column(0, 0, 22)
         summary.set_column(1, len(stage_keys) + 1, 16)
         if stage_keys and tier_rows:
@@ -155,44 +119,12 @@ class CrmValueReportWizard(models.TransientModel):
             chart.set_y_axis({"name": self.env._("Customers")})
             summary.insert_chart(row + 1, 0, chart, {"x_scale": 1.4, "y_scale": 1.3})
 
-    def _write_detail(self, book, partners, stage_labels, formats):
-        header, money, date_fmt = formats["header"], formats["money"], formats["date"]
-        number, wrap = formats["number"], formats["wrap"]
+    def _write_detail(self, book, partners, formats):
         detail = book.add_worksheet(self.env._("Customers"))
-        columns = self._detail_columns()
-        for col, (title, _f, _k, width) in enumerate(columns):
-            detail.write(0, col, title, header)
-            detail.set_column(col, col, width, wrap if _k == "text" and width > 40 else None)
-        for r, partner in enumerate(partners, start=1):
-            for col, (_t, fname, kind, _w) in enumerate(columns):
-                value = partner[fname]
-                if kind == "m2o":
-                    detail.write_string(r, col, value.display_name or "")
-                elif kind == "selection":
-                    detail.write_string(r, col, stage_labels.get(value, "") if value else "")
-                elif kind == "date":
-                    if value:
-                        detail.write_datetime(r, col, fields.Datetime.to_datetime(value), date_fmt)
-                elif kind in ("int", "float", "money"):
-                    fmt = {"money": money, "float": number}.get(kind)
-                    detail.write_number(r, col, value or 0, fmt)
-                else:
-                    detail.write_string(r, col, value or "")
-        detail.freeze_panes(1, 1)
-        detail.autofilter(0, 0, max(len(partners), 1), len(columns) - 1)
+        write_records(detail, self._detail_columns(), partners, formats)
 
     def action_export(self):
         self.ensure_one()
         data = self._build_workbook()
         date = fields.Date.context_today(self).isoformat()
-        self.write(
-            {
-                "file_data": base64.b64encode(data),
-                "file_name": self.env._("customer-value-%(date)s.xlsx", date=date),
-            }
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/file_data/{self.file_name}?download=true",
-            "target": "self",
-        }
+        return download_action(self, data, self.env._("customer-value-%(date)s.xlsx", date=date))

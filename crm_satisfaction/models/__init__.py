@@ -4,8 +4,8 @@ from . import crm_complaint_stage
 from . import crm_complaint_team
 from . import crm_complaint_sla
 from . import crm_complaint
-from . import crm_complaint_demo
-from . import sale_order_complaint
+from . import sale_order
+from . import account_move
 from . import satisfaction_data
 from . import res_company
 from . import res_config_settings
@@ -15,7 +15,6 @@ from . import survey_user_input
 from . import crm_satisfaction_response
 from . import res_partner
 from . import followup_data
-from . import crm_customer_tier_followup
+from . import crm_customer_tier
 from . import crm_followup
-from . import mail_activity_followup
-from . import crm_satisfaction_demo
+from . import mail_activity

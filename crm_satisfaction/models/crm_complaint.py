@@ -428,18 +428,22 @@ class CrmComplaint(models.Model):
         priority raised; still breached after the delay -> manager notified."""
         now = fields.Datetime.now()
         domain = [("is_closed", "=", False), ("sla_id", "!=", False)]
-        remaining = self.search_count(domain)
-        last_id = 0
-        while True:
-            batch = self.search(domain + [("id", ">", last_id)], order="id", limit=batch_size)
-            if not batch:
-                return
+
+        def open_complaints():
+            last_id = 0
+            while batch := self.search(
+                domain + [("id", ">", last_id)], order="id", limit=batch_size
+            ):
+                yield batch
+                last_id = batch[-1].id
+
+        def escalate(batch):
             batch._update_sla_status(now)
             batch._escalate(now)
-            last_id = batch[-1].id
-            remaining -= len(batch)
-            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                return
+
+        self.env["crm.engine.mixin"]._run_batches(
+            open_complaints(), escalate, self.search_count(domain), commit=True
+        )
 
     def _escalate(self, now):
         activity_type = self.env.ref("mail.mail_activity_data_todo")
@@ -587,24 +591,6 @@ class CrmComplaint(models.Model):
         """Closed complaints: the post-resolution survey of campaigns that ask for it."""
         self.env["crm.satisfaction.campaign"].sudo()._trigger_complaint_closed(self)
 
-    @api.model
-    def _action_new_about(self, document, subject, **defaults):
-        """A new complaint form about a sales order or an invoice (their header buttons)."""
-        context = {f"default_{key}": value for key, value in defaults.items()}
-        context.update(
-            default_partner_id=document.partner_id.id,
-            default_company_id=document.company_id.id,
-            default_name=subject,
-        )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.complaint",
-            "view_mode": "form",
-            "target": "current",
-            "name": self.env._("New Complaint"),
-            "context": context,
-        }
-
     def action_acknowledge(self):
         to_acknowledge = self.filtered(lambda c: not c.acknowledged_date)
         if to_acknowledge:
@@ -671,3 +657,41 @@ class CrmComplaint(models.Model):
         for complaint in self:
             complaint.access_url = f"/my/complaints/{complaint.id}"
         return result
+
+    # ------------------------------------------------------------------ facts for other addons
+    @api.model
+    def _get_complaint_facts_query(self, company, as_of, recent_days, partner_ids=None):
+        """SQL query of the complaints of ``company`` reported until the end of the day
+        ``as_of``, each as it stood then (a past date replays the past); one row per customer
+        (commercial partner) with complaints, among ``partner_ids`` (an SQL query of ids; all
+        when None). Columns:
+        - partner_id: the commercial partner;
+        - open_critical: its complaints open at the end of as_of that are urgent or had
+          breached their SLA by then;
+        - complaints_recent: those reported within the ``recent_days`` days to as_of."""
+        end = as_of + timedelta(days=1)
+        partner_filter = SQL()
+        if partner_ids is not None:
+            partner_filter = SQL("AND c.commercial_partner_id IN (%s)", partner_ids)
+        return SQL(
+            """
+            SELECT c.commercial_partner_id AS partner_id,
+                   COUNT(*) FILTER (
+                       WHERE ((c.closed_date IS NULL AND NOT COALESCE(c.is_closed, FALSE))
+                              OR c.closed_date >= %(end)s)
+                         AND (c.priority = %(urgent)s
+                              OR (c.sla_status = %(breached)s AND c.sla_breached_date < %(end)s))
+                   ) AS open_critical,
+                   COUNT(*) FILTER (WHERE c.reported_date >= %(since)s) AS complaints_recent
+              FROM %(table)s c
+             WHERE c.company_id = %(company)s AND c.reported_date < %(end)s %(partner_filter)s
+             GROUP BY c.commercial_partner_id
+            """,
+            table=SQL.identifier(self._table),
+            end=end,
+            since=end - timedelta(days=recent_days),
+            urgent=PRIORITY_URGENT,
+            breached=SLA_BREACHED,
+            company=company.id,
+            partner_filter=partner_filter,
+        )

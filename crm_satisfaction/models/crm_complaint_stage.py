@@ -50,7 +50,7 @@ class CrmComplaintStage(models.Model):
         SLA_STEPS,
         string="SLA Step",
         required=True,
-        default="acknowledged",
+        default=SLA_STEP_ACKNOWLEDGED,
         help="Reaching this stage acknowledges the complaint, or resolves it, for the SLA.",
     )
     template_id = fields.Many2one(

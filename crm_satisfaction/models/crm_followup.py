@@ -24,9 +24,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
-    STAGE_FIRST_PURCHASE,
-    STAGE_LOYAL,
-    STAGE_REPEAT,
+    ACTIVE_STAGES,
+    company_value_sql,
 )
 
 from .followup_data import (
@@ -38,8 +37,10 @@ from .followup_data import (
 
 _logger = logging.getLogger(__name__)
 
-# stages of customers we visit: buyers who have not churned
-FOLLOWUP_STAGES = [STAGE_FIRST_PURCHASE, STAGE_REPEAT, STAGE_LOYAL]
+# stages of customers we visit: buyers who have not churned (a list: an SQL array)
+FOLLOWUP_STAGES = list(ACTIVE_STAGES)
+# the company-dependent dates the scheduler writes (ISO text; no date: the company's key removed)
+FOLLOWUP_DATE_COLUMNS = [("crm_followup_last_date", "text"), ("crm_followup_next_date", "text")]
 
 
 class CrmFollowup(models.Model):
@@ -126,6 +127,22 @@ class CrmFollowup(models.Model):
         for company, partners in by_company.items():
             self.sudo()._update_next_dates(company, partners)
 
+    @api.model
+    def _get_last_visit_query(self, as_of):
+        """SQL query of (partner_id, day): the date of the last follow-up visit recorded for
+        each partner on or before ``as_of``, in any company, whether it was recorded from an
+        activity or by hand."""
+        return SQL(
+            """
+            SELECT f.partner_id, MAX(f.date) AS day
+              FROM %(followups)s f
+             WHERE f.date <= %(as_of)s
+             GROUP BY f.partner_id
+            """,
+            followups=SQL.identifier(self._table),
+            as_of=as_of,
+        )
+
     # ------------------------------------------------------------------ next dates
     def _get_next_date_changes_query(self, company, partners=None):
         """(partner id, new last date, new next date) of every partner whose stored follow-up
@@ -145,21 +162,21 @@ class CrmFollowup(models.Model):
                  GROUP BY f.partner_id
             ), target AS (
                 SELECT p.id,
-                       (p.crm_followup_last_date ->> %(cid)s)::date AS old_last,
-                       (p.crm_followup_next_date ->> %(cid)s)::date AS old_next,
+                       %(old_last)s AS old_last,
+                       %(old_next)s AS old_next,
                        d.last_date AS new_last,
                        CASE
                            WHEN NOT p.active
                                 OR COALESCE(t.followup_interval_days, 0) <= 0
-                                OR (p.crm_lifecycle_stage ->> %(cid)s) IS NULL
-                                OR NOT (p.crm_lifecycle_stage ->> %(cid)s) = ANY(%(stages)s)
-                                OR (p.crm_first_order_date ->> %(cid)s) IS NULL
+                                OR %(stage)s IS NULL
+                                OR NOT %(stage)s = ANY(%(stages)s)
+                                OR %(first_order)s IS NULL
                            THEN NULL
                            WHEN d.last_date IS NOT NULL
-                                AND d.last_date >= (p.crm_first_order_date ->> %(cid)s)::date
+                                AND d.last_date >= %(first_order)s
                            THEN d.last_date + t.followup_interval_days
-                           WHEN (p.crm_first_order_date ->> %(cid)s)::date >= %(start)s
-                           THEN (p.crm_first_order_date ->> %(cid)s)::date + %(first_days)s
+                           WHEN %(first_order)s >= %(start)s
+                           THEN %(first_order)s + %(first_days)s
                            -- an existing customer: spread over the interval from the start date
                            -- (7919 is prime: consecutive ids fall on different days)
                            ELSE %(start)s + 1
@@ -167,7 +184,7 @@ class CrmFollowup(models.Model):
                        END AS new_next
                   FROM res_partner p
                   LEFT JOIN done d ON d.partner_id = p.id
-                  LEFT JOIN crm_customer_tier t ON t.id = (p.crm_tier_id ->> %(cid)s)::int
+                  LEFT JOIN crm_customer_tier t ON t.id = %(tier_id)s
                  WHERE (p.crm_lifecycle_stage ? %(cid)s
                         OR p.crm_followup_next_date ? %(cid)s
                         OR p.crm_followup_last_date ? %(cid)s
@@ -181,6 +198,11 @@ class CrmFollowup(models.Model):
             """,
             company=company.id,
             cid=cid,
+            old_last=company_value_sql("p", "crm_followup_last_date", company, "date"),
+            old_next=company_value_sql("p", "crm_followup_next_date", company, "date"),
+            stage=company_value_sql("p", "crm_lifecycle_stage", company),
+            first_order=company_value_sql("p", "crm_first_order_date", company, "date"),
+            tier_id=company_value_sql("p", "crm_tier_id", company, "int"),
             stages=FOLLOWUP_STAGES,
             first_days=company.crm_followup_first_days,
             start=company.crm_start_date,
@@ -196,45 +218,30 @@ class CrmFollowup(models.Model):
         self.env["res.partner"].flush_model()
         self.env["crm.followup"].flush_model()
         self.env["crm.customer.tier"].flush_model(["followup_interval_days"])
-        cr = self.env.cr
-        cr.execute(self._get_next_date_changes_query(company, partners))
-        rows = cr.fetchall()
-        cid = str(company.id)
-        for start in range(0, len(rows), FOLLOWUP_BATCH_SIZE):
-            batch = rows[start : start + FOLLOWUP_BATCH_SIZE]
-            cr.execute(
-                SQL(
-                    """
-                    UPDATE res_partner p
-                       SET crm_followup_last_date = CASE
-                               WHEN v.last_date IS NULL
-                               THEN COALESCE(p.crm_followup_last_date, '{}'::jsonb) - %(cid)s::text
-                               ELSE COALESCE(p.crm_followup_last_date, '{}'::jsonb)
-                                    || jsonb_build_object(%(cid)s::text, v.last_date)
-                           END,
-                           crm_followup_next_date = CASE
-                               WHEN v.next_date IS NULL
-                               THEN COALESCE(p.crm_followup_next_date, '{}'::jsonb) - %(cid)s::text
-                               ELSE COALESCE(p.crm_followup_next_date, '{}'::jsonb)
-                                    || jsonb_build_object(%(cid)s::text, v.next_date)
-                           END
-                      FROM unnest(%(ids)s::int[], %(lasts)s::text[], %(nexts)s::text[])
-                           AS v(id, last_date, next_date)
-                     WHERE p.id = v.id
-                    """,
-                    cid=cid,
-                    ids=[row[0] for row in batch],
-                    lasts=[row[1] and row[1].isoformat() for row in batch],
-                    nexts=[row[2] and row[2].isoformat() for row in batch],
-                )
+        self.env.cr.execute(self._get_next_date_changes_query(company, partners))
+        rows = self.env.cr.fetchall()
+        Engine = self.env["crm.engine.mixin"]
+
+        def write_dates(batch):
+            Engine._write_company_values(
+                company,
+                FOLLOWUP_DATE_COLUMNS,
+                [
+                    (
+                        partner_id,
+                        {
+                            "crm_followup_last_date": last_date and last_date.isoformat(),
+                            "crm_followup_next_date": next_date and next_date.isoformat(),
+                        },
+                    )
+                    for partner_id, last_date, next_date in batch
+                ],
+                drop_null=True,
             )
-            self.env["res.partner"].invalidate_model(
-                ["crm_followup_last_date", "crm_followup_next_date"]
-            )
-            remaining = len(rows) - start - len(batch)
-            if commit and not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                return not remaining
-        return True
+
+        return Engine._run_batches(
+            Engine._slice_batches(rows, FOLLOWUP_BATCH_SIZE), write_dates, len(rows), commit=commit
+        )
 
     # ------------------------------------------------------------------ scheduling
     @api.model
@@ -247,14 +254,13 @@ class CrmFollowup(models.Model):
     def _get_due_partners_query(self, company, until):
         """Customers due for a follow-up by ``until`` without an open follow-up activity in the
         company, with their active salesperson (NULL when none)."""
-        cid = str(company.id)
         return SQL(
             """
-            SELECT p.id, u.id, (p.crm_followup_next_date ->> %(cid)s)::date
+            SELECT p.id, u.id, %(next_date)s
               FROM res_partner p
               LEFT JOIN res_users u ON u.id = p.user_id AND u.active
              WHERE p.crm_followup_next_date ? %(cid)s
-               AND (p.crm_followup_next_date ->> %(cid)s)::date <= %(until)s
+               AND %(next_date)s <= %(until)s
                AND p.active
                AND NOT EXISTS (
                     SELECT 1 FROM mail_activity a
@@ -267,7 +273,8 @@ class CrmFollowup(models.Model):
                )
              ORDER BY p.id
             """,
-            cid=cid,
+            cid=str(company.id),
+            next_date=company_value_sql("p", "crm_followup_next_date", company, "date"),
             until=until,
             type=self.env.ref(FOLLOWUP_ACTIVITY_TYPE_XMLID).id,
             company=company.id,
@@ -308,8 +315,8 @@ class CrmFollowup(models.Model):
         result["skipped"] = len(rows) - len(todo)
         model_id = self.env["ir.model"]._get_id("res.partner")
         Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
-        for start in range(0, len(todo), FOLLOWUP_BATCH_SIZE):
-            batch = todo[start : start + FOLLOWUP_BATCH_SIZE]
+
+        def schedule(batch):
             Activity.create(
                 [
                     {
@@ -326,11 +333,11 @@ class CrmFollowup(models.Model):
                 ]
             )
             result["created"] += len(batch)
-            remaining = len(todo) - start - len(batch)
-            if commit and not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                result["done"] = not remaining
-                if remaining:
-                    break
+
+        Engine = self.env["crm.engine.mixin"]
+        result["done"] = Engine._run_batches(
+            Engine._slice_batches(todo, FOLLOWUP_BATCH_SIZE), schedule, len(todo), commit=commit
+        )
         _logger.info(
             "Follow-ups of %s: %d activities scheduled, %d due customers without salesperson",
             company.name,

@@ -19,9 +19,6 @@ from .satisfaction_data import (
     CAMPAIGN_TRIGGERS,
     INDICATOR_CSAT,
     INDICATOR_NPS,
-    NPS_DETRACTOR,
-    NPS_PASSIVE,
-    NPS_PROMOTER,
     ORDER_CATCH_UP_DAYS,
     ORDER_TRIGGERS,
     TRIGGER_COMPLAINT_CLOSED,
@@ -159,7 +156,7 @@ class CrmSatisfactionCampaign(models.Model):
         "Delays cannot be negative.",
     )
     _interval_days_positive = models.Constraint(
-        "CHECK(trigger != 'periodic' OR interval_days > 0)",
+        f"CHECK(trigger != '{TRIGGER_PERIODIC}' OR interval_days > 0)",
         "A periodic campaign needs a positive interval.",
     )
     _days_max = models.Constraint(
@@ -213,22 +210,12 @@ class CrmSatisfactionCampaign(models.Model):
                 ["__count", "csat:count", "csat_satisfied:avg"],
             )
         }
-        categories = {
-            (campaign.id, category): count
-            for campaign, category, count in Response._read_group(
-                [("campaign_id", "in", self.ids), ("nps_category", "!=", False)],
-                ["campaign_id", "nps_category"],
-                ["__count"],
-            )
-        }
+        nps_counts = Response._get_nps_counts([("campaign_id", "in", self.ids)], "campaign_id")
         for campaign in self:
             total = sum(count for (cid, _state), count in invited.items() if cid == campaign.id)
             done = invited.get((campaign.id, "done"), 0)
             count, csat_count, csat = measures.get(campaign.id, (0, 0, None))
-            promoters, passives, detractors = (
-                categories.get((campaign.id, category), 0)
-                for category in (NPS_PROMOTER, NPS_PASSIVE, NPS_DETRACTOR)
-            )
+            promoters, passives, detractors = nps_counts.get(campaign, (0, 0, 0))
             campaign.invited_count = total
             campaign.responded_count = done
             campaign.response_rate = 100.0 * done / total if total else 0.0

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import LIFECYCLE_STAGES
 
+from .complaint_data import PRIORITY_HIGH
 from .satisfaction_data import (
     CSAT_MAX,
     CSAT_MIN,
@@ -16,6 +20,9 @@ from .satisfaction_data import (
     NPS_CATEGORY_VALUES,
     NPS_DETRACTOR,
     NPS_MAX,
+    NPS_PASSIVE,
+    NPS_PROMOTER,
+    TREND_DAYS,
     nps_category,
 )
 
@@ -233,6 +240,71 @@ class CrmSatisfactionResponse(models.Model):
         return responses
 
     # ------------------------------------------------------------
+    # figures
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_nps_counts(self, domain, groupby):
+        """{group: (promoters, passives, detractors)}: the recommendation answers of the
+        responses matching ``domain`` by NPS category, grouped by the field ``groupby`` (the
+        groups as _read_group gives them: records for a many2one), in one query."""
+        positions = {NPS_PROMOTER: 0, NPS_PASSIVE: 1, NPS_DETRACTOR: 2}
+        counts = {}
+        for group, category, count in self._read_group(
+            Domain(domain) & Domain("nps_category", "!=", False),
+            [groupby, "nps_category"],
+            ["__count"],
+        ):
+            counts.setdefault(group, [0, 0, 0])[positions[category]] = count
+        return {group: tuple(figures) for group, figures in counts.items()}
+
+    @api.model
+    def _get_satisfaction_facts_query(self, company, as_of, partner_ids=None):
+        """SQL query of the responses of ``company`` dated on or before ``as_of`` (a past date
+        replays the past): one row per customer (commercial partner) with responses, among
+        ``partner_ids`` (an SQL query of ids; all when None). Columns:
+        - partner_id: the commercial partner;
+        - csat_last: its last CSAT answer (1-5), NULL without one;
+        - nps_last, nps_category: its last recommendation answer (0-10) and that answer's
+          category (NPS_CATEGORIES), NULL without one;
+        - recent_avg, previous_avg: the average satisfaction score (0-100) of its answers of
+          the TREND_DAYS days ending with as_of, and of the TREND_DAYS days before: the trend
+          (float, NULL without answers in the period).
+        The last answer is the latest by date, then by creation."""
+        recent_start = as_of - timedelta(days=TREND_DAYS)
+        partner_filter = SQL()
+        if partner_ids is not None:
+            partner_filter = SQL("AND p.commercial_partner_id IN (%s)", partner_ids)
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id,
+                   (array_agg(r.csat ORDER BY r.date DESC, r.id DESC)
+                        FILTER (WHERE r.csat IS NOT NULL))[1] AS csat_last,
+                   (array_agg(r.nps ORDER BY r.date DESC, r.id DESC)
+                        FILTER (WHERE r.nps_category IS NOT NULL))[1] AS nps_last,
+                   (array_agg(r.nps_category ORDER BY r.date DESC, r.id DESC)
+                        FILTER (WHERE r.nps_category IS NOT NULL))[1] AS nps_category,
+                   AVG(r.satisfaction_score) FILTER (WHERE r.date > %(recent_start)s)::float8
+                       AS recent_avg,
+                   AVG(r.satisfaction_score) FILTER (WHERE r.date > %(previous_start)s
+                                                       AND r.date <= %(recent_start)s)::float8
+                       AS previous_avg
+              FROM %(table)s r
+              JOIN res_partner p ON p.id = r.partner_id
+             WHERE r.company_id = %(company)s
+               AND r.date <= %(as_of)s
+               %(partner_filter)s
+             GROUP BY p.commercial_partner_id
+            """,
+            table=SQL.identifier(self._table),
+            recent_start=recent_start,
+            previous_start=recent_start - timedelta(days=TREND_DAYS),
+            company=company.id,
+            as_of=as_of,
+            partner_filter=partner_filter,
+        )
+
+    # ------------------------------------------------------------
     # closing the loop
     # ------------------------------------------------------------
 
@@ -269,7 +341,7 @@ class CrmSatisfactionResponse(models.Model):
                         "name": summary,
                         "description": response.comment or summary,
                         "channel": "other",
-                        "priority": "2",
+                        "priority": PRIORITY_HIGH,
                     }
                 )
         if complaint_vals_list:

@@ -1,7 +1,7 @@
 """res.company extended by the three features of this addon: satisfaction surveys,
 complaints and follow-up visits."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
 
@@ -109,3 +109,26 @@ class ResCompany(models.Model):
             if cron:
                 cron._trigger()
         return result
+
+    # demo data: the generators are imported here only, so that they load with demo data alone
+    @api.model
+    def _crm_load_complaint_demo(self):
+        """Demo data (demo/crm_complaint_demo.xml): a year of complaints and the open ones."""
+        from ..demo.crm_complaint_demo import CrmComplaintDemo
+
+        CrmComplaintDemo(self.env)._load_demo_complaints()
+
+    @api.model
+    def _crm_load_survey_demo(self):
+        """Demo data (demo/crm_satisfaction_survey_demo.xml): the answers to the demo
+        campaigns."""
+        from ..demo.crm_satisfaction_demo import CrmSatisfactionDemo
+
+        CrmSatisfactionDemo(self.env)._load_demo_survey_answers()
+
+    @api.model
+    def _crm_load_followup_demo(self):
+        """Demo data (demo/crm_followup_demo.xml): the follow-ups of the buying customers."""
+        from ..demo.crm_satisfaction_demo import CrmSatisfactionDemo
+
+        CrmSatisfactionDemo(self.env)._load_demo_followups()

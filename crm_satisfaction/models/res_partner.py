@@ -10,9 +10,6 @@ from odoo.tools import SQL
 from .followup_data import PARTNER_FOLLOWUP_FIELDS
 from .satisfaction_data import (
     NPS_CATEGORIES,
-    NPS_DETRACTOR,
-    NPS_PASSIVE,
-    NPS_PROMOTER,
     PARTNER_SATISFACTION_FIELDS,
     TREND_DAYS,
     TREND_DOWN,
@@ -187,14 +184,7 @@ class ResPartner(models.Model):
                 [*base, ("date", ">", window_start)], ["partner_id"], ["csat:avg"]
             )
         }
-        categories = {
-            (partner.id, category): count
-            for partner, category, count in Response._read_group(
-                [*base, ("date", ">", window_start), ("nps_category", "!=", False)],
-                ["partner_id", "nps_category"],
-                ["__count"],
-            )
-        }
+        nps_counts = Response._get_nps_counts([*base, ("date", ">", window_start)], "partner_id")
         recent_start = today - timedelta(days=TREND_DAYS)
         previous_start = recent_start - timedelta(days=TREND_DAYS)
         recent = {
@@ -235,10 +225,7 @@ class ResPartner(models.Model):
             count, last_answer = counts.get(partner.id, (0, False))
             last_invited = invited.get(partner.id)
             last_dates = [day for day in (last_answer, last_invited and last_invited.date()) if day]
-            promoters, passives, detractors = (
-                categories.get((partner.id, category), 0)
-                for category in (NPS_PROMOTER, NPS_PASSIVE, NPS_DETRACTOR)
-            )
+            promoters, passives, detractors = nps_counts.get(partner, (0, 0, 0))
             nps = net_promoter_score(promoters, passives, detractors)
             values = {
                 "crm_csat_last": csat_last.get(partner.id, 0),
@@ -328,6 +315,24 @@ class ResPartner(models.Model):
         action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.id, "search_default_open": 1}
         return action
+
+    def _crm_action_new_complaint(self, document, subject, **defaults):
+        """A new complaint form of this customer about a sales order or an invoice (their
+        header buttons)."""
+        context = {f"default_{key}": value for key, value in defaults.items()}
+        context.update(
+            default_partner_id=self.id,
+            default_company_id=document.company_id.id,
+            default_name=subject,
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.complaint",
+            "view_mode": "form",
+            "target": "current",
+            "name": self.env._("New Complaint"),
+            "context": context,
+        }
 
     crm_followup_last_date = fields.Date(
         string="Last Follow-up",

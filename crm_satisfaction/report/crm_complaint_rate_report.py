@@ -1,5 +1,10 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    VALUE_SOURCE_INVOICE,
+    local_date_sql,
+)
 
 from ..models.complaint_data import CHANNELS
 
@@ -8,18 +13,34 @@ class CrmComplaintRateReport(models.Model):
     """Complaints per 100 active customers, per company and month, split by category, customer
     tier, team and channel.
 
-    A customer is active in a month when it has a confirmed sales order in the twelve months up
-    to that month's end. One row holds the complaints of one company, month, category, tier,
-    team and channel, and the active customers of its company and month (the same on every row
-    of that company and month). Its rate is its complaints per 100 of those customers, so the
-    rates of a month's rows add up to the month's rate, and over several months the sum is the
-    complaints per 100 active customers of the period, each month weighed on its own customers.
-    The rate is meant per company: rates of several companies do not add up."""
+    A customer is active in a month when it has a confirmed sales order (or a posted invoice,
+    when the company values its customers by invoices) in the twelve months up to that month's
+    end, days and months in the company's time zone. One row holds the complaints of one
+    company, month, category, tier, team and channel, and the active customers of its company
+    and month (the same on every row of that company and month). Its rate is its complaints per
+    100 of those customers, so the rates of a month's rows add up to the month's rate, and over
+    several months the sum is the complaints per 100 active customers of the period, each month
+    weighed on its own customers. The rate is meant per company: rates of several companies do
+    not add up."""
 
     _name = "crm.complaint.rate.report"
     _description = "Complaint Rate"
     _auto = False
     _order = "month desc, id"
+    _depends = {
+        "crm.complaint": [
+            "company_id",
+            "reported_date",
+            "category_id",
+            "tier_id",
+            "team_id",
+            "channel",
+        ],
+        "sale.order": ["company_id", "state", "date_order", "partner_id"],
+        "account.move": ["company_id", "state", "move_type", "invoice_date", "partner_id"],
+        "res.partner": ["commercial_partner_id", "tz"],
+        "res.company": ["crm_value_source"],
+    }
 
     company_id = fields.Many2one("res.company", readonly=True)
     month = fields.Date(readonly=True)
@@ -47,54 +68,82 @@ class CrmComplaintRateReport(models.Model):
     )
 
     def init(self):
+        # the rows are a query (_table_query), read with each company's settings of the day
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                """
-                CREATE OR REPLACE VIEW %(table)s AS
-                WITH counts AS (
+
+    @property
+    def _table_query(self):
+        companies = self.env["res.company"].sudo().search([], order="id")
+        return SQL(
+            """
+            SELECT row_number() OVER (
+                       ORDER BY k.company_id, k.month, k.category_id, k.tier_id,
+                                k.team_id, k.channel
+                   ) AS id,
+                   k.company_id,
+                   k.month,
+                   k.category_id,
+                   k.tier_id,
+                   k.team_id,
+                   k.channel,
+                   k.complaint_count,
+                   k.active_customer_count,
+                   CASE WHEN k.active_customer_count > 0
+                        THEN 100.0 * k.complaint_count / k.active_customer_count
+                        ELSE 0 END::float8 AS complaint_rate
+              FROM (%s) k
+            """,
+            SQL(" UNION ALL ").join(self._get_company_query(company) for company in companies),
+        )
+
+    @api.model
+    def _get_company_query(self, company):
+        """The rows of one company: its complaints by month of their report in the company's
+        time zone, and its active customers of each month, counted on the transactions it
+        values its customers by (orders or invoices, crm.customer.data) on their local days."""
+        transactions = self.env["crm.customer.data"]._get_transactions_query(company)
+        utc_window = SQL()
+        if company.crm_value_source != VALUE_SOURCE_INVOICE:
+            # an order's moment is its indexed date: bounds a day wider than the local ones
+            utc_window = SQL(
+                """AND t.moment >= m.month + interval '1 month' - interval '12 months'
+                                       - interval '1 day'
+                   AND t.moment < m.month + interval '1 month' + interval '1 day'"""
+            )
+        return SQL(
+            """
+            SELECT counts.*, b.active_customer_count
+              FROM (
                     SELECT c.company_id,
-                           date_trunc('month', c.reported_date)::date AS month,
+                           date_trunc('month', %(reported_day)s)::date AS month,
                            c.category_id,
                            c.tier_id,
                            c.team_id,
                            c.channel,
                            count(*) AS complaint_count
                       FROM crm_complaint c
+                     WHERE c.company_id = %(company)s
                      GROUP BY 1, 2, 3, 4, 5, 6
-                ),
-                bases AS (
-                    SELECT m.company_id, m.month, a.active_customer_count
-                      FROM (SELECT DISTINCT company_id, month FROM counts) m
+                   ) counts
+              JOIN (
+                    SELECT m.month, a.active_customer_count
+                      FROM (
+                            SELECT DISTINCT date_trunc('month', %(reported_day)s)::date AS month
+                              FROM crm_complaint c
+                             WHERE c.company_id = %(company)s
+                           ) m
                       CROSS JOIN LATERAL (
-                           SELECT count(DISTINCT p.commercial_partner_id) AS active_customer_count
-                             FROM sale_order so
-                             JOIN res_partner p ON p.id = so.partner_id
-                            WHERE so.company_id = m.company_id
-                              AND so.state = 'sale'
-                              AND so.date_order >= m.month + interval '1 month'
-                                                   - interval '12 months'
-                              AND so.date_order < m.month + interval '1 month'
+                           SELECT count(DISTINCT t.partner_id) AS active_customer_count
+                             FROM (%(transactions)s) t
+                            WHERE t.orders > 0
+                              AND t.day >= m.month + interval '1 month' - interval '12 months'
+                              AND t.day < m.month + interval '1 month'
+                              %(utc_window)s
                       ) a
-                )
-                SELECT row_number() OVER (
-                           ORDER BY k.company_id, k.month, k.category_id, k.tier_id,
-                                    k.team_id, k.channel
-                       ) AS id,
-                       k.company_id,
-                       k.month,
-                       k.category_id,
-                       k.tier_id,
-                       k.team_id,
-                       k.channel,
-                       k.complaint_count,
-                       b.active_customer_count,
-                       CASE WHEN b.active_customer_count > 0
-                            THEN 100.0 * k.complaint_count / b.active_customer_count
-                            ELSE 0 END::float8 AS complaint_rate
-                  FROM counts k
-                  JOIN bases b ON b.company_id = k.company_id AND b.month = k.month
-                """,
-                table=SQL.identifier(self._table),
-            )
+                   ) b ON b.month = counts.month
+            """,
+            reported_day=local_date_sql(SQL("c.reported_date"), company._crm_tz()),
+            company=company.id,
+            transactions=transactions,
+            utc_window=utc_window,
         )

@@ -26,3 +26,4 @@ from . import test_settings_app
 from . import test_survey_figures
 from . import test_satisfaction_demo
 from . import test_survey_screens
+from . import test_facts

@@ -12,9 +12,9 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
-from .common import make_company_user, make_office_calendar
+from .common import make_office_calendar
 
 # 2026-03-02 is a Monday; the test calendar works Monday to Friday, 8-12 and 13-17 UTC
 MONDAY_10 = datetime(2026, 3, 2, 10, 0)

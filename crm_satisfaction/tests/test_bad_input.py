@@ -13,7 +13,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, CrmHttpCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, CrmHttpCase, make_company_user
 from odoo.addons.crm_satisfaction.models.complaint_data import SLA_STATUSES
 from odoo.addons.crm_satisfaction.models.crm_complaint_stage import (
     STAGE_ACKNOWLEDGE,
@@ -22,7 +22,7 @@ from odoo.addons.crm_satisfaction.models.crm_complaint_stage import (
 )
 from odoo.addons.crm_satisfaction.models.satisfaction_data import TRIGGER_PERIODIC
 
-from .common import make_company_user, make_office_calendar
+from .common import make_office_calendar
 
 # a Monday at 16:00 UTC: one working hour left that day in the office calendar
 MONDAY_16 = datetime(2026, 3, 2, 16, 0)

@@ -8,9 +8,9 @@ from odoo import http
 from odoo.tests import new_test_user, tagged
 from odoo.tools import html2plaintext
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase, make_company_user
 
-from .common import make_company_user, make_office_calendar
+from .common import make_office_calendar
 
 # 2026-03-02 is a Monday; the office calendar works Monday to Friday, 8-12 and 13-17 UTC. Filed
 # at 16:00 UTC, acknowledge within 1 working hour (Monday 17:00 UTC, Tuesday 01:00 in Shanghai),

@@ -102,5 +102,5 @@ class TestComplaintDemoHistory(CrmCase):
         for moment in ("2028-02-29 10:00:00", "2027-03-31 22:00:00"):
             with self.subTest(moment=moment), freeze_time(moment):
                 last_id = max(self.demo_complaints().ids)
-                self.env["crm.complaint.demo"]._load_demo_complaints()
+                self.env["res.company"]._crm_load_complaint_demo()
                 self.assertWorkedYear(self.demo_complaints(last_id), fields.Datetime.now())

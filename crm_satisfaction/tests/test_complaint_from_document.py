@@ -4,9 +4,7 @@ one), with that company's team."""
 
 from odoo.tests import Form, tagged
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
-
-from .common import make_company_user
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
 
 @tagged("post_install", "-at_install")

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from freezegun import freeze_time
 
@@ -21,7 +21,7 @@ class TestComplaintRate(CrmCase):
         super().setUpClass()
         cls.company = cls.env["res.company"].create({"name": "Rate Co"})
         cls.env.user.company_ids |= cls.company
-        product = cls.env["product.product"].create(
+        cls.product = product = cls.env["product.product"].create(
             {"name": "Service", "type": "service", "list_price": 10}
         )
         cls.customers = cls.env["res.partner"].create(
@@ -115,6 +115,68 @@ class TestComplaintRate(CrmCase):
             [("2025-02-01", 1, 1, 100.0), ("2026-03-01", 2, 3, 66.67)],
         )
 
+    def rate_rows(self):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        rows = self.Report.search([("company_id", "=", self.company.id)], order="month")
+        return [
+            (
+                r.month.isoformat(),
+                r.complaint_count,
+                r.active_customer_count,
+                round(r.complaint_rate, 2),
+            )
+            for r in rows
+        ]
+
+    def test_months_and_active_customers_in_company_time_zone(self):
+        """Complaint months and the active customers' twelve months are counted on the
+        company's local days: an order placed early on 1 April 2025 in Shanghai (31 March in
+        UTC) keeps its customer active through March 2026, and a complaint made early on
+        1 April 2026 there belongs to April."""
+        self.company.partner_id.tz = "Asia/Shanghai"
+        newcomer = self.env["res.partner"].create({"name": "Rate newcomer", "is_company": True})
+        order = (
+            self.env["sale.order"]
+            .with_company(self.company)
+            .create(
+                {
+                    "partner_id": newcomer.id,
+                    "company_id": self.company.id,
+                    "order_line": [(0, 0, {"product_id": self.product.id, "price_unit": 10})],
+                }
+            )
+        )
+        order.action_confirm()
+        order.date_order = datetime(2025, 3, 31, 20, 0)  # 1 April 2025, 04:00 in Shanghai
+        self.file(self.customers[1], datetime(2026, 3, 15, 10), self.delivery, self.team_1)
+        # 1 April 2026, 01:00 in Shanghai
+        self.file(self.customers[2], datetime(2026, 3, 31, 17, 0), self.delivery, self.team_1)
+        self.assertEqual(
+            self.rate_rows(),
+            [("2026-03-01", 1, 4, 25.0), ("2026-04-01", 1, 3, 33.33)],
+        )
+
+    def test_active_customers_follow_the_invoice_setting(self):
+        """A company valuing its customers by invoices counts as active the customers with a
+        posted invoice in the twelve months (a refund alone does not make one active); back on
+        orders, the same report counts the customers with a confirmed order, at once."""
+        self.env["account.chart.template"].try_loading(
+            "generic_coa", company=self.company, install_demo=False
+        )
+        newcomer = self.env["res.partner"].create({"name": "Rate invoiced", "is_company": True})
+
+        self.make_invoice(self.customers[3], 50, date(2026, 1, 10), company=self.company)
+        self.make_invoice(newcomer, 50, date(2025, 12, 1), company=self.company)
+        self.make_invoice(
+            self.customers[0], 50, date(2026, 2, 15), "out_refund", company=self.company
+        )
+        self.file(self.customers[1], datetime(2026, 3, 15, 10), self.delivery, self.team_1)
+        self.company.crm_value_source = "invoice"
+        self.assertEqual(self.rate_rows(), [("2026-03-01", 1, 2, 50.0)])
+        self.company.crm_value_source = "order"
+        self.assertEqual(self.rate_rows(), [("2026-03-01", 1, 3, 33.33)])
+
     def test_rate_by_category_tier_team_channel_and_period(self):
         customers = self.customers
         march = datetime(2026, 3, 2, 10)
@@ -123,7 +185,14 @@ class TestComplaintRate(CrmCase):
         self.file(customers[1], march, self.delivery, self.team_1, "email")
         self.file(customers[2], march, self.quality, self.team_2, "phone")
         self.file(customers[2], datetime(2026, 3, 30, 18), self.quality, self.team_2, "phone")
-        self.file(customers[1], datetime(2026, 3, 31, 23, 59), self.quality, self.team_1, "web")
+        # 23:59 on the last day of March where the company is: a March complaint
+        self.file(
+            customers[1],
+            self.to_utc(datetime(2026, 3, 31, 23, 59), self.company),
+            self.quality,
+            self.team_1,
+            "web",
+        )
         # February 2025, 1 active customer (the January 2025 order): 1 complaint -> 100
         self.file(customers[0], datetime(2025, 2, 3, 10), self.delivery, self.team_1, "phone")
 

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import SQL, html2plaintext
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import TEST_TZ, CrmCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import TEST_TZ, CrmCase, make_company_user
 from odoo.addons.crm_satisfaction.models.complaint_data import (
     ESCALATION_LEADER,
     ESCALATION_MANAGER,
@@ -25,7 +25,7 @@ from odoo.addons.crm_satisfaction.models.complaint_data import (
     SLA_ON_TRACK,
 )
 
-from .common import make_company_user, make_office_calendar
+from .common import make_office_calendar
 
 # 2026-03-02 is a Monday; the office calendar works Monday to Friday, 8-12 and 13-17 UTC
 MONDAY_10 = datetime(2026, 3, 2, 10, 0)

@@ -8,9 +8,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
-
-from .common import make_company_user
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
 # the counters are read at Friday 2026-03-20 12:00 UTC: the default window starts on
 # 2025-03-20 12:00 (365 days before)

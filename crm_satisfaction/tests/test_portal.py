@@ -3,9 +3,7 @@ from urllib.parse import urlsplit
 from odoo import http
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
-
-from .common import make_company_user
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase, make_company_user
 
 
 @tagged("post_install", "-at_install")

@@ -2,9 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
-
-from .common import make_company_user
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
 USER_GROUP = "crm_satisfaction.crm_satisfaction_group_user"
 MANAGER_GROUP = "crm_satisfaction.crm_satisfaction_group_manager"

@@ -12,7 +12,10 @@ from odoo.fields import Command
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
-from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    MAX_PERIOD_DAYS,
+    company_value_sql,
+)
 
 from ..models.followup_data import FOLLOWUP_ACTIVITY_TYPE_XMLID
 
@@ -131,17 +134,17 @@ class CrmGettingStarted(models.TransientModel):
         activities_before = self._preview_max_id("mail_activity")
         result = self.env["crm.followup"]._schedule_followups(company, today=night)
         self.env.flush_all()
-        cid = str(company.id)
         cr.execute(
             SQL(
                 """
-                SELECT u.id, (p.crm_followup_next_date ->> %(cid)s)::date, count(*)
+                SELECT u.id, %(next_date)s, count(*)
                   FROM res_partner p
                   LEFT JOIN res_users u ON u.id = p.user_id AND u.active
                  WHERE p.crm_followup_next_date ? %(cid)s AND p.active
                  GROUP BY 1, 2
                 """,
-                cid=cid,
+                next_date=company_value_sql("p", "crm_followup_next_date", company, "date"),
+                cid=str(company.id),
             )
         )
         start = company.crm_start_date

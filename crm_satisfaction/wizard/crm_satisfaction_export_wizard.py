@@ -1,11 +1,14 @@
-import base64
-import io
 from datetime import UTC, datetime, time, timedelta
-
-import xlsxwriter
 
 from odoo import fields, models
 from odoo.fields import Domain
+
+from odoo.addons.crm_lifecycle_tiering.report.crm_xlsx import (
+    Workbook,
+    download_action,
+    write_records,
+    write_table,
+)
 
 from ..models.complaint_data import SLA_BREACHED, SLA_MET
 from ..models.satisfaction_data import NPS_DETRACTOR, NPS_PASSIVE, NPS_PROMOTER
@@ -110,8 +113,8 @@ class CrmSatisfactionExportWizard(models.TransientModel):
             (self.env._("Resolve by"), "resolve_deadline", "datetime", 17),
             (self.env._("Resolved"), "resolved_date", "datetime", 17),
             (self.env._("SLA Status"), "sla_status", "selection", 11),
-            (self.env._("Hours to Acknowledge"), "ack_hours_taken", "hours", 12),
-            (self.env._("Hours to Resolve"), "resolve_hours_taken", "hours", 12),
+            (self.env._("Hours to Acknowledge"), self._ack_hours, "number", 12),
+            (self.env._("Hours to Resolve"), self._resolve_hours, "number", 12),
             (self.env._("Compensation"), "compensation_amount", "money", 14),
             (self.env._("Closed on"), "closed_date", "datetime", 17),
         ]
@@ -125,12 +128,34 @@ class CrmSatisfactionExportWizard(models.TransientModel):
             (self.env._("Salesperson"), "user_id", "m2o", 20),
             (self.env._("Campaign"), "campaign_id", "m2o", 22),
             (self.env._("Survey"), "survey_id", "m2o", 22),
-            (self.env._("CSAT"), "csat", "score", 7),
-            (self.env._("NPS (0-10)"), "nps", "score", 8),
+            (self.env._("CSAT"), self._answer("csat"), "int", 7),
+            (self.env._("NPS (0-10)"), self._answer("nps"), "int", 8),
             (self.env._("NPS Category"), "nps_category", "selection", 12),
-            (self.env._("CES"), "ces", "score", 7),
+            (self.env._("CES"), self._answer("ces"), "int", 7),
             (self.env._("Comment"), "comment", "text", 60),
         ]
+
+    def _ack_hours(self, complaint):
+        """The hours to acknowledge, once acknowledged: 0 would read as "done at once"."""
+        if complaint.acknowledged_date and complaint.sla_id:
+            return complaint.ack_hours_taken
+        return None
+
+    def _resolve_hours(self, complaint):
+        """The hours to resolve, once resolved: 0 would read as "done at once"."""
+        if complaint.resolved_date and complaint.sla_id:
+            return complaint.resolve_hours_taken
+        return None
+
+    def _answer(self, fname):
+        """The value of the answer ``fname`` of a response, None when not answered: empty
+        answers read back as 0; an NPS of 0 is a detractor's answer."""
+
+        def answer(response):
+            answered = response.nps_category if fname == "nps" else response[fname]
+            return response[fname] if answered else None
+
+        return answer
 
     def _indicator_columns(self):
         return [
@@ -153,42 +178,12 @@ class CrmSatisfactionExportWizard(models.TransientModel):
         ]
 
     # ------------------------------------------------------------------ workbook
-    def _get_money_format(self, currency):
-        if not currency.symbol:
-            return "#,##0.00"
-        symbol = currency.symbol.replace('"', "")
-        if currency.position == "before":
-            return f'"{symbol}"#,##0.00'
-        return f'#,##0.00" {symbol}"'
-
-    def _add_formats(self, book, company):
-        return {
-            "bold": book.add_format({"bold": True}),
-            "header": book.add_format(
-                {
-                    "bold": True,
-                    "bg_color": "#D9E1F2",
-                    "border": 1,
-                    "text_wrap": True,
-                    "valign": "top",
-                }
-            ),
-            "total": book.add_format({"bold": True, "top": 1}),
-            "money": book.add_format({"num_format": self._get_money_format(company.currency_id)}),
-            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-            "number": book.add_format({"num_format": "0.0"}),
-            "signed": book.add_format({"num_format": "+0.0;-0.0;0.0"}),
-            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
-        }
-
     def _build_workbook(self):
         self.ensure_one()
         company = self.company_id or self.env.company
         company._crm_check_user_company()
-        output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {"in_memory": True})
-        formats = self._add_formats(book, company)
+        book = Workbook(company.currency_id, header={"valign": "top"})
+        formats = book.cell_formats
         if self.kind == EXPORT_RESPONSES:
             responses = (
                 self.env["crm.satisfaction.response"]
@@ -205,8 +200,7 @@ class CrmSatisfactionExportWizard(models.TransientModel):
             )
             self._write_records(book, self.env._("Complaints"), complaints, formats)
             self._write_complaint_summary(book, complaints, company, formats)
-        book.close()
-        return output.getvalue()
+        return book.getvalue()
 
     def _write_records(self, book, title, records, formats):
         """One row a record, a column a field, under a frozen header with an autofilter."""
@@ -215,51 +209,7 @@ class CrmSatisfactionExportWizard(models.TransientModel):
             if records._name == "crm.satisfaction.response"
             else self._complaint_columns()
         )
-        selections = {
-            fname: dict(records._fields[fname]._description_selection(self.env))
-            for _title, fname, kind, _width in columns
-            if kind == "selection"
-        }
-        sheet = book.add_worksheet(title)
-        for col, (label, _fname, _kind, width) in enumerate(columns):
-            sheet.write(0, col, label, formats["header"])
-            sheet.set_column(col, col, width, formats["wrap"] if width > 40 else None)
-        for row, record in enumerate(records, start=1):
-            for col, (_label, fname, kind, _width) in enumerate(columns):
-                self._write_cell(sheet, row, col, record, fname, kind, selections, formats)
-        sheet.freeze_panes(1, 1)
-        sheet.autofilter(0, 0, max(len(records), 1), len(columns) - 1)
-        return sheet
-
-    def _write_cell(self, sheet, row, col, record, fname, kind, selections, formats):
-        value = record[fname]
-        if kind == "m2o":
-            sheet.write_string(row, col, value.display_name or "")
-        elif kind == "selection":
-            sheet.write_string(row, col, selections[fname].get(value, "") if value else "")
-        elif kind == "datetime":
-            if value:
-                local = fields.Datetime.context_timestamp(record, value).replace(tzinfo=None)
-                sheet.write_datetime(row, col, local, formats["datetime"])
-        elif kind == "date":
-            if value:
-                sheet.write_datetime(row, col, fields.Datetime.to_datetime(value), formats["date"])
-        elif kind == "hours":
-            # only once the step is reached: 0 would read as "done at once"
-            reached = (
-                record.acknowledged_date if fname == "ack_hours_taken" else record.resolved_date
-            )
-            if reached and record.sla_id:
-                sheet.write_number(row, col, value, formats["number"])
-        elif kind == "score":
-            # empty answers read back as 0; an NPS of 0 is a detractor's answer
-            answered = record.nps_category if fname == "nps" else value
-            if answered:
-                sheet.write_number(row, col, value)
-        elif kind == "money":
-            sheet.write_number(row, col, value or 0, formats["money"])
-        else:
-            sheet.write_string(row, col, value or "")
+        return write_records(book.add_worksheet(title), columns, records, formats)
 
     def _write_title(self, sheet, title, formats):
         sheet.write(0, 0, title, formats["bold"])
@@ -272,29 +222,6 @@ class CrmSatisfactionExportWizard(models.TransientModel):
                 date_to=self.date_to.isoformat(),
             ),
         )
-
-    def _write_table(self, sheet, row, title, first_header, columns, lines, total, formats):
-        """A titled table: header, one line per group, a total line; returns the next free row.
-        `lines` and `total` are (label, [(value, format), ...])."""
-        sheet.write(row, 0, title, formats["bold"])
-        row += 1
-        sheet.write(row, 0, first_header, formats["header"])
-        for col, label in enumerate(columns, start=1):
-            sheet.write(row, col, label, formats["header"])
-        for label, values in lines:
-            row += 1
-            sheet.write_string(row, 0, label)
-            for col, (value, fmt) in enumerate(values, start=1):
-                if value is not None:
-                    sheet.write_number(row, col, value, fmt)
-        row += 1
-        sheet.write_string(row, 0, total[0], formats["total"])
-        for col, (value, fmt) in enumerate(total[1], start=1):
-            if value is None:
-                sheet.write_blank(row, col, None, formats["total"])
-            else:
-                sheet.write_number(row, col, value, fmt or formats["total"])
-        return row + 2
 
     @staticmethod
     def _mean(values):
@@ -346,7 +273,8 @@ class CrmSatisfactionExportWizard(models.TransientModel):
                 (key.display_name or none_label, self._complaint_figures(groups[key], formats))
                 for key in keys
             ]
-            row = self._write_table(sheet, row, title, first_header, columns, lines, total, formats)
+            header = [first_header, *columns]
+            row = write_table(sheet, row, title, header, lines, formats, total=total)
         sheet.set_column(0, 0, 28)
         sheet.set_column(1, len(columns), 14)
 
@@ -394,7 +322,8 @@ class CrmSatisfactionExportWizard(models.TransientModel):
                 (key.display_name or none_label, self._response_figures(groups[key], formats))
                 for key in keys
             ]
-            row = self._write_table(sheet, row, title, first_header, columns, lines, total, formats)
+            header = [first_header, *columns]
+            row = write_table(sheet, row, title, header, lines, formats, total=total)
         sheet.set_column(0, 0, 28)
         sheet.set_column(1, len(columns), 12)
 
@@ -408,9 +337,4 @@ class CrmSatisfactionExportWizard(models.TransientModel):
             if self.kind == EXPORT_RESPONSES
             else self.env._("complaints-%(date)s.xlsx", date=date)
         )
-        self.write({"file_data": base64.b64encode(data), "file_name": name})
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/file_data/{self.file_name}?download=true",
-            "target": "self",
-        }
+        return download_action(self, data, name)

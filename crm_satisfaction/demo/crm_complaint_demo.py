@@ -1,10 +1,15 @@
+"""Demo data: a year of complaints of the main company and the open ones of the last weeks.
+
+Called once, at install with demo data, from demo/crm_complaint_demo.xml.
+"""
+
 import random
 from datetime import UTC, datetime, time, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import fields
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import engine_write
 
@@ -28,12 +33,9 @@ _LATE_EVERY = 9
 _REJECTED_EVERY = 12
 
 
-class CrmComplaintDemo(models.AbstractModel):
+class CrmComplaintDemo:
     """Demo complaints of the main company: a year of complaints worked the way a company works
     them, and the open ones of the last weeks in every stage and SLA state."""
-
-    _name = "crm.complaint.demo"
-    _description = "Complaint Demo Data"
 
     # (subject, category, priority, working hours since reported, stage, working hours to
     #  acknowledge, to resolve (None: not reached), VIP customer). With the shipped policies
@@ -73,7 +75,9 @@ class CrmComplaintDemo(models.AbstractModel):
         ("Noise from the unit", "product", "1", 6, "waiting", 2, None, False),
     ]
 
-    @api.model
+    def __init__(self, env):
+        self.env = env
+
     def _load_demo_complaints(self):
         rng = random.Random(4)
         company = self.env.ref("base.main_company")
@@ -141,7 +145,6 @@ class CrmComplaintDemo(models.AbstractModel):
             complaint.write(values)
         self.env["crm.complaint"].search([("company_id", "=", company.id)])._update_sla_status(now)
 
-    @api.model
     def _load_demo_history(self, Complaint, company, customers, stages, rng):
         """The complaints of the eleven calendar months before the company's current one (any
         day, a month's end or 29 February, gives these eleven months), each filed on a working
@@ -199,11 +202,9 @@ class CrmComplaintDemo(models.AbstractModel):
             [("mail_message_id", "in", messages.ids), ("notification_status", "=", "ready")]
         ).write({"notification_status": "sent"})
 
-    @api.model
     def _demo_ack_hours(self, complaint, rng):
         return round(rng.uniform(0.1, 0.8) * (complaint.sla_id.ack_hours or 8), 1)
 
-    @api.model
     def _work_demo_complaint(
         self, complaint, stages, rng, rejected=False, ack_hours=None, resolve_hours=None
     ):
@@ -239,7 +240,6 @@ class CrmComplaintDemo(models.AbstractModel):
         )
         self._date_new_messages(complaint, known, closed)
 
-    @api.model
     def _work_demo_complaint_late(self, complaint, stages, rng):
         """A past complaint acknowledged in time but not resolved in time: escalated to the team
         leader once breached, to the manager too when it stayed breached, resolved late."""
@@ -272,7 +272,6 @@ class CrmComplaintDemo(models.AbstractModel):
             complaint, stages, rng, ack_hours=ack_hours, resolve_hours=resolve_hours
         )
 
-    @api.model
     def _date_new_messages(self, complaint, known, moment):
         """Dates the complaint's messages whose ids are not in `known` at `moment`."""
         complaint.message_ids.filtered(lambda m: m.id not in known).sudo().write({"date": moment})

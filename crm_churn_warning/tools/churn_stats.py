@@ -191,7 +191,10 @@ def conditional_expected_purchases(params, t, x, t_x, T):
     # 2F1 has poles at c = 0, -1, ... (only possible for x = 0 with a + b <= 1), where the
     # prefactor vanishes too: step beside them to the finite limit
     c = np.where((c <= 0) & (np.abs(c - np.round(c)) < 1e-9), c + 1e-7, c)
-    series = (1.0 - z) ** (a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
+    # with a very large a the power underflows to 0 where the series overflows to inf: their
+    # product is NaN (no finite figure), which the callers turn into 0 without a warning
+    with np.errstate(invalid="ignore"):
+        series = (1.0 - z) ** (a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
     expected = c / (a - 1.0) * (1.0 - series)
     return np.maximum(expected, 0.0) * p_alive(params, x, t_x, T)
 

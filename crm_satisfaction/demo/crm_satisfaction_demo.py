@@ -1,13 +1,18 @@
+"""Demo data: the answers to the demo satisfaction campaigns and the customers' follow-ups.
+
+Called once, at install with demo data, from demo/crm_satisfaction_survey_demo.xml and
+demo/crm_followup_demo.xml.
+"""
+
 import random
 from datetime import UTC, datetime, time, timedelta
 
 import pytz
 
-from odoo import api, models
 from odoo.tools import SQL
 
-from .crm_followup import FOLLOWUP_STAGES
-from .followup_data import (
+from ..models.crm_followup import FOLLOWUP_STAGES
+from ..models.followup_data import (
     FOLLOWUP_ACTIVITY_TYPE_XMLID,
     OUTCOME_CALLED,
     OUTCOME_MEETING,
@@ -63,23 +68,20 @@ _FOLLOWUP_HISTORY_DAYS = 720
 _FOLLOWUP_OVERDUE_CUSTOMERS = 3
 
 
-class CrmSatisfactionDemo(models.AbstractModel):
-    _name = "crm.satisfaction.demo"
-    _description = "Customer Satisfaction Demo Data"
+class CrmSatisfactionDemo:
+    def __init__(self, env):
+        self.env = env
 
-    @api.model
     def _demo_moment(self, company, day, hour):
         """The stored (naive UTC) datetime of `hour` o'clock on `day` in the company's zone."""
         tz = pytz.timezone(company._crm_tz())
         local = tz.localize(datetime.combine(day, time(hour)))
         return local.astimezone(UTC).replace(tzinfo=None)
 
-    @api.model
     def _demo_working_day(self, day):
         """The day, or the Friday before when it falls on a weekend."""
         return day - timedelta(days=max(day.weekday() - 4, 0))
 
-    @api.model
     def _load_demo_survey_answers(self, count=150):
         """Answers to the two demo campaigns from the tiering demo customers, spread over the
         last six months (days of the company), filled through the survey app as invited
@@ -135,7 +137,6 @@ class CrmSatisfactionDemo(models.AbstractModel):
         self.env["res.partner"]._crm_refresh_satisfaction(partners, company)
         campaigns.action_close()
 
-    @api.model
     def _load_demo_followups(self):
         """Follow-ups of the buying customers, as a company that works them would have done:
         one at each interval of their tier since their first purchase, done by their

@@ -24,11 +24,10 @@ from datetime import datetime, time, timedelta
 import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
-from .churn_data import LEVEL_RANK, OPEN_STATES, STATE_DISMISSED, STATE_LOST
+from ..models.churn_data import LEVEL_RANK, OPEN_STATES, STATE_DISMISSED, STATE_LOST
 
 REPLAY_DAYS = (150, 90, 30)
 CALLED_AFTER_DAYS = 2  # the salesperson does a playbook's activity this many days after it
@@ -39,11 +38,10 @@ DEMO_HOUR = time(10)
 _logger = logging.getLogger(__name__)
 
 
-class CrmChurnDemo(models.AbstractModel):
-    _name = "crm.churn.demo"
-    _description = "Churn Warning Demo Data"
+class CrmChurnDemo:
+    def __init__(self, env):
+        self.env = env
 
-    @api.model
     def _load_demo_history(self):
         company = self.env.ref("base.main_company")
         today = company._crm_today()
@@ -81,14 +79,12 @@ class CrmChurnDemo(models.AbstractModel):
             _logger.info("No demo churn backtest: %s", error)
 
     # ------------------------------------------------------------------ the team's work
-    @api.model
     def _demo_open_warnings(self, company):
         warnings = self.env["crm.churn.warning"].search(
             [("company_id", "=", company.id), ("state", "in", list(OPEN_STATES))]
         )
         return warnings.sorted(lambda w: (-LEVEL_RANK[w.level], -w.score, w.id))
 
-    @api.model
     def _demo_work_warnings(self, company, night, until):
         """What the team did between the scoring of ``night`` and ``until`` (the next one):
         the playbook's activities of the open warnings done on time, with what they gave, and
@@ -105,7 +101,6 @@ class CrmChurnDemo(models.AbstractModel):
         stale = warnings.filtered(lambda w: w.date + timedelta(days=CLOSED_AFTER_DAYS) < until)
         self._demo_decide(stale)
 
-    @api.model
     def _demo_decide(self, warnings):
         """Warnings open for two months: most are lost, with what happened; a seasonal
         customer is dismissed until after the holidays."""
@@ -128,7 +123,6 @@ class CrmChurnDemo(models.AbstractModel):
             )
             self._demo_date_messages(since, day)
 
-    @api.model
     def _demo_plan_next_steps(self, company, today):
         """Today: the warnings in progress have their next step planned in the coming days,
         the last ones a day or two late; the warning at the highest risk carries the notes of
@@ -158,7 +152,6 @@ class CrmChurnDemo(models.AbstractModel):
                 subtype_xmlid="mail.mt_note",
             )
 
-    @api.model
     def _demo_feedbacks(self):
         return [
             self.env._(
@@ -176,7 +169,6 @@ class CrmChurnDemo(models.AbstractModel):
             ),
         ]
 
-    @api.model
     def _demo_lost_notes(self):
         return [
             self.env._(
@@ -188,34 +180,20 @@ class CrmChurnDemo(models.AbstractModel):
         ]
 
     # ------------------------------------------------------------------ dates
-    @api.model
     def _demo_last_message_id(self):
-        self.env.flush_all()
-        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
-        return self.env.cr.fetchone()[0]
+        return self.env["mail.message"].sudo().search([], order="id desc", limit=1).id or 0
 
-    @api.model
     def _demo_date_messages(self, since, day):
         """The warnings' messages logged after message ``since`` are dated ``day``, in the
         morning in the company's time zone (never later than now)."""
-        self.env.flush_all()
         company = self.env.ref("base.main_company")
         local = pytz.timezone(company._crm_tz()).localize(datetime.combine(day, DEMO_HOUR))
         moment = min(local.astimezone(pytz.utc).replace(tzinfo=None), fields.Datetime.now())
-        self.env.cr.execute(
-            SQL(
-                "UPDATE mail_message SET date = %(moment)s, create_date = %(moment)s"
-                " WHERE id > %(since)s AND model = 'crm.churn.warning'",
-                moment=moment,
-                since=since,
-            )
-        )
-        self.env["mail.message"].invalidate_model(["date", "create_date"])
+        # sudo: the demo dates the warnings' messages, whoever may read them
+        self.env["mail.message"].sudo().search(
+            [("id", ">", since), ("model", "=", "crm.churn.warning")]
+        ).write({"date": moment})
 
-    @api.model
     def _demo_set_done_date(self, activity, day):
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE mail_activity SET date_done = %s WHERE id = %s", [day, activity.id]
-        )
-        activity.invalidate_recordset(["date_done"])
+        """The activity, marked done (archived) today, done on ``day``."""
+        activity.sudo().write({"date_done": day})

@@ -23,10 +23,10 @@ from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import fields
 from odoo.tools import SQL
 
-from .lifecycle_data import ORIGIN_CRON
+from ..models.lifecycle_data import ORIGIN_CRON
 
 SEED = 1919
 HISTORY_MONTHS = 24
@@ -274,19 +274,23 @@ JOB_POSITIONS = [
 ]
 
 
-class CrmLifecycleDemo(models.AbstractModel):
-    _name = "crm.lifecycle.demo"
-    _description = "Customer Lifecycle Demo Data"
+class CrmLifecycleDemo:
+    def __init__(self, env):
+        self.env = env
 
-    @api.model
     def _load_demo_history(self):
         """Builds the demo customers and replays two years of their history (see module doc)."""
         company = self.env.ref("base.main_company")
-        demo = self.with_company(company).with_context(
-            tracking_disable=True,
-            mail_create_nolog=True,
-            mail_create_nosubscribe=True,
-            mail_notrack=True,
+        demo = type(self)(
+            self.env["res.company"]
+            .with_company(company)
+            .with_context(
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                mail_notrack=True,
+            )
+            .env
         )
         today = company._crm_today()
         rng = random.Random(SEED)
@@ -310,7 +314,6 @@ class CrmLifecycleDemo(models.AbstractModel):
         self.env["crm.value.queue"].search([("company_id", "=", company.id)]).unlink()
 
     # ------------------------------------------------------------------ customers
-    @api.model
     def _demo_create_customers(self, company, rng):
         """Customer companies and one contact person each, with xml ids. Returns, by key, a dict
         with the partner, its contact, its profile and its salesperson."""
@@ -375,12 +378,10 @@ class CrmLifecycleDemo(models.AbstractModel):
             for row, contact in zip(CUSTOMERS, contacts, strict=True)
         }
 
-    @api.model
     def _demo_domain(self, name):
         words = re.sub(r"[^a-z ]", "", name.lower()).split()
         return f"{''.join(words[:2])}.example.com"
 
-    @api.model
     def _demo_contact_values(self, company_partner, country, rng):
         pool = country if country in FIRST_NAMES else "other"
         first, last = rng.choice(FIRST_NAMES[pool]), rng.choice(LAST_NAMES[pool])
@@ -395,7 +396,6 @@ class CrmLifecycleDemo(models.AbstractModel):
             "email": f"{login}@{company_partner.email.split('@')[1]}",
         }
 
-    @api.model
     def _demo_products(self):
         products = self.env["product.product"]
         for xml_id in PRODUCTS:
@@ -409,7 +409,6 @@ class CrmLifecycleDemo(models.AbstractModel):
         return products.sorted("lst_price")
 
     # ------------------------------------------------------------------ the plan
-    @api.model
     def _demo_plan(self, customers, today, rng):
         """Orders and opportunities to create, each with its date (sorted by date)."""
         orders, leads = [], []
@@ -447,7 +446,6 @@ class CrmLifecycleDemo(models.AbstractModel):
         leads.sort(key=lambda lead: lead["date"])
         return orders, leads
 
-    @api.model
     def _demo_order_days(self, spells, rng):
         """Days before today of a customer's orders, oldest first."""
         days = []
@@ -470,7 +468,6 @@ class CrmLifecycleDemo(models.AbstractModel):
             days.append(end)
         return days
 
-    @api.model
     def _demo_plan_leads(self, customer, days, today, rng):
         """The opportunity that brought a third of the buyers (won at their first order), an open
         one for prospects without quotation and for half the best customers."""
@@ -506,7 +503,6 @@ class CrmLifecycleDemo(models.AbstractModel):
         return leads
 
     # ------------------------------------------------------------------ creating history
-    @api.model
     def _demo_create_leads(self, company, leads):
         if not leads:
             return
@@ -534,7 +530,6 @@ class CrmLifecycleDemo(models.AbstractModel):
             ["create_date", "date_open"],
         )
 
-    @api.model
     def _demo_create_orders(self, company, planned, products, rng):
         """Creates the planned orders; those to confirm are confirmed and keep their date."""
         if not planned:
@@ -582,7 +577,6 @@ class CrmLifecycleDemo(models.AbstractModel):
                 "crm_lead", leads.ids, [order["moment"] for order in won], ["date_closed"]
             )
 
-    @api.model
     def _demo_order_lines(self, products, amount, rng):
         """One to three lines of demo products worth about `amount` together."""
         count = 1 if amount < 1000 else rng.randint(1, 3)
@@ -594,7 +588,6 @@ class CrmLifecycleDemo(models.AbstractModel):
             lines.append({"product_id": product.id, "product_uom_qty": quantity})
         return lines
 
-    @api.model
     def _demo_set_dates(self, table, ids, moments, columns):
         """Sets the given datetime columns of the rows to their historical moment."""
         self.env.flush_all()
@@ -614,25 +607,21 @@ class CrmLifecycleDemo(models.AbstractModel):
         model = {"sale_order": "sale.order", "crm_lead": "crm.lead"}[table]
         self.env[model].invalidate_model(columns)
 
-    @api.model
     def _demo_recompute(self, company, as_of, today):
         """Recomputes the company as the nightly cron did on that day; notes keep that date."""
-        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
-        last_id = self.env.cr.fetchone()[0]
+        # sudo: the demo dates the engine's notes, whoever may read them
+        Message = self.env["mail.message"].sudo()
+        last_id = Message.search([], order="id desc", limit=1).id or 0
         self.env["crm.value.engine"]._recompute_company(company, origin=ORIGIN_CRON, as_of=as_of)
         if as_of < today:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE mail_message SET date = %(moment)s, create_date = %(moment)s"
-                    " WHERE id > %(last_id)s AND model = 'res.partner' AND message_id LIKE %(tag)s",
-                    moment=datetime.combine(as_of, time(23)),
-                    last_id=last_id,
-                    tag=CHATTER_MESSAGE_ID,
-                )
-            )
-            self.env["mail.message"].invalidate_model(["date", "create_date"])
+            Message.search(
+                [
+                    ("id", ">", last_id),
+                    ("model", "=", "res.partner"),
+                    ("message_id", "=like", CHATTER_MESSAGE_ID),
+                ]
+            ).write({"date": datetime.combine(as_of, time(23))})
 
-    @api.model
     def _demo_lock_tier(self, company, partner, today):
         """A sales manager pins a strategic customer at VIP for six months."""
         admin = self.env.ref("base.user_admin")
