@@ -40,6 +40,12 @@ class CrmZoneMixin:
         return (company or cls.env.company)._crm_today()
 
     @classmethod
+    def install_today(cls):
+        """Today in the zone the demo data was installed in: the demo is dated from that day,
+        which near midnight is not today where the tests pin the company."""
+        return datetime.now(UTC).astimezone(pytz.timezone(cls.install_tz)).date()
+
+    @classmethod
     def to_utc(cls, moment, company=None):
         """The stored (naive UTC) value of `moment`, a wall-clock time in the company's zone:
         test data at the edges of a day stays on its day wherever the company is."""

@@ -21,7 +21,8 @@ class TestSatisfactionDemo(CrmCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.ref("base.main_company")
-        cls.today = cls.crm_today(cls.company)
+        # the demo is dated from its install day
+        cls.today = cls.install_today()
         cls.nps_campaign = cls.env.ref("crm_satisfaction.crm_satisfaction_campaign_demo_nps")
         cls.csat_campaign = cls.env.ref("crm_satisfaction.crm_satisfaction_campaign_demo_csat")
 
