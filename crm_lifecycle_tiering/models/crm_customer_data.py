@@ -38,9 +38,16 @@ class CrmCustomerData(models.AbstractModel):
         - ``amount``: untaxed, in the company currency, negative for a refund (numeric);
         - ``moment``: when it was recorded (UTC): the order's date, the invoice's creation.
 
-        Only transactions whose ``day`` is in [date_from, date_to] when those are given, of the
-        commercial partners ``partner_ids`` when given (a list of ids or an SQL subquery).
+        Only transactions whose ``day`` is in [date_from, date_to] when those are given (dates,
+        or SQL date expressions, e.g. of an enclosing query's row), of the commercial partners
+        ``partner_ids`` when given (a list of ids or an SQL subquery).
         """
+
+        def shift(bound, days):
+            if isinstance(bound, SQL):
+                return SQL("((%s)::date + %s)", bound, days)
+            return bound + timedelta(days=days)
+
         conditions = []
         if partner_ids is not None:
             if isinstance(partner_ids, SQL):
@@ -48,10 +55,10 @@ class CrmCustomerData(models.AbstractModel):
             else:
                 conditions.append(SQL("p.commercial_partner_id = ANY(%s)", list(partner_ids)))
         if company.crm_value_source == VALUE_SOURCE_INVOICE:
-            if date_from:
+            if date_from is not None:
                 conditions.append(SQL("m.invoice_date >= %s", date_from))
-            if date_to:
-                conditions.append(SQL("m.invoice_date < %s", date_to + timedelta(days=1)))
+            if date_to is not None:
+                conditions.append(SQL("m.invoice_date < %s", shift(date_to, 1)))
             return SQL(
                 """
                 SELECT p.commercial_partner_id AS partner_id,
@@ -75,13 +82,13 @@ class CrmCustomerData(models.AbstractModel):
                 conditions=SQL("").join(SQL("AND %s ", c) for c in conditions),
             )
         day = local_date_sql(SQL("so.date_order"), company._crm_tz())
-        if date_from:
+        if date_from is not None:
             # UTC bounds a day wider than the local ones (no offset exceeds 14 hours), so that
             # an index on date_order still narrows the scan
-            conditions.append(SQL("so.date_order >= %s", date_from - timedelta(days=1)))
+            conditions.append(SQL("so.date_order >= %s", shift(date_from, -1)))
             conditions.append(SQL("%s >= %s", day, date_from))
-        if date_to:
-            conditions.append(SQL("so.date_order < %s", date_to + timedelta(days=2)))
+        if date_to is not None:
+            conditions.append(SQL("so.date_order < %s", shift(date_to, 2)))
             conditions.append(SQL("%s <= %s", day, date_to))
         return SQL(
             """

@@ -1,10 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
-    VALUE_SOURCE_INVOICE,
-    local_date_sql,
-)
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import local_date_sql
 
 from ..models.complaint_data import CHANNELS
 
@@ -73,7 +70,9 @@ class CrmComplaintRateReport(models.Model):
 
     @property
     def _table_query(self):
-        companies = self.env["res.company"].sudo().search([], order="id")
+        companies = (
+            self.env["res.company"].sudo().with_context(active_test=False).search([], order="id")
+        )
         return SQL(
             """
             SELECT row_number() OVER (
@@ -101,49 +100,39 @@ class CrmComplaintRateReport(models.Model):
         """The rows of one company: its complaints by month of their report in the company's
         time zone, and its active customers of each month, counted on the transactions it
         values its customers by (orders or invoices, crm.customer.data) on their local days."""
-        transactions = self.env["crm.customer.data"]._get_transactions_query(company)
-        utc_window = SQL()
-        if company.crm_value_source != VALUE_SOURCE_INVOICE:
-            # an order's moment is its indexed date: bounds a day wider than the local ones
-            utc_window = SQL(
-                """AND t.moment >= m.month + interval '1 month' - interval '12 months'
-                                       - interval '1 day'
-                   AND t.moment < m.month + interval '1 month' + interval '1 day'"""
-            )
+        # the twelve months up to the month's end, on the company's local days
+        transactions = self.env["crm.customer.data"]._get_transactions_query(
+            company,
+            date_from=SQL("mon.month + interval '1 month' - interval '12 months'"),
+            date_to=SQL("mon.month + interval '1 month' - interval '1 day'"),
+        )
         return SQL(
             """
+            (WITH counts AS (
+                SELECT c.company_id,
+                       date_trunc('month', %(reported_day)s)::date AS month,
+                       c.category_id,
+                       c.tier_id,
+                       c.team_id,
+                       c.channel,
+                       count(*) AS complaint_count
+                  FROM crm_complaint c
+                 WHERE c.company_id = %(company)s
+                 GROUP BY 1, 2, 3, 4, 5, 6
+            )
             SELECT counts.*, b.active_customer_count
-              FROM (
-                    SELECT c.company_id,
-                           date_trunc('month', %(reported_day)s)::date AS month,
-                           c.category_id,
-                           c.tier_id,
-                           c.team_id,
-                           c.channel,
-                           count(*) AS complaint_count
-                      FROM crm_complaint c
-                     WHERE c.company_id = %(company)s
-                     GROUP BY 1, 2, 3, 4, 5, 6
-                   ) counts
+              FROM counts
               JOIN (
-                    SELECT m.month, a.active_customer_count
-                      FROM (
-                            SELECT DISTINCT date_trunc('month', %(reported_day)s)::date AS month
-                              FROM crm_complaint c
-                             WHERE c.company_id = %(company)s
-                           ) m
+                    SELECT mon.month, a.active_customer_count
+                      FROM (SELECT DISTINCT month FROM counts) mon
                       CROSS JOIN LATERAL (
                            SELECT count(DISTINCT t.partner_id) AS active_customer_count
                              FROM (%(transactions)s) t
                             WHERE t.orders > 0
-                              AND t.day >= m.month + interval '1 month' - interval '12 months'
-                              AND t.day < m.month + interval '1 month'
-                              %(utc_window)s
                       ) a
-                   ) b ON b.month = counts.month
+                   ) b USING (month))
             """,
             reported_day=local_date_sql(SQL("c.reported_date"), company._crm_tz()),
             company=company.id,
             transactions=transactions,
-            utc_window=utc_window,
         )

@@ -101,18 +101,8 @@ class TestComplaintRate(CrmCase):
         self.file(customers[2], datetime(2026, 3, 20, 10), self.delivery, self.team_1)
         self.file(customers[0], datetime(2025, 2, 3, 10), self.delivery, self.team_1)
         self.env.flush_all()
-        rows = self.Report.search([("company_id", "=", self.company.id)], order="month")
         self.assertEqual(
-            [
-                (
-                    r.month.isoformat(),
-                    r.complaint_count,
-                    r.active_customer_count,
-                    round(r.complaint_rate, 2),
-                )
-                for r in rows
-            ],
-            [("2025-02-01", 1, 1, 100.0), ("2026-03-01", 2, 3, 66.67)],
+            self.rate_rows(), [("2025-02-01", 1, 1, 100.0), ("2026-03-01", 2, 3, 66.67)]
         )
 
     def rate_rows(self):
