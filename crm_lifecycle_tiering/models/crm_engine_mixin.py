@@ -111,8 +111,8 @@ class CrmEngineMixin(models.AbstractModel):
 
     # ------------------------------------------------------------------ values
     @api.model
-    def _write_company_values(self, company, columns, rows, model="res.partner", drop_null=False):
-        """Writes the company's values of company-dependent columns with one UPDATE.
+    def _write_company_values(self, company, columns, rows, drop_null=False):
+        """Writes the company's values of company-dependent columns of partners with one UPDATE.
 
         :param columns: [(column, SQL type)], the columns being the fields' names
         :param rows: [(record id, {column: value})], values ready for JSON (dates as ISO text)
@@ -121,7 +121,8 @@ class CrmEngineMixin(models.AbstractModel):
             with a plain jsonb cast)
         :return: the number of rows written
 
-        The cache of the written fields is invalidated.
+        The partners' cache is invalidated: the values and what is computed from them (a
+        tier's reason in words, a churn badge…).
         """
         if not rows:
             return 0
@@ -145,7 +146,7 @@ class CrmEngineMixin(models.AbstractModel):
                 "UPDATE %(table)s p SET %(sets)s"
                 " FROM (SELECT %(selected)s FROM jsonb_array_elements(%(values)s::jsonb) v(r)) v"
                 " WHERE p.id = v.id AND p.id BETWEEN %(first)s AND %(last)s",
-                table=SQL.identifier(self.env[model]._table),
+                table=SQL.identifier(self.env["res.partner"]._table),
                 sets=sets,
                 selected=selected,
                 values=values,
@@ -153,7 +154,7 @@ class CrmEngineMixin(models.AbstractModel):
                 last=max(ids),
             )
         )
-        self.env[model].invalidate_model(names)
+        self.env["res.partner"].invalidate_model()
         return len(rows)
 
     @api.model

@@ -658,8 +658,6 @@ class CrmValueEngine(models.AbstractModel):
             [(col, SQL_TYPES[col_type]) for col, col_type in VALUE_COLUMNS],
             [(row["partner_id"], row["new"]) for row in changed],
         )
-        # the values and what is computed from them (the tier's reason in words, its colour…)
-        self.env["res.partner"].invalidate_model()
         events = self.env["crm.lifecycle.event"]._log_changes(
             ctx, [row for row in changed if row["changes"]], origin
         )

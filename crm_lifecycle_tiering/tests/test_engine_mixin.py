@@ -83,7 +83,6 @@ class TestEngineBatches(TieringCase):
         self.assertTrue(done)
         self.assertEqual(processed, [[1, 2], [3, 4], [5]])
         self.assertEqual(self.commits, [])
-        self.assertFalse(self.params.get_param(CURSOR_KEY))
 
     def test_a_queue_is_counted_again_after_each_batch(self):
         queue = [1, 2, 3, 4, 5]
