@@ -1,5 +1,7 @@
 """Keys shared by fields, views, crons and tests."""
 
+import json
+
 SIGNAL_OVERDUE = "overdue"
 SIGNAL_SPEND_DROP = "spend_drop"
 SIGNAL_FREQUENCY_DROP = "frequency_drop"
@@ -185,3 +187,9 @@ class ChurnPreview:
 # revenue after a warning is counted, and kept current, for this many days after it
 REVENUE_AFTER_DAYS = 365
 CLOSED_OUTCOMES = (STATE_RETAINED, STATE_LOST)
+
+
+def reason_json(document):
+    """A reason document (or a signal's parts) as the JSON text of a jsonb column, None when
+    empty."""
+    return json.dumps(document, separators=(",", ":")) if document else None

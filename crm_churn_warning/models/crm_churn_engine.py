@@ -19,7 +19,6 @@ it stopped and never scores a customer twice (crm.engine.mixin); values are abso
 re-running the same day writes nothing.
 """
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -48,6 +47,7 @@ from .churn_data import (
     SIGNAL_FREQUENCY_DROP,
     SIGNAL_P_ALIVE,
     SIGNAL_SPEND_DROP,
+    reason_json,
 )
 
 _logger = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ class ScoreContext:
     predictions: dict  # partner id -> (p_alive, expected purchases, predicted CLV)
     has_model: bool
     evaluators: dict  # code -> crm.churn.signal's method evaluating it for one customer
+    strengths: dict  # code -> crm.churn.signal's method measuring how strongly it triggered
     currency_id: int  # the currency of the amounts of the reasons: the company's
 
 
@@ -232,6 +233,7 @@ class CrmChurnEngine(models.AbstractModel):
             predictions={},
             has_model=params is not None,
             evaluators=Signal._get_evaluators(),
+            strengths=Signal._get_strengths(),
             currency_id=company.currency_id.id,
         )
 
@@ -529,11 +531,7 @@ class CrmChurnEngine(models.AbstractModel):
                 new = {
                     "crm_churn_score": row["score"],
                     "crm_churn_level": self._partner_level(row),
-                    "crm_churn_reason_data": (
-                        json.dumps(row["reason_data"], separators=(",", ":"))
-                        if row["reason_data"]
-                        else None
-                    ),
+                    "crm_churn_reason_data": reason_json(row["reason_data"]),
                     "crm_churn_scored_date": scored_date,
                     "crm_p_alive": row["p_alive"] or 0.0,
                     "crm_expected_purchases": row["expected_purchases"] or 0.0,
@@ -596,11 +594,10 @@ class CrmChurnEngine(models.AbstractModel):
         archived, the score is the signs alone."""
         if ctx.total_weight:
             triggered = {reason["code"] for reason in reasons} - {SIGNAL_P_ALIVE}
-            Signal = self.env["crm.churn.signal"]
-            strength = Signal._get_strengths()
+            full = self.env["crm.churn.signal"]._strength_full
             signs = (
                 sum(
-                    signal["weight"] * strength.get(code, Signal._strength_full)(ctx, signal, data)
+                    signal["weight"] * ctx.strengths.get(code, full)(ctx, signal, data)
                     for code, signal in ctx.signals.items()
                     if code in triggered
                 )

@@ -21,7 +21,6 @@ nothing; it never goes to a win-back customer who churned before the company's s
 an e-mail).
 """
 
-import json
 import logging
 from collections import defaultdict
 
@@ -41,6 +40,7 @@ from .churn_data import (
     STATE_DISMISSED,
     STATE_LOST,
     ChurnPreview,
+    reason_json,
 )
 
 _logger = logging.getLogger(__name__)
@@ -284,12 +284,6 @@ class CrmChurnWarningSync(models.AbstractModel):
         return warnings
 
     @api.model
-    def _reason_json(self, document):
-        """A reason document (or a signal's parts) as the JSON text of a jsonb column, None
-        when empty."""
-        return json.dumps(document, separators=(",", ":")) if document else None
-
-    @api.model
     def _get_line_values(self, row):
         """The values of the reason lines of a scoring row (without their warning)."""
         return [
@@ -335,7 +329,7 @@ class CrmChurnWarningSync(models.AbstractModel):
                 ids=ids,
                 level=[row["level"] for _warning, row in pairs],
                 score=[row["score"] for _warning, row in pairs],
-                reason=[self._reason_json(row.get("reason_data")) for _warning, row in pairs],
+                reason=[reason_json(row.get("reason_data")) for _warning, row in pairs],
                 tier=[row.get("tier_id") or None for _warning, row in pairs],
             )
         )
