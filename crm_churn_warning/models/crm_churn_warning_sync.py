@@ -300,7 +300,7 @@ class CrmChurnWarningSync(models.AbstractModel):
     @api.model
     def _update_from_rows(self, pairs, escalated_on=None):
         """Writes the figures of the rows of ``pairs`` ((warning dict, row)) on their
-        warnings and replaces their reasons: one update, one delete, one insert.
+        warnings and their reasons (see ``_replace_lines``): one update for the warnings.
         ``escalated_on`` (a date) also raises the highest level and counts an escalation."""
         ids = [warning["id"] for warning, _row in pairs]
         escalation = SQL()
@@ -335,16 +335,42 @@ class CrmChurnWarningSync(models.AbstractModel):
         )
         warnings = self.browse(ids)
         warnings.invalidate_recordset()
-        # the reasons replaced: the old lines deleted, the new ones created in one call
-        warnings.line_ids.unlink()
-        self.env["crm.churn.warning.line"].create(
-            [
-                dict(vals, warning_id=warning["id"])
-                for warning, row in pairs
-                for vals in self._get_line_values(row)
-            ]
-        )
+        self._replace_lines({warning["id"]: row for warning, row in pairs})
         return warnings
+
+    @api.model
+    def _replace_lines(self, rows_by_warning):
+        """Gives the warnings of ``rows_by_warning`` ({warning id: scoring row}) the reason
+        lines of their rows: a line whose signal is still found gets the new figures (written
+        only when they changed, in one update per set of fields at the flush), the lines of
+        signals no longer found are deleted and those of new signals created in one call."""
+        Line = self.env["crm.churn.warning.line"]
+        old_lines = defaultdict(dict)
+        for line in Line.search_fetch(
+            [("warning_id", "in", list(rows_by_warning))],
+            ["warning_id", "signal_id", "code", "value", "weight", "details"],
+        ):
+            old_lines[line.warning_id.id][line.code] = line
+        to_create, to_delete = [], Line
+        for warning_id, row in rows_by_warning.items():
+            current = old_lines[warning_id]
+            for vals in self._get_line_values(row):
+                line = current.pop(vals["code"], None)
+                if not line:
+                    to_create.append(dict(vals, warning_id=warning_id))
+                    continue
+                changed = {
+                    fname: value
+                    for fname, value in vals.items()
+                    if line._fields[fname].convert_to_cache(value, line)
+                    != line._fields[fname].convert_to_cache(line[fname], line)
+                }
+                if changed:
+                    line.write(changed)
+            for line in current.values():
+                to_delete |= line
+        to_delete.unlink()
+        Line.create(to_create)
 
     @api.model
     def _escalate_from_rows(self, as_of, pairs):

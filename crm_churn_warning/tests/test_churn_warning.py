@@ -325,6 +325,55 @@ class TestChurnWarning(WarningCase):
         self.assertEqual(self.activities_of(warning), activities)
         self.assertEqual(warning.message_ids, messages)
 
+    def test_refresh_updates_the_reason_lines_in_place(self):
+        """A quiet refresh gives the reason lines their new figures: the line of a signal still
+        found is kept and rewritten, the line of a signal no longer found is deleted, a new
+        signal gets a new line; refreshing six warnings takes as many queries as two."""
+        customer = self.make_customer("Refreshed", user=self.salesperson)
+        self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0, days=90)])
+        warning = self.warnings_of(customer)
+        overdue, complaints = warning.line_ids
+        self.assertEqual((overdue.code, overdue.value), (SIGNAL_OVERDUE, 90.0))
+
+        row = self.make_row(customer, LEVEL_MEDIUM, 48.0, days=91)
+        self.assertEqual(self.sync([row]), {"created": 0, "escalated": 0, "updated": 1})
+        self.assertEqual(warning.line_ids, overdue | complaints)
+        self.assertEqual(overdue.value, 91.0)
+        self.assertEqual(overdue.details, [[REASON_OVERDUE, {"days": 91, "interval": 30.0}]])
+        self.assertIn("No order for 91 days", warning.reason_text)
+
+        row = self.make_row(customer, LEVEL_MEDIUM, 40.0, days=92)
+        row["reasons"] = row["reasons"][:1]
+        row["reason_data"] = row["reason_data"][:1]
+        self.assertEqual(self.sync([row])["updated"], 1)
+        self.assertEqual(warning.line_ids, overdue)
+        self.assertFalse(complaints.exists())
+        self.assertEqual(overdue.value, 92.0)
+
+        self.assertEqual(
+            self.sync([self.make_row(customer, LEVEL_MEDIUM, 45.0, days=93)])["updated"], 1
+        )
+        self.assertEqual(len(warning.line_ids), 2)
+        self.assertIn(overdue, warning.line_ids)
+        self.assertEqual(warning.line_ids.mapped("code"), [SIGNAL_OVERDUE, SIGNAL_COMPLAINTS])
+
+        def queries(count, prefix):
+            customers = [
+                self.make_customer(f"{prefix} {n}", user=self.salesperson) for n in range(count)
+            ]
+            self.sync([self.make_row(c, LEVEL_MEDIUM, 45.0, days=90) for c in customers])
+            rows = [self.make_row(c, LEVEL_MEDIUM, 46.0, days=91) for c in customers]
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.assertEqual(self.sync(rows)["updated"], count)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        self.company.crm_churn_warning_capacity = 0  # the new warnings of the batches below
+        queries(2, "Warm-up refresh")
+        self.assertEqual(queries(6, "Many refreshed"), queries(2, "Few refreshed"))
+
     def test_dismissed_customer_snoozed_until_date(self):
         customer = self.make_customer("Snoozed", user=self.salesperson)
         self.sync([self.make_row(customer, LEVEL_HIGH, 70.0)])
