@@ -35,17 +35,16 @@ they share the company's one allowance: ``--capacity 0`` measures the mass creat
 night without limit (thousands of warnings in one batch).
 """
 
-import argparse
 import time
 from datetime import timedelta
 from unittest.mock import patch
 
+import bench_common
 import bench_tiering
 from markupsafe import Markup
 
 import odoo
-from odoo.modules.registry import Registry
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 
 
 def build_data(env, customers, orders):
@@ -221,19 +220,14 @@ def warnings_per_salesperson(env, company):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser = bench_common.make_parser()
     parser.add_argument(
         "--engine-only", action="store_true", help="skip the cron runs with the warnings"
     )
-    parser.add_argument(
-        "--reuse-data",
-        action="store_true",
-        help="measure on the customers and orders already in the database (built by an "
-        "earlier run) instead of adding new ones",
+    bench_common.add_reuse_data(
+        parser,
+        "measure on the customers and orders already in the database (built by an earlier run) "
+        "instead of adding new ones",
     )
     parser.add_argument(
         "--cron-only", action="store_true", help="skip the runs of the engine alone"
@@ -245,24 +239,15 @@ def main():
         "the company's setting",
     )
     args = parser.parse_args()
-    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    odoo.modules.module.initialize_sys_path()
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with bench_common.bench_env(args) as env:
+        cr = env.cr
         company = env.company
         today = odoo.fields.Date.context_today(env["crm.churn.engine"])
         if args.reuse_data:
-            cr.execute("SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH%%'")
-            print(f"data: reused, {cr.fetchone()[0]:,} orders")
+            bench_common.print_reused(env)
         else:
-            start = time.perf_counter()
-            build_data(env, args.customers, args.orders)
-            cr.commit()
-            print(
-                f"data: {args.customers:,} customers, {args.orders:,} orders "
-                f"built in {time.perf_counter() - start:.1f} s"
-            )
+            _result, seconds = bench_common.build(env, build_data, args.customers, args.orders)
+            bench_common.print_built(args.customers, args.orders, seconds)
         Model = env["crm.churn.model"]
         start = time.perf_counter()
         Model._fit_if_due(company, today)

@@ -12,14 +12,12 @@ Prints the figures; asserts nothing.
 
 # a benchmark commits its data and prints its figures
 # pylint: disable=invalid-commit,print-used
-import argparse
 import time
 
+import bench_common
 from bench_tiering import build_data
 
 import odoo
-from odoo.modules.registry import Registry
-from odoo.tools import config
 
 
 def timed(function, *args):
@@ -29,27 +27,15 @@ def timed(function, *args):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser = bench_common.make_parser()
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    odoo.modules.module.initialize_sys_path()
-    from odoo.addons.crm_churn_warning.tools import churn_stats
+    with bench_common.bench_env(args) as env:
+        from odoo.addons.crm_churn_warning.tools import churn_stats
 
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        start = time.perf_counter()
-        build_data(env, args.customers, args.orders)
-        cr.commit()
-        print(
-            f"data: {args.customers:,} customers, {args.orders:,} orders "
-            f"built in {time.perf_counter() - start:.1f} s"
-        )
+        cr = env.cr
+        _result, seconds = bench_common.build(env, build_data, args.customers, args.orders)
+        bench_common.print_built(args.customers, args.orders, seconds)
         Model = env["crm.churn.model"]
         company = env.company
         as_of = odoo.fields.Date.context_today(Model.with_company(company))

@@ -25,15 +25,13 @@ with the copy's name as db_name and dbfilter):
         --reuse-data
 """
 
-import argparse
 import math
 import time
 
 import bench_churn
+import bench_common
 
 import odoo
-from odoo.modules.registry import Registry
-from odoo.tools import config
 
 FOLLOWUP_TYPE_XMLID = "crm_satisfaction.mail_activity_type_crm_followup"
 
@@ -194,39 +192,30 @@ def report_warnings(env, company):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--orders", type=int, default=None, help="default: 10 per customer")
+    parser = bench_common.make_parser(orders=None, orders_help="default: 10 per customer")
     parser.add_argument("--salespeople", type=int, default=20)
-    parser.add_argument(
-        "--reuse-data",
-        action="store_true",
-        help="measure on the customers and orders already in the database (built by an earlier "
+    bench_common.add_reuse_data(
+        parser,
+        "measure on the customers and orders already in the database (built by an earlier "
         "run, before its first night) instead of adding new ones",
     )
     args = parser.parse_args()
     orders = args.orders or args.customers * 10
-    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    odoo.modules.module.initialize_sys_path()
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with bench_common.bench_env(args) as env:
+        cr = env.cr
         company = env.company
         today = company._crm_today()
         # the addons were installed today: the company's start date
         company.crm_start_date = today
         if args.reuse_data:
-            cr.execute("SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH%%'")
-            print(f"data: reused, {cr.fetchone()[0]:,} orders")
+            bench_common.print_reused(env)
         else:
-            start = time.perf_counter()
-            build_data(env, args.customers, orders, args.salespeople)
-            cr.commit()
+            _result, seconds = bench_common.build(
+                env, build_data, args.customers, orders, args.salespeople
+            )
             print(
                 f"data: {args.customers:,} customers, {orders:,} orders before {today}, "
-                f"{args.salespeople} salespeople, built in {time.perf_counter() - start:.1f} s"
+                f"{args.salespeople} salespeople, built in {seconds:.1f} s"
             )
         cr.execute(
             "SELECT min(date_order)::date, max(date_order)::date FROM sale_order"

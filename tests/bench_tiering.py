@@ -12,13 +12,10 @@ and, on a subset, a naive loop (one search per customer, values computed in Pyth
 written with the ORM) to compare the time per customer. Prints the figures; asserts nothing.
 """
 
-import argparse
 import time
 from unittest.mock import patch
 
-import odoo
-from odoo.modules.registry import Registry
-from odoo.tools import config
+import bench_common
 
 crm_value_engine = None  # imported once the addons path is known (see main)
 
@@ -131,31 +128,19 @@ def naive_loop(env, partner_ids):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser = bench_common.make_parser()
     parser.add_argument("--naive", type=int, default=5_000)
     args = parser.parse_args()
-    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    odoo.modules.module.initialize_sys_path()
-    global crm_value_engine
-    from odoo.addons.crm_lifecycle_tiering.models import (
-        crm_value_engine as engine_module,
-    )
-
-    crm_value_engine = engine_module
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        start = time.perf_counter()
-        ids = build_data(env, args.customers, args.orders)
-        cr.commit()
-        print(
-            f"data: {args.customers:,} customers, {args.orders:,} orders "
-            f"built in {time.perf_counter() - start:.1f} s"
+    with bench_common.bench_env(args) as env:
+        global crm_value_engine
+        from odoo.addons.crm_lifecycle_tiering.models import (
+            crm_value_engine as engine_module,
         )
+
+        crm_value_engine = engine_module
+        cr = env.cr
+        ids, seconds = bench_common.build(env, build_data, args.customers, args.orders)
+        bench_common.print_built(args.customers, args.orders, seconds)
 
         first = timed_cron(env)
         second = timed_cron(env)

@@ -18,7 +18,7 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_RETAINED,
 )
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_REPEAT
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_sale_order
 from odoo.addons.crm_satisfaction.models.complaint_data import PRIORITY_URGENT
 
 ORDER_DAYS_AGO = (300, 270, 240, 210, 180, 150)
@@ -57,24 +57,14 @@ class TestCustomerJourney(CrmCase):
 
     def _order(self, day=None, quantity=1):
         """A confirmed order placed now, or dated back to `day`."""
-        order = (
-            self.env["sale.order"]
-            .with_company(self.company)
-            .create(
-                {
-                    "partner_id": self.customer.id,
-                    "company_id": self.company.id,
-                    "user_id": self.salesperson.id,
-                    "order_line": [
-                        (0, 0, {"product_id": self.product.id, "product_uom_qty": quantity})
-                    ],
-                }
-            )
+        return make_sale_order(
+            self.env,
+            self.customer,
+            self.company,
+            [{"product_id": self.product.id, "product_uom_qty": quantity}],
+            moment=day and datetime.combine(day, time(10, 0)),
+            user_id=self.salesperson.id,
         )
-        order.action_confirm()
-        if day:
-            order.date_order = datetime.combine(day, time(10, 0))
-        return order
 
     def _nightly(self):
         """The nightly jobs of the two engines, their batches committed by a stand-in."""

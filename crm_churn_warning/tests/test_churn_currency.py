@@ -6,6 +6,7 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from odoo.addons.crm_churn_warning.models.churn_data import LEVEL_HIGH, STATE_RETAINED
+from odoo.addons.crm_lifecycle_tiering.tests.common import make_sale_order
 
 from .common import ChurnCase, logged_events
 
@@ -58,30 +59,15 @@ class MoneyCase(ChurnCase):
     def make_order(cls, partner, amount, day, currency=None, confirm=True, company=None):
         """One order of `amount` (untaxed, in `currency`, by default the company's) on `day`."""
         company = company or cls.company
-        values = {
-            "partner_id": partner.id,
-            "company_id": company.id,
-            "order_line": [
-                (0, 0, {"product_id": cls.product.id, "price_unit": amount, "tax_ids": False})
-            ],
-        }
-        if currency and currency != company.currency_id:
-            Pricelist = cls.env["product.pricelist"]
-            pricelist = Pricelist.search(
-                [("currency_id", "=", currency.id), ("company_id", "=", company.id)], limit=1
-            ) or Pricelist.create(
-                {
-                    "name": f"{currency.name} prices",
-                    "currency_id": currency.id,
-                    "company_id": company.id,
-                }
-            )
-            values["pricelist_id"] = pricelist.id
-        order = cls.env["sale.order"].with_company(company).create(values)
-        if confirm:
-            order.action_confirm()
-        order.date_order = cls.moment(day, company=company)
-        return order
+        return make_sale_order(
+            cls.env,
+            partner,
+            company,
+            [{"product_id": cls.product.id, "price_unit": amount, "tax_ids": False}],
+            currency=currency,
+            confirm=confirm,
+            moment=cls.moment(day, company=company),
+        )
 
     def days_of(self, partner, as_of=None, company=None):
         """[(day, orders, amount)] of the customer, as crm.customer.data._get_days_query gives

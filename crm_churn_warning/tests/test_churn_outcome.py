@@ -10,6 +10,7 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_NEW,
     STATE_RETAINED,
 )
+from odoo.addons.crm_lifecycle_tiering.tests.common import make_sale_order
 
 from .common import logged_events
 from .test_churn_warning import WarningCase
@@ -26,28 +27,14 @@ class TestChurnOutcome(WarningCase):
         cls.raised = cls.today - timedelta(days=60)
 
     def make_order(self, partner, amount, day, company=None, confirm=True):
-        company = company or self.company
-        order = (
-            self.env["sale.order"]
-            .with_company(company)
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "order_line": [
-                        (
-                            0,
-                            0,
-                            {"product_id": self.product.id, "price_unit": amount, "tax_ids": False},
-                        )
-                    ],
-                }
-            )
+        return make_sale_order(
+            self.env,
+            partner,
+            company or self.company,
+            [{"product_id": self.product.id, "price_unit": amount, "tax_ids": False}],
+            confirm=confirm,
+            moment=datetime.combine(day, time(10, 0)),
         )
-        if confirm:
-            order.action_confirm()
-        order.date_order = datetime.combine(day, time(10, 0))
-        return order
 
     def raise_warning(self, partner, level=LEVEL_HIGH, stage="repeat", as_of=None, tier=None):
         self.sync(

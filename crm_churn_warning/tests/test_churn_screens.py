@@ -6,29 +6,21 @@ from datetime import timedelta
 
 from odoo.tests import tagged
 
-from odoo.addons.crm_churn_warning.models.churn_data import (
-    LEVEL_HIGH,
-    LEVEL_MEDIUM,
-    REASON_COMPLAINTS_RECENT,
-    REASON_OVERDUE,
-    SIGNAL_COMPLAINTS,
-    SIGNAL_OVERDUE,
-)
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
+from odoo.addons.crm_churn_warning.models.churn_data import LEVEL_HIGH, LEVEL_MEDIUM
+from odoo.addons.crm_lifecycle_tiering.tests.common import AdminScreenCase
+
+from . import test_churn_warning
 
 
 @tagged("post_install", "-at_install")
-class TestChurnScreens(CrmHttpCase):
-    browser_size = "1440x900"
-
+class TestChurnScreens(AdminScreenCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.admin = cls.env.ref("base.user_admin")
-        cls.company = cls.admin.company_id
         cls.today = cls.crm_today(cls.company)
-        overdue = cls.env.ref("crm_churn_warning.crm_churn_signal_overdue")
-        complaints = cls.env.ref("crm_churn_warning.crm_churn_signal_complaints")
+        # the signals the scoring rows of WarningCase.make_row name
+        cls.signal_overdue = cls.env.ref("crm_churn_warning.crm_churn_signal_overdue")
+        cls.signal_complaints = cls.env.ref("crm_churn_warning.crm_churn_signal_complaints")
         vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
         rows = []
         for name, level, score in (
@@ -38,37 +30,10 @@ class TestChurnScreens(CrmHttpCase):
             customer = cls.env["res.partner"].create(
                 {"name": name, "is_company": True, "user_id": cls.admin.id}
             )
-            reasons = [
-                {
-                    "signal_id": overdue.id,
-                    "code": SIGNAL_OVERDUE,
-                    "value": 145.0,
-                    "details": [[REASON_OVERDUE, {"days": 145, "interval": 32.5}]],
-                    "weight": overdue.weight,
-                },
-                {
-                    "signal_id": complaints.id,
-                    "code": SIGNAL_COMPLAINTS,
-                    "value": 3.0,
-                    "details": [[REASON_COMPLAINTS_RECENT, {"count": 3, "days": 90}]],
-                    "weight": complaints.weight,
-                },
-            ]
             rows.append(
-                {
-                    "partner_id": customer.id,
-                    "score": score,
-                    "level": level,
-                    "reasons": reasons,
-                    "reason_data": [[r["code"], r["details"]] for r in reasons],
-                    "p_alive": None,
-                    "expected_purchases": None,
-                    "predicted_clv": None,
-                    "user_id": cls.admin.id,
-                    "tier_id": vip.id,
-                    "stage": "loyal",
-                    "last_order_date": cls.today - timedelta(days=145),
-                }
+                test_churn_warning.WarningCase.make_row(
+                    cls, customer, level, score, tier=vip, stage="loyal", user=cls.admin, days=145
+                )
             )
         Warning = cls.env["crm.churn.warning"]
         Warning._sync_scores(cls.company, cls.today, rows)

@@ -19,18 +19,9 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     LEVEL_HIGH,
     LEVEL_MEDIUM,
 )
+from odoo.addons.crm_lifecycle_tiering.tests.common import preview_traces
 
 from .common import ChurnCase
-
-
-def commit_callbacks(cr):
-    """The callbacks waiting for the commit and the rollback (bus notifications, e-mails sent
-    after the commit, tracking…) and the sizes of their data, once the pending ones ran."""
-    cr.flush()
-    return [
-        (len(queue), {key: len(value) for key, value in queue.data.items()})
-        for queue in (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
-    ]
 
 
 @tagged("post_install", "-at_install")
@@ -114,17 +105,10 @@ class TestGettingStartedChurn(ChurnCase):
         return self.env["crm.churn.warning"].search([("company_id", "=", self.company.id)])
 
     def snapshot(self):
-        self.env.invalidate_all()
         return {
-            "callbacks": commit_callbacks(self.env.cr),
+            **preview_traces(self.env),
             "warnings": self.env["crm.churn.warning"].search_count([]),
             "lines": self.env["crm.churn.warning.line"].search_count([]),
-            "activities": self.env["mail.activity"]
-            .with_context(active_test=False)
-            .search_count([]),
-            "messages": self.env["mail.message"].search_count([]),
-            "mails": self.env["mail.mail"].search_count([]),
-            "events": self.env["crm.lifecycle.event"].search_count([]),
             "references": self.sequence.number_next_actual,
             "partners": [
                 (p.crm_lifecycle_stage, p.crm_churn_level, p.crm_churn_score)

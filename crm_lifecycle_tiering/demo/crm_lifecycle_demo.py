@@ -31,7 +31,6 @@ from ..models.lifecycle_data import ORIGIN_CRON
 SEED = 1919
 HISTORY_MONTHS = 24
 ASIA_PACIFIC = {"CN", "HK", "JP", "KR", "SG", "IN", "ID", "AU"}
-CHATTER_MESSAGE_ID = "%-openerp-crm-lifecycle@%"  # as the engine's notes are tagged
 
 # Order histories, in days before today. A spell is a run of orders from `start` to `end` (or
 # `start` minus `span`) every `gap` days; a spell without end is one order. `amount` is the range
@@ -276,14 +275,12 @@ JOB_POSITIONS = [
 
 class CrmLifecycleDemo:
     def __init__(self, env):
-        self.env = env
-
-    def _load_demo_history(self):
-        """Builds the demo customers and replays two years of their history (see module doc)."""
-        company = self.env.ref("base.main_company")
-        demo = type(self)(
-            self.env["res.company"]
-            .with_company(company)
+        """The generator works in the main company, with tracking, log notes and followers off
+        for what it creates."""
+        self.company = env.ref("base.main_company")
+        self.env = (
+            env["res.company"]
+            .with_company(self.company)
             .with_context(
                 tracking_disable=True,
                 mail_create_nolog=True,
@@ -292,24 +289,28 @@ class CrmLifecycleDemo:
             )
             .env
         )
+
+    def _load_demo_history(self):
+        """Builds the demo customers and replays two years of their history (see module doc)."""
+        company = self.company
         today = company._crm_today()
         rng = random.Random(SEED)
-        customers = demo._demo_create_customers(company, rng)
-        orders, leads = demo._demo_plan(customers, today, rng)
-        products = demo._demo_products()
+        customers = self._demo_create_customers(company, rng)
+        orders, leads = self._demo_plan(customers, today, rng)
+        products = self._demo_products()
         run_dates = [
             today.replace(day=1) - relativedelta(months=months_back - 1) - timedelta(days=1)
             for months_back in range(HISTORY_MONTHS, 0, -1)
         ] + [today]
         for as_of in run_dates:
             month_leads = [lead for lead in leads if lead["date"] <= as_of and "record" not in lead]
-            demo._demo_create_leads(company, month_leads)
+            self._demo_create_leads(company, month_leads)
             month_orders = [order for order in orders if order["date"] <= as_of]
             orders = [order for order in orders if order["date"] > as_of]
-            demo._demo_create_orders(company, month_orders, products, rng)
-            demo._demo_recompute(company, as_of, today)
-        demo._demo_lock_tier(company, customers[LOCKED_CUSTOMER]["partner"], today)
-        demo._demo_recompute(company, today, today)
+            self._demo_create_orders(company, month_orders, products, rng)
+            self._demo_recompute(company, as_of)
+        self._demo_lock_tier(company, customers[LOCKED_CUSTOMER]["partner"], today)
+        self._demo_recompute(company, today)
         # the last run covered every customer the confirmed orders queued for a refresh
         self.env["crm.value.queue"].search([("company_id", "=", company.id)]).unlink()
 
@@ -607,20 +608,10 @@ class CrmLifecycleDemo:
         model = {"sale_order": "sale.order", "crm_lead": "crm.lead"}[table]
         self.env[model].invalidate_model(columns)
 
-    def _demo_recompute(self, company, as_of, today):
-        """Recomputes the company as the nightly cron did on that day; notes keep that date."""
-        # sudo: the demo dates the engine's notes, whoever may read them
-        Message = self.env["mail.message"].sudo()
-        last_id = Message.search([], order="id desc", limit=1).id or 0
+    def _demo_recompute(self, company, as_of):
+        """Recomputes the company as the nightly cron did on that day (the engine dates its
+        chatter notes on that day)."""
         self.env["crm.value.engine"]._recompute_company(company, origin=ORIGIN_CRON, as_of=as_of)
-        if as_of < today:
-            Message.search(
-                [
-                    ("id", ">", last_id),
-                    ("model", "=", "res.partner"),
-                    ("message_id", "=like", CHATTER_MESSAGE_ID),
-                ]
-            ).write({"date": datetime.combine(as_of, time(23))})
 
     def _demo_lock_tier(self, company, partner, today):
         """A sales manager pins a strategic customer at VIP for six months."""

@@ -83,33 +83,35 @@ class CrmLifecycleEvent(models.Model):
         }
         reactivated = dump_reason({"code": REASON_REACTIVATED})
         noted = []  # (row, is a reactivation): the customers whose chatter tells the changes
+
+        def add(row, kind, reactivation, rule, reason):
+            """One event of the customer of ``row`` (values in the order of ``ev``)."""
+            old, new = row["old"], row["new"]
+            values = (
+                row["partner_id"],
+                kind,
+                old["crm_tier_id"],
+                new["crm_tier_id"],
+                old["crm_lifecycle_stage"],
+                new["crm_lifecycle_stage"],
+                reactivation,
+                rule,
+                reason,
+            )
+            for column, value in zip(ev.values(), values, strict=True):
+                column.append(value)
+
         for row in rows:
             old, new = row["old"], row["new"]
             reactivation = False
             if EVENT_TIER in row["changes"]:
-                ev["partner"].append(row["partner_id"])
-                ev["kind"].append(EVENT_TIER)
-                ev["old_tier"].append(old["crm_tier_id"])
-                ev["new_tier"].append(new["crm_tier_id"])
-                ev["old_stage"].append(old["crm_lifecycle_stage"])
-                ev["new_stage"].append(new["crm_lifecycle_stage"])
-                ev["reactivation"].append(False)
-                ev["rule"].append(new["crm_tier_rule_id"])
-                ev["reason"].append(new["crm_tier_reason"])
+                add(row, EVENT_TIER, False, new["crm_tier_rule_id"], new["crm_tier_reason"])
             if EVENT_STAGE in row["changes"]:
                 reactivation = (
                     old["crm_lifecycle_stage"] == STAGE_CHURNED
                     and new["crm_lifecycle_stage"] in ACTIVE_STAGES
                 )
-                ev["partner"].append(row["partner_id"])
-                ev["kind"].append(EVENT_STAGE)
-                ev["old_tier"].append(old["crm_tier_id"])
-                ev["new_tier"].append(new["crm_tier_id"])
-                ev["old_stage"].append(old["crm_lifecycle_stage"])
-                ev["new_stage"].append(new["crm_lifecycle_stage"])
-                ev["reactivation"].append(reactivation)
-                ev["rule"].append(None)
-                ev["reason"].append(reactivated if reactivation else None)
+                add(row, EVENT_STAGE, reactivation, None, reactivated if reactivation else None)
             if old["crm_tier_id"] or old["crm_lifecycle_stage"]:
                 noted.append((row, reactivation))
         uid = self.env.uid
@@ -167,11 +169,15 @@ class CrmLifecycleEvent(models.Model):
                 }
             )
         Partner = env["res.partner"]
-        stage_names = dict(Partner._fields["crm_lifecycle_stage"]._description_selection(env))
-        field_ids = {
-            fname: env["ir.model.fields"]._get("res.partner", fname).id
-            for fname in PARTNER_TRACKED_FIELDS
-        }
+        # sudo: the fields' descriptions whoever runs the engine (their groups may hide them)
+        col_info = Partner.sudo().fields_get(
+            PARTNER_TRACKED_FIELDS, attributes=["type", "selection"]
+        )
+
+        def tier(tier_id):
+            """A tier as tracking reads a many2one: (id, name), or nothing."""
+            return tier_id and (tier_id, tier_names.get(tier_id, ""))
+
         subtype_changed = env.ref("crm_lifecycle_tiering.mt_partner_customer_value")
         subtype_reactivated = env.ref("crm_lifecycle_tiering.mt_partner_reactivated")
         author = env.ref("base.partner_root")
@@ -206,27 +212,25 @@ class CrmLifecycleEvent(models.Model):
                 ]
             )
         )
+        Tracking = env["mail.tracking.value"]
         tracking = []
         for message, (row, _reactivation) in zip(messages, noted, strict=True):
             old, new = row["old"], row["new"]
+            partner = Partner.browse(row["partner_id"])
+            changes = []
             if old["crm_tier_id"] != new["crm_tier_id"]:
-                tracking.append(
-                    {
-                        "mail_message_id": message.id,
-                        "field_id": field_ids["crm_tier_id"],
-                        "old_value_integer": old["crm_tier_id"] or 0,
-                        "new_value_integer": new["crm_tier_id"] or 0,
-                        "old_value_char": tier_names.get(old["crm_tier_id"], ""),
-                        "new_value_char": tier_names.get(new["crm_tier_id"], ""),
-                    }
-                )
+                changes.append(("crm_tier_id", tier(old["crm_tier_id"]), tier(new["crm_tier_id"])))
             if old["crm_lifecycle_stage"] != new["crm_lifecycle_stage"]:
-                tracking.append(
-                    {
-                        "mail_message_id": message.id,
-                        "field_id": field_ids["crm_lifecycle_stage"],
-                        "old_value_char": stage_names.get(old["crm_lifecycle_stage"], ""),
-                        "new_value_char": stage_names.get(new["crm_lifecycle_stage"], ""),
-                    }
+                changes.append(
+                    ("crm_lifecycle_stage", old["crm_lifecycle_stage"], new["crm_lifecycle_stage"])
                 )
-        env["mail.tracking.value"].sudo().create(tracking)
+            tracking += [
+                {
+                    **Tracking._create_tracking_values(
+                        old_value, new_value, fname, col_info[fname], partner
+                    ),
+                    "mail_message_id": message.id,
+                }
+                for fname, old_value, new_value in changes
+            ]
+        Tracking.sudo().create(tracking)

@@ -4,20 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
-from .lifecycle_data import (
-    COND_DOMAIN,
-    COND_ORDERS,
-    COND_POTENTIAL,
-    COND_REFERRALS,
-    COND_REVENUE,
-    COND_SCORE,
-    COND_SEGMENT,
-    COND_TENURE,
-    POTENTIAL_UNKNOWN,
-    POTENTIALS,
-    REASON_DEFAULT,
-    REASON_RULE,
-)
+from . import lifecycle_data
 
 # the fields that make a rule's conditions
 CONDITION_FIELDS = (
@@ -66,7 +53,10 @@ class CrmTierRule(models.Model):
         string="Minimum Referrals", help="Customers this one referred to us. 0: not used."
     )
     min_potential = fields.Selection(
-        POTENTIALS, string="Minimum Potential", default=POTENTIAL_UNKNOWN, required=True
+        lifecycle_data.POTENTIALS,
+        string="Minimum Potential",
+        default=lifecycle_data.POTENTIAL_UNKNOWN,
+        required=True,
     )
     min_value_score = fields.Float(string="Minimum Value Score", help="0 to 100. 0: not used.")
     rfm_segment_ids = fields.Many2many(
@@ -136,19 +126,19 @@ class CrmTierRule(models.Model):
         self.ensure_one()
         conditions = []
         if self.min_revenue_period:
-            conditions.append((COND_REVENUE, self.min_revenue_period))
+            conditions.append((lifecycle_data.COND_REVENUE, self.min_revenue_period))
         if self.min_orders_period:
-            conditions.append((COND_ORDERS, self.min_orders_period))
+            conditions.append((lifecycle_data.COND_ORDERS, self.min_orders_period))
         if self.min_tenure_months:
-            conditions.append((COND_TENURE, self.min_tenure_months))
+            conditions.append((lifecycle_data.COND_TENURE, self.min_tenure_months))
         if self.min_referrals:
-            conditions.append((COND_REFERRALS, self.min_referrals))
-        if self.min_potential and self.min_potential != POTENTIAL_UNKNOWN:
-            conditions.append((COND_POTENTIAL, int(self.min_potential)))
+            conditions.append((lifecycle_data.COND_REFERRALS, self.min_referrals))
+        if self.min_potential and self.min_potential != lifecycle_data.POTENTIAL_UNKNOWN:
+            conditions.append((lifecycle_data.COND_POTENTIAL, int(self.min_potential)))
         if self.min_value_score:
-            conditions.append((COND_SCORE, self.min_value_score))
+            conditions.append((lifecycle_data.COND_SCORE, self.min_value_score))
         if self.rfm_segment_ids:
-            conditions.append((COND_SEGMENT, set(self.rfm_segment_ids.ids)))
+            conditions.append((lifecycle_data.COND_SEGMENT, set(self.rfm_segment_ids.ids)))
         return conditions
 
     # ------------------------------------------------------------------ tier matching
@@ -164,7 +154,11 @@ class CrmTierRule(models.Model):
             for rule_id, conditions, has_domain in rules:
                 for key, threshold in conditions:
                     value = metrics[key]
-                    if value not in threshold if key == COND_SEGMENT else value < threshold:
+                    if (
+                        value not in threshold
+                        if key == lifecycle_data.COND_SEGMENT
+                        else value < threshold
+                    ):
                         break
                 else:
                     if has_domain and partner_id not in in_domain[rule_id]:
@@ -173,36 +167,27 @@ class CrmTierRule(models.Model):
                         self._condition_reason(ctx, key, metrics[key], t) for key, t in conditions
                     ]
                     if has_domain:
-                        met.append({"code": COND_DOMAIN})
+                        met.append({"code": lifecycle_data.COND_DOMAIN})
                     return (
                         tier_id,
                         rule_id,
-                        {"code": REASON_RULE, "rule_id": rule_id, "conditions": met},
+                        {"code": lifecycle_data.REASON_RULE, "rule_id": rule_id, "conditions": met},
                     )
         lowest = ctx.tiers[-1][0]
-        return lowest, None, {"code": REASON_DEFAULT, "tier_id": lowest}
+        return lowest, None, {"code": lifecycle_data.REASON_DEFAULT, "tier_id": lowest}
 
     @api.model
     def _condition_reason(self, ctx, key, value, threshold):
         """A met condition of a rule, with the customer's figure and the rule's threshold."""
-        if key == COND_SEGMENT:
+        if key == lifecycle_data.COND_SEGMENT:
             return {"code": key, "segment_id": value}
-        if key == COND_REVENUE:
-            return {
-                "code": key,
-                "value": round(value, 2),
-                "threshold": threshold,
-                "months": ctx.settings["window"],
-                "currency_id": ctx.settings["currency_id"],
-            }
-        if key == COND_ORDERS:
-            return {
-                "code": key,
-                "value": value,
-                "threshold": threshold,
-                "months": ctx.settings["window"],
-            }
-        return {"code": key, "value": value, "threshold": threshold}
+        reason = {"code": key, "value": value, "threshold": threshold}
+        if key in (lifecycle_data.COND_REVENUE, lifecycle_data.COND_ORDERS):
+            # figures of the rolling window, the revenue in the company's currency
+            reason["months"] = ctx.settings["window"]
+        if key == lifecycle_data.COND_REVENUE:
+            reason.update(value=round(value, 2), currency_id=ctx.settings["currency_id"])
+        return reason
 
     @api.constrains(*CONDITION_FIELDS, "tier_id", "company_id")
     def _check_rule(self):
@@ -247,26 +232,26 @@ class CrmTierRule(models.Model):
         for rule in self:
             parts = []
             for key, threshold in rule._conditions():
-                if key == COND_REVENUE:
+                if key == lifecycle_data.COND_REVENUE:
                     parts.append(
                         rule.env._(
                             "revenue ≥ %(amount)s",
                             amount=rule.currency_id.format(threshold).replace("\xa0", " "),
                         )
                     )
-                elif key == COND_ORDERS:
+                elif key == lifecycle_data.COND_ORDERS:
                     parts.append(rule.env._("orders ≥ %(count)s", count=threshold))
-                elif key == COND_TENURE:
+                elif key == lifecycle_data.COND_TENURE:
                     parts.append(rule.env._("tenure ≥ %(months)s months", months=threshold))
-                elif key == COND_REFERRALS:
+                elif key == lifecycle_data.COND_REFERRALS:
                     parts.append(rule.env._("referrals ≥ %(count)s", count=threshold))
-                elif key == COND_POTENTIAL:
+                elif key == lifecycle_data.COND_POTENTIAL:
                     parts.append(
                         rule.env._("potential ≥ %(level)s", level=potentials[rule.min_potential])
                     )
-                elif key == COND_SCORE:
+                elif key == lifecycle_data.COND_SCORE:
                     parts.append(rule.env._("value score ≥ %(score)s", score=threshold))
-                elif key == COND_SEGMENT:
+                elif key == lifecycle_data.COND_SEGMENT:
                     parts.append(
                         rule.env._(
                             "segment in %(names)s",

@@ -2,8 +2,10 @@ import os
 from datetime import UTC, date, datetime, time
 
 import pytz
+from psycopg2.errors import CheckViolation
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
+from odoo.tools import mute_logger
 
 # The time zone of every test: the context of the test environment (and so of every user acting
 # through it), the main company, the companies the tests create and the demo users. UTC unless
@@ -68,11 +70,13 @@ class CrmCase(CrmZoneMixin, TransactionCase):
         state="posted",
         company=None,
     ):
-        """A customer invoice (or credit note, reversing `reverses` when given) of `amount`
-        untaxed in `currency` dated `day`; posted, left in draft, or posted and cancelled."""
+        """A customer invoice (or credit note, reversing `reverses` when given; or a vendor
+        bill or refund, `in_*` types, in a purchase journal) of `amount` untaxed in `currency`
+        dated `day`; posted, left in draft, or posted and cancelled."""
         company = company or getattr(cls, "company", None) or cls.env.company
+        journal_type = "purchase" if move_type.startswith("in_") else "sale"
         journal = cls.env["account.journal"].search(
-            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+            [("company_id", "=", company.id), ("type", "=", journal_type)], limit=1
         )
         values = {
             "move_type": move_type,
@@ -98,9 +102,48 @@ class CrmCase(CrmZoneMixin, TransactionCase):
         """A customer company."""
         return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
 
+    def assert_checks_refuse(self, record, cases):
+        """Each write of `cases` [(field, value, constraint)] on `record` is refused by the
+        database check `constraint` of its table, and leaves the record as it was."""
+        before = {field: record[field] for field, _value, _constraint in cases}
+        for field, value, constraint in cases:
+            with (
+                self.subTest(field=field, value=value),
+                mute_logger("odoo.sql_db"),
+                self.assertRaisesRegex(CheckViolation, f'"{record._table}_{constraint}"'),
+                self.cr.savepoint(),
+            ):
+                record.write({field: value})
+                record.flush_recordset()
+        record.invalidate_recordset()
+        self.assertEqual({field: record[field] for field in before}, before)
+
+    def activities_of(self, records, activity_type):
+        """The activities of `activity_type` on `records`."""
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", records._name),
+                ("res_id", "in", records.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+
 
 class CrmHttpCase(CrmZoneMixin, HttpCase):
     """Base of our browser tests (see CrmZoneMixin)."""
+
+
+class AdminScreenCase(CrmHttpCase):
+    """The screens as the administrator sees them on a laptop (1440x900), in the administrator's
+    company."""
+
+    browser_size = "1440x900"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = cls.env.ref("base.user_admin")
+        cls.company = cls.admin.company_id
 
 
 class TieringCase(CrmCase):
@@ -159,28 +202,15 @@ class ValueCase(TieringCase):
 
     @classmethod
     def make_order(cls, partner, amount, day, company=None, currency=None, confirm=True):
-        company = company or cls.vc
-        values = {
-            "partner_id": partner.id,
-            "company_id": company.id,
-            "order_line": [
-                (0, 0, {"product_id": cls.product.id, "price_unit": amount, "tax_ids": False})
-            ],
-        }
-        if currency:
-            pricelist = cls.env["product.pricelist"].create(
-                {
-                    "name": f"{currency.name} list",
-                    "currency_id": currency.id,
-                    "company_id": company.id,
-                }
-            )
-            values["pricelist_id"] = pricelist.id
-        order = cls.env["sale.order"].with_company(company).create(values)
-        if confirm:
-            order.action_confirm()
-        order.date_order = datetime.combine(day, time(10, 0))
-        return order
+        return make_sale_order(
+            cls.env,
+            partner,
+            company or cls.vc,
+            [{"product_id": cls.product.id, "price_unit": amount, "tax_ids": False}],
+            currency=currency,
+            confirm=confirm,
+            moment=datetime.combine(day, time(10, 0)),
+        )
 
     def run_engine(self, as_of=None, company=None):
         return self.engine._run(company or self.vc, origin="cron", as_of=as_of or self.AS_OF)
@@ -192,6 +222,61 @@ class ValueCase(TieringCase):
         return self.env["crm.tier.rule"].create(
             {"tier_id": tier.id, "company_id": self.vc.id, **values}
         )
+
+
+def make_sale_order(
+    env, partner, company, lines, currency=None, confirm=True, moment=None, **values
+):
+    """A sale order of `partner` in `company` with `lines` (the values of its order lines) and
+    the header `values`; in `currency` when given, by a pricelist of the company in it (found or
+    made once); confirmed unless `confirm` is false; dated `moment` (naive UTC) when given."""
+    values = {
+        "partner_id": partner.id,
+        "company_id": company.id,
+        "order_line": [(0, 0, line) for line in lines],
+        **values,
+    }
+    if currency and currency != company.currency_id:
+        Pricelist = env["product.pricelist"]
+        pricelist = Pricelist.search(
+            [("currency_id", "=", currency.id), ("company_id", "=", company.id)], limit=1
+        ) or Pricelist.create(
+            {
+                "name": f"{currency.name} prices",
+                "currency_id": currency.id,
+                "company_id": company.id,
+            }
+        )
+        values["pricelist_id"] = pricelist.id
+    order = env["sale.order"].with_company(company).create(values)
+    if confirm:
+        order.action_confirm()
+    if moment:
+        order.date_order = moment
+    return order
+
+
+def commit_callbacks(cr):
+    """The callbacks waiting for the commit and the rollback (bus notifications, e-mails sent
+    after the commit, tracking…) and the sizes of their data, once the pending ones ran."""
+    cr.flush()
+    return [
+        (len(queue), {key: len(value) for key, value in queue.data.items()})
+        for queue in (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
+    ]
+
+
+def preview_traces(env):
+    """What a preview (Getting Started) must leave as it was, in any addon: the callbacks
+    waiting for the commit, the counts of e-mails, activities, messages and history events."""
+    env.invalidate_all()
+    return {
+        "callbacks": commit_callbacks(env.cr),
+        "mails": env["mail.mail"].search_count([]),
+        "activities": env["mail.activity"].with_context(active_test=False).search_count([]),
+        "messages": env["mail.message"].search_count([]),
+        "events": env["crm.lifecycle.event"].search_count([]),
+    }
 
 
 def make_company_user(env, login, groups, company, **values):

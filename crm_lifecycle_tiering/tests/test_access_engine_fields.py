@@ -13,43 +13,21 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import PARTNER_ENGI
 
 from .common import ValueCase
 
-TIERING_FIELDS = {
-    "crm_tier_id",
-    "crm_tier_rule_id",
-    "crm_tier_reason",
-    "crm_tier_reason_text",
-    "crm_tier_color",
-    "crm_tier_since",
-    "crm_tier_grace_since",
-    "crm_tier_locked",
-    "crm_tier_lock_reason",
-    "crm_tier_lock_until",
-    "crm_tier_lock_user_id",
-    "crm_lifecycle_stage",
-    "crm_stage_since",
-    "crm_first_order_date",
-    "crm_last_order_date",
-    "crm_order_count",
-    "crm_revenue_total",
-    "crm_order_count_period",
-    "crm_revenue_period",
-    "crm_avg_order_value",
-    "crm_purchase_interval",
-    "crm_rfm_r",
-    "crm_rfm_f",
-    "crm_rfm_m",
-    "crm_rfm_segment_id",
-    "crm_rfm_segment_color",
-    "crm_value_score",
+# the values of res.partner that tiering adds besides those its engine writes
+DERIVED_FIELDS = {
     "crm_potential",
     "crm_recency_days",
     "crm_tenure_days",
     "crm_referred_by_id",
     "crm_referral_ids",
-    "crm_referral_count",
     "crm_lifecycle_event_count",
     "crm_company_currency_id",
+    # computed from engine values for display: the reason in words, the colours
+    "crm_tier_reason_text",
+    "crm_tier_color",
+    "crm_rfm_segment_color",
 }
+TIERING_FIELDS = PARTNER_ENGINE_FIELDS | DERIVED_FIELDS
 REFUSED = "^You cannot set %s of Contact by hand: the application computes these values"
 NOT_YOUR_COMPANY = "^You cannot act on Tiering Other Co: it is not one of your companies.$"
 
@@ -247,23 +225,14 @@ class TestEngineFieldsAccess(ValueCase):
                     self.assertIn("crm_value_score", shown)
 
     def test_engine_owned_set(self):
-        self.assertEqual(
-            PARTNER_ENGINE_FIELDS,
-            TIERING_FIELDS
-            - {
-                "crm_potential",
-                "crm_recency_days",
-                "crm_tenure_days",
-                "crm_referred_by_id",
-                "crm_referral_ids",
-                "crm_lifecycle_event_count",
-                "crm_company_currency_id",
-                # computed from engine values for display: the reason in words, the colours
-                "crm_tier_reason_text",
-                "crm_tier_color",
-                "crm_rfm_segment_color",
-            },
-        )
+        # every crm_ value tiering adds to res.partner is the engine's, or derived
+        added = {
+            fname
+            for fname, field in self.env["res.partner"]._fields.items()
+            if fname[:4] == "crm_" and field._module == "crm_lifecycle_tiering"
+        }
+        self.assertEqual(PARTNER_ENGINE_FIELDS, added - DERIVED_FIELDS)
+        self.assertLessEqual(DERIVED_FIELDS, added)
 
     # ------------------------------------------------------------------ 4. rule filters
     def test_simulation_evaluates_filters_with_the_users_rights(self):

@@ -21,17 +21,7 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_REPEAT,
 )
 
-from .common import CrmHttpCase, ValueCase, insert_orders
-
-
-def commit_callbacks(cr):
-    """The callbacks waiting for the commit and the rollback (bus notifications, e-mails sent
-    after the commit, tracking…) and the sizes of their data, once the pending ones ran."""
-    cr.flush()
-    return [
-        (len(queue), {key: len(value) for key, value in queue.data.items()})
-        for queue in (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
-    ]
+from .common import CrmHttpCase, ValueCase, insert_orders, preview_traces
 
 
 @tagged("post_install", "-at_install")
@@ -125,19 +115,11 @@ class TestGettingStartedTiers(ValueCase):
         """What a preview must leave as it was: counts of e-mails, activities, messages and
         history events, the customers' values and the company's settings, the callbacks
         waiting for the commit."""
-        self.env.invalidate_all()
-        values = self.customers.with_company(self.vc)
         return {
-            "callbacks": commit_callbacks(self.env.cr),
-            "mails": self.env["mail.mail"].search_count([]),
-            "activities": self.env["mail.activity"]
-            .with_context(active_test=False)
-            .search_count([]),
-            "messages": self.env["mail.message"].search_count([]),
-            "events": self.env["crm.lifecycle.event"].search_count([]),
+            **preview_traces(self.env),
             "values": [
                 (p.crm_tier_id.id, p.crm_lifecycle_stage, p.crm_order_count, p.crm_value_score)
-                for p in values
+                for p in self.customers.with_company(self.vc)
             ],
             "company": (self.vc.crm_start_date, self.vc.crm_rfm_breakpoints),
         }

@@ -25,24 +25,8 @@ class TestInvoiceRefresh(ValueCase):
         cls.today = cls.crm_today(cls.vc)
 
     def make_move(self, partner, amount, day, move_type="out_invoice"):
-        return (
-            self.env["account.move"]
-            .with_company(self.vc)
-            .create(
-                {
-                    "move_type": move_type,
-                    "partner_id": partner.id,
-                    "invoice_date": day,
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {"name": "Work", "quantity": 1, "price_unit": amount, "tax_ids": False},
-                        )
-                    ],
-                }
-            )
-        )
+        """A draft invoice of the test company."""
+        return self.make_invoice(partner, amount, day, move_type, state="draft", company=self.vc)
 
     def queued(self, partner=None):
         return self.env["crm.value.queue"].search(

@@ -197,38 +197,13 @@ class TestLifecycle(ValueCase):
         self.vc.crm_value_source = "invoice"
         customer = self.make_customer("Invoiced Co")
         day = self.AS_OF - timedelta(days=20)
-        journal = self.env["account.journal"].search(
-            [("company_id", "=", self.vc.id), ("type", "=", "sale")], limit=1
-        )
-
-        def move(move_type, amount, date):
-            return (
-                self.env["account.move"]
-                .with_company(self.vc)
-                .create(
-                    {
-                        "move_type": move_type,
-                        "partner_id": customer.id,
-                        "invoice_date": date,
-                        "journal_id": journal.id,
-                        "invoice_line_ids": [
-                            (
-                                0,
-                                0,
-                                {
-                                    "name": "Work",
-                                    "quantity": 1,
-                                    "price_unit": amount,
-                                    "tax_ids": False,
-                                },
-                            )
-                        ],
-                    }
-                )
+        invoice, refund = (
+            self.make_invoice(customer, amount, date, move_type, state="draft", company=self.vc)
+            for move_type, amount, date in (
+                ("out_invoice", 1000, day),
+                ("out_refund", 300, day + timedelta(days=3)),
             )
-
-        invoice = move("out_invoice", 1000, day)
-        refund = move("out_refund", 300, day + timedelta(days=3))
+        )
         (invoice | refund).action_post()
         self.run_engine()
         p = self.val(customer)

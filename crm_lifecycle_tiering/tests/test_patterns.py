@@ -5,19 +5,7 @@ from datetime import timedelta
 
 from odoo.tests import tagged
 
-from ..models.lifecycle_data import (
-    PATTERN_EARLY_ABORT,
-    PATTERN_EARLY_EXIT,
-    PATTERN_GROWING,
-    PATTERN_LONG_TERM,
-    PATTERN_MIDWAY_ABORT,
-    PATTERN_PROSPECT,
-    STAGE_CHURNED,
-    STAGE_FIRST_PURCHASE,
-    STAGE_LOYAL,
-    STAGE_PROSPECT,
-    STAGE_REPEAT,
-)
+from ..models import lifecycle_data as lifecycle
 from .common import ValueCase
 
 
@@ -60,13 +48,13 @@ class TestLifecyclePatterns(ValueCase):
         self.assertEqual(
             self.report(),
             {
-                "Prospect": (PATTERN_PROSPECT, STAGE_PROSPECT, 0, 0.0),
-                "Growing": (PATTERN_GROWING, STAGE_FIRST_PURCHASE, 1, 100.0),
-                "Long Term": (PATTERN_LONG_TERM, STAGE_LOYAL, 5, 500.0),
-                "Early Abort": (PATTERN_EARLY_ABORT, STAGE_CHURNED, 1, 100.0),
-                "Midway Abort": (PATTERN_MIDWAY_ABORT, STAGE_CHURNED, 2, 200.0),
-                "Early Exit": (PATTERN_EARLY_EXIT, STAGE_CHURNED, 5, 500.0),
-                "Reactivated": (PATTERN_GROWING, STAGE_REPEAT, 2, 200.0),
+                "Prospect": (lifecycle.PATTERN_PROSPECT, lifecycle.STAGE_PROSPECT, 0, 0.0),
+                "Growing": (lifecycle.PATTERN_GROWING, lifecycle.STAGE_FIRST_PURCHASE, 1, 100.0),
+                "Long Term": (lifecycle.PATTERN_LONG_TERM, lifecycle.STAGE_LOYAL, 5, 500.0),
+                "Early Abort": (lifecycle.PATTERN_EARLY_ABORT, lifecycle.STAGE_CHURNED, 1, 100.0),
+                "Midway Abort": (lifecycle.PATTERN_MIDWAY_ABORT, lifecycle.STAGE_CHURNED, 2, 200.0),
+                "Early Exit": (lifecycle.PATTERN_EARLY_EXIT, lifecycle.STAGE_CHURNED, 5, 500.0),
+                "Reactivated": (lifecycle.PATTERN_GROWING, lifecycle.STAGE_REPEAT, 2, 200.0),
             },
         )
 
@@ -78,7 +66,8 @@ class TestLifecyclePatterns(ValueCase):
         self.run_engine(as_of=self.AS_OF - timedelta(days=200))
         self.run_engine()
         self.assertEqual(
-            self.report(), {"Never Loyal": (PATTERN_MIDWAY_ABORT, STAGE_CHURNED, 5, 500.0)}
+            self.report(),
+            {"Never Loyal": (lifecycle.PATTERN_MIDWAY_ABORT, lifecycle.STAGE_CHURNED, 5, 500.0)},
         )
 
     def test_day_one_without_history(self):
@@ -92,14 +81,14 @@ class TestLifecyclePatterns(ValueCase):
         self.assertEqual(
             self.report(),
             {
-                "One Order": (PATTERN_EARLY_ABORT, STAGE_CHURNED, 1, 100.0),
-                "Two Orders": (PATTERN_MIDWAY_ABORT, STAGE_CHURNED, 2, 200.0),
-                "Four Orders": (PATTERN_MIDWAY_ABORT, STAGE_CHURNED, 4, 400.0),
-                "Five Orders": (PATTERN_EARLY_EXIT, STAGE_CHURNED, 5, 500.0),
+                "One Order": (lifecycle.PATTERN_EARLY_ABORT, lifecycle.STAGE_CHURNED, 1, 100.0),
+                "Two Orders": (lifecycle.PATTERN_MIDWAY_ABORT, lifecycle.STAGE_CHURNED, 2, 200.0),
+                "Four Orders": (lifecycle.PATTERN_MIDWAY_ABORT, lifecycle.STAGE_CHURNED, 4, 400.0),
+                "Five Orders": (lifecycle.PATTERN_EARLY_EXIT, lifecycle.STAGE_CHURNED, 5, 500.0),
             },
         )
         # a company whose customers are loyal from 4 orders
         self.vc.crm_loyal_min_orders = 4
         patterns = {name: row[0] for name, row in self.report().items()}
-        self.assertEqual(patterns["Four Orders"], PATTERN_EARLY_EXIT)
-        self.assertEqual(patterns["Two Orders"], PATTERN_MIDWAY_ABORT)
+        self.assertEqual(patterns["Four Orders"], lifecycle.PATTERN_EARLY_EXIT)
+        self.assertEqual(patterns["Two Orders"], lifecycle.PATTERN_MIDWAY_ABORT)

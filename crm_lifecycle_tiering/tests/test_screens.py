@@ -8,51 +8,33 @@ from lxml import etree
 
 from odoo.tests import tagged
 
-from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
-    COND_ORDERS,
-    COND_REVENUE,
-    EVENT_TIER,
-    LIFECYCLE_STAGES,
-    PARTNER_REPORT_MEASURES,
-    REASON_RULE,
-    STAGE_CHURNED,
-    STAGE_FIRST_PURCHASE,
-    STAGE_LOYAL,
-    STAGE_PROSPECT,
-    STAGE_REPEAT,
-    dump_reason,
-    engine_write,
-)
+from odoo.addons.crm_lifecycle_tiering.models import lifecycle_data as lifecycle
 
-from .common import CrmHttpCase
+from .common import AdminScreenCase
 
-FUNNEL = [key for key, _label in LIFECYCLE_STAGES]
+FUNNEL = [key for key, _label in lifecycle.LIFECYCLE_STAGES]
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerValueScreens(CrmHttpCase):
-    browser_size = "1440x900"
-
+class TestCustomerValueScreens(AdminScreenCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.admin = cls.env.ref("base.user_admin")
-        cls.company = cls.admin.company_id
         cls.tier_vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
         cls.tier_key = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_key")
         cls.tier_standard = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_standard")
         cls.customers = {}
         for name, stage, tier in (
-            ("Screen Tour VIP", STAGE_LOYAL, cls.tier_vip),
-            ("Screen Tour Key", STAGE_REPEAT, cls.tier_key),
-            ("Screen Tour Newcomer", STAGE_FIRST_PURCHASE, cls.tier_standard),
-            ("Screen Tour Churned", STAGE_CHURNED, cls.tier_standard),
-            ("Screen Tour Prospect", STAGE_PROSPECT, cls.env["crm.customer.tier"]),
+            ("Screen Tour VIP", lifecycle.STAGE_LOYAL, cls.tier_vip),
+            ("Screen Tour Key", lifecycle.STAGE_REPEAT, cls.tier_key),
+            ("Screen Tour Newcomer", lifecycle.STAGE_FIRST_PURCHASE, cls.tier_standard),
+            ("Screen Tour Churned", lifecycle.STAGE_CHURNED, cls.tier_standard),
+            ("Screen Tour Prospect", lifecycle.STAGE_PROSPECT, cls.env["crm.customer.tier"]),
         ):
             partner = cls.env["res.partner"].create(
                 {"name": name, "is_company": True, "customer_rank": 1}
             )
-            engine_write(partner.with_company(cls.company)).write(
+            lifecycle.engine_write(partner.with_company(cls.company)).write(
                 {"crm_lifecycle_stage": stage, "crm_tier_id": tier.id}
             )
             cls.customers[stage] = partner
@@ -64,12 +46,15 @@ class TestCustomerValueScreens(CrmHttpCase):
             [
                 (
                     {
-                        "partner_id": cls.customers[STAGE_LOYAL].id,
+                        "partner_id": cls.customers[lifecycle.STAGE_LOYAL].id,
                         "old": {
                             "crm_tier_id": cls.tier_key.id,
-                            "crm_lifecycle_stage": STAGE_REPEAT,
+                            "crm_lifecycle_stage": lifecycle.STAGE_REPEAT,
                         },
-                        "new": {"crm_tier_id": cls.tier_vip.id, "crm_lifecycle_stage": STAGE_LOYAL},
+                        "new": {
+                            "crm_tier_id": cls.tier_vip.id,
+                            "crm_lifecycle_stage": lifecycle.STAGE_LOYAL,
+                        },
                     },
                     False,
                 )
@@ -82,29 +67,38 @@ class TestCustomerValueScreens(CrmHttpCase):
                 {
                     "partner_id": cls.customers[stage].id,
                     "company_id": cls.company.id,
-                    "kind": EVENT_TIER,
+                    "kind": lifecycle.EVENT_TIER,
                     "old_tier_id": cls.tier_standard.id,
                     "new_tier_id": cls.tier_key.id,
-                    "old_stage": STAGE_FIRST_PURCHASE,
+                    "old_stage": lifecycle.STAGE_FIRST_PURCHASE,
                     "new_stage": stage,
                     "origin": "cron",
-                    "reason": dump_reason(
+                    "reason": lifecycle.dump_reason(
                         {
-                            "code": REASON_RULE,
+                            "code": lifecycle.REASON_RULE,
                             "conditions": [
                                 {
-                                    "code": COND_REVENUE,
+                                    "code": lifecycle.COND_REVENUE,
                                     "value": 123456.78,
                                     "threshold": 100000.0,
                                     "months": 12,
                                     "currency_id": currency.id,
                                 },
-                                {"code": COND_ORDERS, "value": 14, "threshold": 12, "months": 12},
+                                {
+                                    "code": lifecycle.COND_ORDERS,
+                                    "value": 14,
+                                    "threshold": 12,
+                                    "months": 12,
+                                },
                             ],
                         }
                     ),
                 }
-                for stage in (STAGE_REPEAT, STAGE_LOYAL, STAGE_CHURNED)
+                for stage in (
+                    lifecycle.STAGE_REPEAT,
+                    lifecycle.STAGE_LOYAL,
+                    lifecycle.STAGE_CHURNED,
+                )
             ]
         )
 
@@ -172,7 +166,7 @@ class TestCustomerValueScreens(CrmHttpCase):
             arch = etree.fromstring(Partner.get_view(view.id, view_type)["arch"])
             hidden = {node.get("name") for node in arch.iter("field") if node.get("invisible")}
             self.assertTrue({"color", "message_bounce", "partner_latitude"} <= hidden, view_type)
-            self.assertFalse(hidden & set(PARTNER_REPORT_MEASURES), view_type)
+            self.assertFalse(hidden & set(lifecycle.PARTNER_REPORT_MEASURES), view_type)
             measures = [
                 node.get("name") for node in arch.iter("field") if node.get("type") == "measure"
             ]

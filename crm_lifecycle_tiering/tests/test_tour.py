@@ -8,7 +8,7 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     ORIGIN_MANUAL,
 )
 
-from .common import CrmHttpCase
+from .common import CrmHttpCase, make_sale_order
 
 
 @tagged("post_install", "-at_install")
@@ -42,23 +42,13 @@ class TestTierRulesTour(CrmHttpCase):
         )
         now = fields.Datetime.now()
         for days in (15, 45, 75):
-            order = (
-                self.env["sale.order"]
-                .with_company(self.company)
-                .create(
-                    {
-                        "partner_id": self.customer.id,
-                        "company_id": self.company.id,
-                        "order_line": [
-                            fields.Command.create(
-                                {"product_id": product.id, "price_unit": 1000000, "tax_ids": False}
-                            )
-                        ],
-                    }
-                )
+            make_sale_order(
+                self.env,
+                self.customer,
+                self.company,
+                [{"product_id": product.id, "price_unit": 1000000, "tax_ids": False}],
+                moment=now - timedelta(days=days),
             )
-            order.action_confirm()
-            order.date_order = now - timedelta(days=days)
         self.env["crm.value.engine"]._recompute_company(self.company)
         values = self.customer.with_company(self.company)
         self.assertEqual(values.crm_revenue_period, 3000000)

@@ -170,57 +170,39 @@ class TestValueReport(ValueCase):
             "Average Order Value",
             "Tier Reason",
         )
-        self.assertEqual(
-            picked(alpha, *columns),
-            [
-                self.tier_user.name,
-                "VIP",
-                "Repeat Purchase",
-                datetime.combine(as_of - timedelta(days=40), datetime.min.time()),
-                datetime.combine(as_of - timedelta(days=10), datetime.min.time()),
-                (today - (as_of - timedelta(days=10))).days,
-                2,
-                6000,
-                2,
-                6000,
-                3000,
-                "Revenue 12 months $\xa06,000.00 ≥ $\xa05,000.00",
-            ],
-        )
-        self.assertEqual(
-            picked(beta, *columns),
-            [
-                self.tier_manager.name,
-                "Key",
-                "First Purchase",
-                datetime.combine(as_of - timedelta(days=20), datetime.min.time()),
-                datetime.combine(as_of - timedelta(days=20), datetime.min.time()),
-                (today - (as_of - timedelta(days=20))).days,
-                1,
-                1500,
-                1,
-                1500,
-                1500,
-                "Revenue 12 months $\xa01,500.00 ≥ $\xa01,000.00",
-            ],
-        )
-        self.assertEqual(
-            picked(gamma, *columns),
-            [
-                "",
-                "Standard",
-                "Churned",
-                datetime.combine(as_of - timedelta(days=400), datetime.min.time()),
-                datetime.combine(as_of - timedelta(days=400), datetime.min.time()),
-                (today - (as_of - timedelta(days=400))).days,
-                1,
-                800,
-                0,
-                0,
-                800,
-                "No rule of a higher tier matches: Standard by default",
-            ],
-        )
+
+        def bought(first, last, *figures):
+            """The dates of a buyer's first and last orders (days before AS_OF), the days since
+            the last one, then `figures`."""
+            first, last = as_of - timedelta(days=first), as_of - timedelta(days=last)
+            return [
+                datetime.combine(first, datetime.min.time()),
+                datetime.combine(last, datetime.min.time()),
+                (today - last).days,
+                *figures,
+            ]
+
+        for row, expected in (
+            (
+                alpha,
+                [self.tier_user.name, "VIP", "Repeat Purchase"]
+                + bought(40, 10, 2, 6000, 2, 6000, 3000)
+                + ["Revenue 12 months $\xa06,000.00 ≥ $\xa05,000.00"],
+            ),
+            (
+                beta,
+                [self.tier_manager.name, "Key", "First Purchase"]
+                + bought(20, 20, 1, 1500, 1, 1500, 1500)
+                + ["Revenue 12 months $\xa01,500.00 ≥ $\xa01,000.00"],
+            ),
+            (
+                gamma,
+                ["", "Standard", "Churned"]
+                + bought(400, 400, 1, 800, 0, 0, 800)
+                + ["No rule of a higher tier matches: Standard by default"],
+            ),
+        ):
+            self.assertEqual(picked(row, *columns), expected)
         # a prospect: no tier, no dates, zero figures
         self.assertEqual(
             picked(delta, *columns), ["", "", "Prospect", None, None, 0, 0, 0, 0, 0, 0, ""]

@@ -30,6 +30,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from ..models.lifecycle_data import LIFECYCLE_STAGES
+from .wizard_actions import reopen_action
 
 _logger = logging.getLogger(__name__)
 
@@ -370,12 +371,8 @@ class CrmGettingStarted(models.TransientModel):
         }
 
     def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": self.env._("Getting Started"),
-            "context": {"dialog_size": "extra-large"},
-        }
+        return reopen_action(
+            self,
+            self.env._("Getting Started"),
+            context={"dialog_size": "extra-large"},
+        )

@@ -15,6 +15,7 @@ from ..models.lifecycle_data import (
     TIER_MOVES,
     UPGRADE_MOVES,
 )
+from .wizard_actions import reopen_action
 
 
 class CrmTierSimulation(models.TransientModel):
@@ -124,14 +125,7 @@ class CrmTierSimulation(models.TransientModel):
         return self._reopen()
 
     def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": self.env._("Simulate Tier Rules"),
-        }
+        return reopen_action(self, self.env._("Simulate Tier Rules"))
 
 
 class CrmTierSimulationLine(models.TransientModel):

@@ -372,23 +372,12 @@ class TestSatisfactionSettingsBounds(BadInputCase):
             "crm_followup_horizon_days",
             "crm_complaint_escalation_hours",
         )
-        before = {name: company[name] for name in fields}
         cases = [(name, 1_000_000, "crm_satisfaction_days_max") for name in fields[:-1]]
         cases += [
             ("crm_complaint_escalation_hours", value, "crm_complaint_escalation_hours_max")
             for value in (1e6, float("inf"), float("nan"))
         ]
-        for field, value, constraint in cases:
-            with (
-                self.subTest(field=field, value=value),
-                mute_logger("odoo.sql_db"),
-                self.assertRaisesRegex(CheckViolation, f'"res_company_{constraint}"'),
-                self.cr.savepoint(),
-            ):
-                company.write({field: value})
-                company.flush_recordset()
-        company.invalidate_recordset()
-        self.assertEqual({name: company[name] for name in fields}, before)
+        self.assert_checks_refuse(company, cases)
         # the bounds are allowed, and the complaint counts run with them
         company.write({name: 3650 for name in fields[:-1]} | {fields[-1]: 8760})
         self.file(reported_date=datetime.now() - timedelta(days=3000))

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_sale_order
 from odoo.addons.crm_satisfaction.models.satisfaction_data import (
     TRIGGER_ORDER_DELIVERED,
     TRIGGER_ORDER_INVOICED,
@@ -66,20 +66,13 @@ class TriggerCase(CrmCase):
         )
 
     def order(self, partner, company, confirm=True):
-        order = (
-            self.env["sale.order"]
-            .with_company(company)
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "order_line": [(0, 0, {"product_id": self.product.id, "tax_ids": False})],
-                }
-            )
+        return make_sale_order(
+            self.env,
+            partner,
+            company,
+            [{"product_id": self.product.id, "tax_ids": False}],
+            confirm=confirm,
         )
-        if confirm:
-            order.action_confirm()
-        return order
 
     def deliver(self, order, local, tz):
         """Delivered at `local`, a naive datetime of the company's time zone `tz`."""

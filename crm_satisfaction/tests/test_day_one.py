@@ -148,13 +148,7 @@ class TestDayOne(CrmCase):
         return [p.with_company(self.company).crm_followup_next_date for p in partners]
 
     def followup_activities(self):
-        return self.env["mail.activity"].search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", self.customers.ids),
-                ("activity_type_id", "=", self.activity_type.id),
-            ]
-        )
+        return self.activities_of(self.customers, self.activity_type)
 
     def engine_notes(self):
         return self.env["mail.message"].search(

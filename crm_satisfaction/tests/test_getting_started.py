@@ -12,20 +12,14 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, insert_orders
+from odoo.addons.crm_lifecycle_tiering.tests.common import (
+    CrmCase,
+    insert_orders,
+    preview_traces,
+)
 from odoo.addons.crm_satisfaction.models.followup_data import FOLLOWUP_ACTIVITY_TYPE_XMLID
 
 OVERDUE = "overdue"
-
-
-def commit_callbacks(cr):
-    """The callbacks waiting for the commit and the rollback (bus notifications, e-mails sent
-    after the commit, tracking…) and the sizes of their data, once the pending ones ran."""
-    cr.flush()
-    return [
-        (len(queue), {key: len(value) for key, value in queue.data.items()})
-        for queue in (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
-    ]
 
 
 @tagged("post_install", "-at_install")
@@ -166,15 +160,8 @@ class TestGettingStartedFollowups(CrmCase):
         )
 
     def snapshot(self):
-        self.env.invalidate_all()
         return {
-            "callbacks": commit_callbacks(self.env.cr),
-            "mails": self.env["mail.mail"].search_count([]),
-            "activities": self.env["mail.activity"]
-            .with_context(active_test=False)
-            .search_count([]),
-            "messages": self.env["mail.message"].search_count([]),
-            "events": self.env["crm.lifecycle.event"].search_count([]),
+            **preview_traces(self.env),
             "partners": [
                 (p.crm_lifecycle_stage, p.crm_followup_next_date, p.crm_followup_last_date)
                 for p in self.customers.with_company(self.company)
@@ -200,13 +187,7 @@ class TestGettingStartedFollowups(CrmCase):
         return dict(weeks)
 
     def followup_activities(self):
-        return self.env["mail.activity"].search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", self.customers.ids),
-                ("activity_type_id", "=", self.activity_type.id),
-            ]
-        )
+        return self.activities_of(self.customers, self.activity_type)
 
     # ------------------------------------------------------------------ tests
     def test_preview_then_apply_then_the_first_night(self):

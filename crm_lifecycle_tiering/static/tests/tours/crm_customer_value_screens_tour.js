@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { openConfigurationMenu } from "@crm_lifecycle_tiering/../tests/tours/crm_tour_steps";
 
 // Screens of customer value at 1440x900, with the data of tests/test_screens.py: customers in
 // each lifecycle stage, a VIP one (gold badge), a Key one (blue badge).
@@ -210,16 +211,7 @@ registry.category("web_tour.tours").add("crm_value_headers_tour", {
 
 registry.category("web_tour.tours").add("crm_simulation_no_move_tour", {
     steps: () => [
-        {
-            trigger: ".o_main_navbar button[data-menu-xmlid='crm.crm_menu_config']",
-            content: "Open CRM > Configuration",
-            run: "click",
-        },
-        {
-            trigger: ".dropdown-item[data-menu-xmlid='crm_lifecycle_tiering.crm_tier_simulation_menu']",
-            content: "Open Simulate Tier Rules",
-            run: "click",
-        },
+        ...openConfigurationMenu("crm_tier_simulation_menu", "Open Simulate Tier Rules"),
         {
             trigger: ".modal .modal-footer button[name='action_simulate']",
             content: "Simulate the rules",

@@ -1,27 +1,13 @@
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_utils";
+import { openConfigurationMenu, openCrmApp } from "@crm_lifecycle_tiering/../tests/tours/crm_tour_steps";
 
 // The administrator opens Getting Started, moves the start date, previews what the first night
 // would create, and applies the start date (tests/test_getting_started.py checks the rest).
 registry.category("web_tour.tours").add("crm_getting_started_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
-            content: "Open the CRM app",
-            run: "click",
-        },
-        {
-            trigger: ".o_main_navbar button[data-menu-xmlid='crm.crm_menu_config']",
-            content: "Open CRM > Configuration",
-            run: "click",
-        },
-        {
-            trigger: ".dropdown-item[data-menu-xmlid='crm_lifecycle_tiering.crm_getting_started_menu']",
-            content: "Open Getting Started",
-            run: "click",
-        },
+        ...openCrmApp(),
+        ...openConfigurationMenu("crm_getting_started_menu", "Open Getting Started"),
         {
             trigger: ".modal .o_field_widget[name='start_date'] button",
             content: "Open the start date",

@@ -1,35 +1,16 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
+import { openConfigurationMenu, openCrmApp } from "@crm_lifecycle_tiering/../tests/tours/crm_tour_steps";
 
 // An administrator lowers the revenue threshold of the Key rule, simulates the rules, applies
 // them and finds the customer in the Key tier. The data comes from tests/test_tour.py: one Key
 // rule (revenue in window >= 5,000,000) and "Tour Customer Ltd" with 3,000,000 of revenue.
 const CUSTOMER = "Tour Customer Ltd";
 
-function openConfigurationMenu(menu, content) {
-    return [
-        {
-            trigger: ".o_main_navbar button[data-menu-xmlid='crm.crm_menu_config']",
-            content: "Open CRM > Configuration",
-            run: "click",
-        },
-        {
-            trigger: `.dropdown-item[data-menu-xmlid='crm_lifecycle_tiering.${menu}']`,
-            content,
-            run: "click",
-        },
-    ];
-}
-
 registry.category("web_tour.tours").add("crm_tier_config_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
-            content: "Open the CRM app",
-            run: "click",
-        },
+        ...openCrmApp(),
         ...openConfigurationMenu("crm_tier_rule_menu", "Open Customer Value > Tier Rules"),
         {
             trigger: ".o_list_view .o_group_header:contains(Key)",
