@@ -30,6 +30,7 @@ _HISTORY_SUBJECTS = [
     ("Replacement part did not fit", "after_sales"),
 ]
 _LATE_EVERY = 9
+_CHANNELS = ["phone", "email", "portal", "web", "chat"]
 _REJECTED_EVERY = 12
 
 
@@ -92,18 +93,8 @@ class CrmComplaintDemo:
             key: self.env.ref(f"crm_satisfaction.crm_complaint_stage_{key}")
             for key in ("new", "acknowledged", "investigating", "resolved", "closed", "rejected")
         }
-        waiting = self.env["crm.complaint.stage"].search(
-            [("is_waiting", "=", True), ("is_closed", "=", False), ("sla_step", "!=", "resolved")],
-            limit=1,
-        ) or self.env["crm.complaint.stage"].create(
-            {
-                "name": "Waiting for Customer",
-                "sequence": 3,
-                "sla_step": "acknowledged",
-                "is_waiting": True,
-            }
-        )
-        stages["waiting"] = waiting
+        # loaded by demo/crm_complaint_demo.xml just before this
+        stages["waiting"] = self.env.ref("crm_satisfaction.crm_complaint_stage_waiting_demo")
         now = fields.Datetime.now()
         calendar = company.resource_calendar_id
         Complaint = (
@@ -117,19 +108,14 @@ class CrmComplaintDemo:
         for subject, category, priority, elapsed, stage, ack, resolve, is_vip in self._SCENARIOS:
             partner = rng.choice(vip if is_vip and vip else standard)
             reported = calendar.plan_hours(-elapsed, now)
-            complaint = Complaint.create(
-                {
-                    "name": subject,
-                    "partner_id": (partner.child_ids[:1] or partner).id,
-                    "company_id": company.id,
-                    "category_id": self.env.ref(
-                        f"crm_satisfaction.crm_complaint_category_{category}"
-                    ).id,
-                    "priority": priority,
-                    "channel": rng.choice(["phone", "email", "portal", "web", "chat"]),
-                    "reported_date": reported,
-                    "description": f"<p>{subject}.</p>",
-                }
+            complaint = self._create_demo_complaint(
+                Complaint,
+                subject,
+                category,
+                partner,
+                priority=priority,
+                channel=rng.choice(_CHANNELS),
+                reported=reported,
             )
             values = {"stage_id": stages[stage].id}
             if ack is not None:
@@ -166,21 +152,16 @@ class CrmComplaintDemo:
                 start = midnight.astimezone(UTC).replace(tzinfo=None)
                 subject, category = rng.choice(_HISTORY_SUBJECTS)
                 partner = rng.choice(customers)
-                complaint = Complaint.create(
-                    {
-                        "name": subject,
-                        "partner_id": (partner.child_ids[:1] or partner).id,
-                        "company_id": company.id,
-                        "category_id": self.env.ref(
-                            f"crm_satisfaction.crm_complaint_category_{category}"
-                        ).id,
-                        "priority": rng.choices(["0", "1", "2", "3"], [2, 6, 2, 1])[0],
-                        "channel": rng.choice(["phone", "email", "portal", "web", "chat"]),
-                        "reported_date": company.resource_calendar_id.plan_hours(
-                            rng.uniform(0.5, 7.5), start
-                        ),
-                        "description": f"<p>{subject}.</p>",
-                    }
+                priority = rng.choices(["0", "1", "2", "3"], [2, 6, 2, 1])[0]
+                channel = rng.choice(_CHANNELS)
+                complaint = self._create_demo_complaint(
+                    Complaint,
+                    subject,
+                    category,
+                    partner,
+                    priority=priority,
+                    channel=channel,
+                    reported=company.resource_calendar_id.plan_hours(rng.uniform(0.5, 7.5), start),
                 )
                 self._date_new_messages(complaint, set(), complaint.reported_date)
                 if number % _LATE_EVERY == 4:
@@ -201,6 +182,26 @@ class CrmComplaintDemo:
         self.env["mail.notification"].sudo().search(
             [("mail_message_id", "in", messages.ids), ("notification_status", "=", "ready")]
         ).write({"notification_status": "sent"})
+
+    def _create_demo_complaint(
+        self, Complaint, subject, category, partner, priority, channel, reported
+    ):
+        """A complaint of the customer (its first contact when it has one) filed at
+        ``reported``, in the company of ``Complaint``."""
+        return Complaint.create(
+            {
+                "name": subject,
+                "partner_id": (partner.child_ids[:1] or partner).id,
+                "company_id": Complaint.env.company.id,
+                "category_id": self.env.ref(
+                    f"crm_satisfaction.crm_complaint_category_{category}"
+                ).id,
+                "priority": priority,
+                "channel": channel,
+                "reported_date": reported,
+                "description": f"<p>{subject}.</p>",
+            }
+        )
 
     def _demo_ack_hours(self, complaint, rng):
         return round(rng.uniform(0.1, 0.8) * (complaint.sla_id.ack_hours or 8), 1)

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytz
 
-from odoo.tools import SQL
-
 from ..models.crm_followup import FOLLOWUP_STAGES
 from ..models.followup_data import (
     FOLLOWUP_ACTIVITY_TYPE_XMLID,
@@ -106,34 +104,27 @@ class CrmSatisfactionDemo:
             comment_question = campaign.survey_id.question_ids - question
             weights = _NPS_WEIGHTS if question.crm_indicator == "nps" else _CSAT_WEIGHTS
             score = rng.choices(range(question.scale_min, question.scale_max + 1), weights)[0]
+            comment = rng.choice(_DEMO_COMMENTS)
+            day = today - timedelta(days=rng.randrange(1, 180))
+            answered = self._demo_moment(company, day, rng.randint(8, 19))
+            # invited two days before answering: the superuser loading the demo may date the
+            # creation of a record
             user_input = campaign.survey_id.sudo()._create_answer(
                 partner=partner,
                 check_attempts=False,
                 crm_campaign_id=campaign.id,
                 crm_company_id=company.id,
+                create_date=answered - timedelta(days=2),
             )
             user_input._save_lines(question, str(score))
-            comment = rng.choice(_DEMO_COMMENTS)
             if comment and comment_question:
                 user_input._save_lines(comment_question[0], comment)
             user_input.with_context(mail_notrack=True)._mark_done()
-            day = today - timedelta(days=rng.randrange(1, 180))
-            answered = self._demo_moment(company, day, rng.randint(8, 19))
+            user_input.end_datetime = answered
             response = self.env["crm.satisfaction.response"].search(
                 [("user_input_id", "=", user_input.id)]
             )
             response.date = day
-            user_input.flush_recordset()
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE survey_user_input SET create_date = %s, end_datetime = %s"
-                    " WHERE id = %s",
-                    answered - timedelta(days=2),
-                    answered,
-                    user_input.id,
-                )
-            )
-        self.env["survey.user_input"].invalidate_model(["create_date", "end_datetime"])
         self.env["res.partner"]._crm_refresh_satisfaction(partners, company)
         campaigns.action_close()
 

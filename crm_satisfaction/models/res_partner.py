@@ -11,27 +11,12 @@ from .followup_data import PARTNER_FOLLOWUP_FIELDS
 from .satisfaction_data import (
     NPS_CATEGORIES,
     PARTNER_SATISFACTION_FIELDS,
-    TREND_DAYS,
     TREND_DOWN,
     TREND_STABLE,
     TREND_THRESHOLD,
     TREND_UP,
     TRENDS,
     net_promoter_score,
-)
-
-_SATISFACTION_FIELDS = (
-    "crm_csat_last",
-    "crm_csat_avg",
-    "crm_nps_last",
-    "crm_nps_category",
-    "crm_satisfaction_trend",
-    "crm_last_surveyed_date",
-    "crm_response_count",
-    "crm_nps_promoter_count",
-    "crm_nps_passive_count",
-    "crm_nps_detractor_count",
-    "crm_nps",
 )
 
 
@@ -102,10 +87,7 @@ class ResPartner(models.Model):
     )
     crm_nps = fields.Float(
         string="NPS",
-        company_dependent=True,
-        index=False,
-        copy=False,
-        readonly=True,
+        compute="_compute_crm_nps",
         digits=(16, 1),
         help="Net Promoter Score of the customer's recommendation answers over the company's "
         "satisfaction window: % promoters - % detractors.",
@@ -138,28 +120,20 @@ class ResPartner(models.Model):
         groups="crm_satisfaction.crm_satisfaction_group_user",
     )
 
+    @api.depends("crm_nps_promoter_count", "crm_nps_passive_count", "crm_nps_detractor_count")
+    @api.depends_context("company")
+    def _compute_crm_nps(self):
+        for partner in self:
+            nps = net_promoter_score(
+                partner.crm_nps_promoter_count,
+                partner.crm_nps_passive_count,
+                partner.crm_nps_detractor_count,
+            )
+            partner.crm_nps = round(nps or 0.0, 1)
+
     @api.model
     def _crm_engine_fields(self):
         return super()._crm_engine_fields() | PARTNER_SATISFACTION_FIELDS | PARTNER_FOLLOWUP_FIELDS
-
-    @api.model
-    def _crm_last_scores(self, partners, company, column):
-        """{partner id: last non-empty value of a response column} in one query."""
-        Response = self.env["crm.satisfaction.response"]
-        Response.flush_model()
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT DISTINCT ON (partner_id) partner_id, %(column)s
-                     FROM crm_satisfaction_response
-                    WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s
-                      AND %(column)s IS NOT NULL
-                 ORDER BY partner_id, date DESC, id DESC""",
-                column=SQL.identifier(column),
-                partners=partners.ids,
-                company=company.id,
-            )
-        )
-        return dict(rows)
 
     @api.model
     def _crm_refresh_satisfaction(self, partners, company):
@@ -185,22 +159,13 @@ class ResPartner(models.Model):
             )
         }
         nps_counts = Response._get_nps_counts([*base, ("date", ">", window_start)], "partner_id")
-        recent_start = today - timedelta(days=TREND_DAYS)
-        previous_start = recent_start - timedelta(days=TREND_DAYS)
-        recent = {
-            partner.id: avg
-            for partner, avg in Response._read_group(
-                [*base, ("date", ">", recent_start)], ["partner_id"], ["satisfaction_score:avg"]
-            )
-        }
-        previous = {
-            partner.id: avg
-            for partner, avg in Response._read_group(
-                [*base, ("date", ">", previous_start), ("date", "<=", recent_start)],
-                ["partner_id"],
-                ["satisfaction_score:avg"],
-            )
-        }
+        # the last answers and the trend, as every engine reads them
+        Response.flush_model()
+        self.flush_model(["commercial_partner_id"])
+        facts_query = Response._get_satisfaction_facts_query(
+            company, today, partner_ids=SQL("SELECT unnest(%s::int[])", partners.ids)
+        )
+        facts = {row[0]: row[1:] for row in self.env.execute_query(facts_query)}
         invited = {
             partner.id: last
             for partner, last in self.env["survey.user_input"]
@@ -215,9 +180,6 @@ class ResPartner(models.Model):
                 ["create_date:max"],
             )
         }
-        csat_last = self._crm_last_scores(partners, company, "csat")
-        nps_last = self._crm_last_scores(partners, company, "nps")
-        category_last = self._crm_last_scores(partners, company, "nps_category")
 
         by_values = defaultdict(list)
         partners = partners.with_company(company).sudo()
@@ -226,25 +188,23 @@ class ResPartner(models.Model):
             last_invited = invited.get(partner.id)
             last_dates = [day for day in (last_answer, last_invited and last_invited.date()) if day]
             promoters, passives, detractors = nps_counts.get(partner, (0, 0, 0))
-            nps = net_promoter_score(promoters, passives, detractors)
+            csat_last, nps_last, category_last, recent, previous = facts.get(
+                partner.id, (None, None, None, None, None)
+            )
             values = {
-                "crm_csat_last": csat_last.get(partner.id, 0),
+                "crm_csat_last": csat_last or 0,
                 "crm_csat_avg": round(csat_avg.get(partner.id) or 0.0, 2),
-                "crm_nps_last": nps_last.get(partner.id, 0),
-                "crm_nps_category": category_last.get(partner.id, False),
-                "crm_satisfaction_trend": self._crm_trend(
-                    recent.get(partner.id), previous.get(partner.id)
-                ),
+                "crm_nps_last": nps_last or 0,
+                "crm_nps_category": category_last or False,
+                "crm_satisfaction_trend": self._crm_trend(recent, previous),
                 "crm_last_surveyed_date": max(last_dates) if last_dates else False,
                 "crm_response_count": count,
                 "crm_nps_promoter_count": promoters,
                 "crm_nps_passive_count": passives,
                 "crm_nps_detractor_count": detractors,
-                "crm_nps": round(nps or 0.0, 1),
             }
-            current = {name: partner[name] for name in _SATISFACTION_FIELDS}
+            current = {name: partner[name] for name in PARTNER_SATISFACTION_FIELDS}
             current["crm_csat_avg"] = round(current["crm_csat_avg"], 2)
-            current["crm_nps"] = round(current["crm_nps"], 1)
             if values != current:
                 by_values[tuple(values.items())].append(partner.id)
         for values, ids in by_values.items():

@@ -108,7 +108,6 @@ PARTNER_SATISFACTION_FIELDS = frozenset(
         "crm_nps_promoter_count",
         "crm_nps_passive_count",
         "crm_nps_detractor_count",
-        "crm_nps",
     }
 )
 

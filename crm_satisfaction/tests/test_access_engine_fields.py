@@ -10,11 +10,13 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
+from odoo.addons.crm_satisfaction.models.followup_data import PARTNER_FOLLOWUP_FIELDS
+from odoo.addons.crm_satisfaction.models.satisfaction_data import PARTNER_SATISFACTION_FIELDS
 
-from .common import make_office_calendar
+from .common import make_office_calendar, make_portal_user
 
 # 2026-03-02 is a Monday; the test calendar works Monday to Friday, 8-12 and 13-17 UTC
 MONDAY_10 = datetime(2026, 3, 2, 10, 0)
@@ -69,22 +71,10 @@ class TestComplaintEngineFields(CrmCase):
                 {"name": "Globex Access", "is_company": True},
             ]
         )
-        cls.alice = cls._portal_user("access_alice", cls.acme)
-        cls.bob = cls._portal_user("access_bob", cls.globex)
+        cls.alice = make_portal_user(cls.env, cls.company, "access_alice", cls.acme)
+        cls.bob = make_portal_user(cls.env, cls.company, "access_bob", cls.globex)
         cls.stage_ack = cls.env.ref("crm_satisfaction.crm_complaint_stage_acknowledged")
         cls.stage_resolved = cls.env.ref("crm_satisfaction.crm_complaint_stage_resolved")
-
-    @classmethod
-    def _portal_user(cls, login, company_partner):
-        user = new_test_user(
-            cls.env,
-            login=login,
-            groups="base.group_portal",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
-        )
-        user.partner_id.parent_id = company_partner
-        return user
 
     @freeze_time(MONDAY_10)
     def file(self, user=None, **values):
@@ -244,21 +234,16 @@ class TestComplaintEngineFields(CrmCase):
                 f for f in self.env["res.partner"].with_user(user).fields_get() if f[:4] == "crm_"
             }
 
-        satisfaction = {
-            "crm_csat_last",
-            "crm_csat_avg",
-            "crm_nps_last",
-            "crm_nps_category",
-            "crm_satisfaction_trend",
-            "crm_last_surveyed_date",
-            "crm_response_count",
-            "crm_complaint_ids",
-            "crm_complaint_open_count",
-            "crm_complaint_count_period",
-            "crm_followup_last_date",
-            "crm_followup_next_date",
-            "crm_followup_count",
-        }
+        satisfaction = (
+            PARTNER_SATISFACTION_FIELDS
+            | PARTNER_FOLLOWUP_FIELDS
+            | {
+                "crm_complaint_ids",
+                "crm_complaint_open_count",
+                "crm_complaint_count_period",
+                "crm_followup_count",
+            }
+        )
         self.assertEqual(crm_fields(self.alice), set())
         self.assertEqual(crm_fields(self.employee), set())
         self.assertFalse(crm_fields(self.salesperson) & satisfaction)

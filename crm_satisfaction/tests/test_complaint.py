@@ -9,7 +9,7 @@ from odoo.tools import html2plaintext
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 from odoo.addons.crm_satisfaction.models.complaint_data import PRIORITY_HIGH, PRIORITY_URGENT
 
-from .common import make_office_calendar
+from .common import make_office_calendar, make_sla
 
 # 2026-03-02 is a Monday; the test calendar works Monday to Friday, 8-12 and 13-17 UTC
 MONDAY_10 = datetime(2026, 3, 2, 10, 0)
@@ -25,40 +25,12 @@ class ComplaintCase(CrmCase):
         cls.calendar = make_office_calendar(cls.env, cls.company, "Office hours UTC")
         cls.env["crm.complaint.sla"].search([]).active = False
         cls.vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
-        Sla = cls.env["crm.complaint.sla"]
-        cls.sla_vip_urgent = Sla.create(
-            {
-                "name": "VIP urgent",
-                "sequence": 1,
-                "company_id": cls.company.id,
-                "tier_ids": [(6, 0, cls.vip.ids)],
-                "priority": "3",
-                "calendar_id": cls.calendar.id,
-                "ack_hours": 1,
-                "resolve_hours": 4,
-            }
+        vip = [(6, 0, cls.vip.ids)]
+        cls.sla_vip_urgent = make_sla(
+            cls.calendar, "VIP urgent", 1, ack_hours=1, resolve_hours=4, tier_ids=vip, priority="3"
         )
-        cls.sla_vip = Sla.create(
-            {
-                "name": "VIP",
-                "sequence": 2,
-                "company_id": cls.company.id,
-                "tier_ids": [(6, 0, cls.vip.ids)],
-                "calendar_id": cls.calendar.id,
-                "ack_hours": 2,
-                "resolve_hours": 16,
-            }
-        )
-        cls.sla_standard = Sla.create(
-            {
-                "name": "Standard",
-                "sequence": 9,
-                "company_id": cls.company.id,
-                "calendar_id": cls.calendar.id,
-                "ack_hours": 8,
-                "resolve_hours": 40,
-            }
-        )
+        cls.sla_vip = make_sla(cls.calendar, "VIP", 2, ack_hours=2, resolve_hours=16, tier_ids=vip)
+        cls.sla_standard = make_sla(cls.calendar, "Standard", 9, ack_hours=8, resolve_hours=40)
         cls.agent_a = make_company_user(
             cls.env, "agent_a", "crm_satisfaction.crm_satisfaction_group_user", cls.company
         )

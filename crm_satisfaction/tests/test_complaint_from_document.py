@@ -87,7 +87,9 @@ class TestComplaintFromDocument(CrmCase):
         self.assertEqual(env.company, self.home)
         return record.with_env(env)
 
-    def file_from(self, document):
+    def file_from(self, document, link):
+        """Files a complaint from the document's button, as the agent: the form opens on the
+        document's buyer, company and name, linked to it by the field ``link``."""
         action = self.as_agent(document).action_crm_new_complaint()
         self.assertEqual(
             (action["type"], action["res_model"], action["view_mode"], action["target"]),
@@ -97,26 +99,27 @@ class TestComplaintFromDocument(CrmCase):
             self.as_agent(self.env["crm.complaint"]).with_context(**action["context"])
         ) as form:
             form.description = "Half of it is missing."
-        return action["context"], form.record
-
-    def test_complaint_about_a_sales_order(self):
-        self.assertEqual(self.order.state, "sale")
-        context, complaint = self.file_from(self.order)
         self.assertEqual(
-            context,
+            action["context"],
             {
                 "default_partner_id": self.buyer.id,
                 "default_company_id": self.company.id,
-                "default_name": f"About {self.order.name}",
-                "default_sale_order_id": self.order.id,
+                "default_name": f"About {document.name}",
+                f"default_{link}": document.id,
             },
         )
-        self.assertEqual(complaint.name, f"About {self.order.name}")
+        complaint = form.record
+        self.assertEqual(complaint.name, f"About {document.name}")
         self.assertEqual(complaint.partner_id, self.buyer)
         self.assertEqual(complaint.commercial_partner_id, self.customer)
+        self.assertEqual(complaint[link], document)
+        return complaint
+
+    def test_complaint_about_a_sales_order(self):
+        self.assertEqual(self.order.state, "sale")
+        complaint = self.file_from(self.order, "sale_order_id")
         self.assertEqual(complaint.email_from, "buyer@doc.example.com")
         self.assertEqual(complaint.partner_phone, "+32 2 555 00 00")
-        self.assertEqual(complaint.sale_order_id, self.order)
         self.assertFalse(complaint.invoice_id)
         # the order's company, its team and that team's member, not the user's current company
         self.assertEqual(complaint.company_id, self.company)
@@ -134,20 +137,7 @@ class TestComplaintFromDocument(CrmCase):
     def test_complaint_about_an_invoice(self):
         self.assertEqual((self.invoice.state, self.invoice.move_type), ("posted", "out_invoice"))
         self.assertEqual(self.invoice.partner_id, self.buyer)
-        context, complaint = self.file_from(self.invoice)
-        self.assertEqual(
-            context,
-            {
-                "default_partner_id": self.buyer.id,
-                "default_company_id": self.company.id,
-                "default_name": f"About {self.invoice.name}",
-                "default_invoice_id": self.invoice.id,
-            },
-        )
-        self.assertEqual(complaint.name, f"About {self.invoice.name}")
-        self.assertEqual(complaint.partner_id, self.buyer)
-        self.assertEqual(complaint.commercial_partner_id, self.customer)
-        self.assertEqual(complaint.invoice_id, self.invoice)
+        complaint = self.file_from(self.invoice, "invoice_id")
         self.assertFalse(complaint.sale_order_id)
         self.assertEqual(complaint.company_id, self.company)
         self.assertEqual(complaint.team_id, self.sales_team)

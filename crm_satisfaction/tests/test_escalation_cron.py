@@ -261,23 +261,28 @@ class TestEscalationCron(EscalationCase):
         self.assertEqual(self.state(risky)[1:], (ESCALATION_MANAGER, PRIORITY_HIGH, 1, 3))
         self.assertEqual(self.state(fresh)[:3], (SLA_BREACHED, ESCALATION_LEADER, PRIORITY_HIGH))
 
+    def escalate_in_batches_of_3(self, at, time_left):
+        """Escalates at ``at`` in batches of 3 complaints, ``_commit_progress`` answering
+        ``time_left`` (0: out of time); returns its calls, [(args, kwargs)]."""
+        with (
+            freeze_time(at),
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=time_left
+            ) as progress,
+        ):
+            self.env["crm.complaint"]._cron_escalate(batch_size=3)
+        self.env.invalidate_all()
+        return [(call.args, call.kwargs) for call in progress.call_args_list]
+
     def test_cron_resumes_after_a_cut_batch(self):
         late = self.file(MONDAY_10)
         risky = self.file(MONDAY_13)
         fresh = self.file(TUESDAY_10)
         late_urgent = self.file(MONDAY_10, priority=PRIORITY_URGENT)
-        Cron = type(self.env["ir.cron"])
         # out of time after a first batch of 3 complaints (by id): the fourth is left as it was
-        with (
-            freeze_time("2026-03-03 11:00:00"),
-            patch.object(Cron, "_commit_progress", return_value=0) as progress,
-        ):
-            self.env["crm.complaint"]._cron_escalate(batch_size=3)
         self.assertEqual(
-            [(call.args, call.kwargs) for call in progress.call_args_list],
-            [((3,), {"remaining": 1})],
+            self.escalate_in_batches_of_3("2026-03-03 11:00:00", 0), [((3,), {"remaining": 1})]
         )
-        self.env.invalidate_all()
         self.assertEqual(self.state(late)[:2], (SLA_BREACHED, ESCALATION_LEADER))
         self.assertEqual(self.state(risky)[:2], (SLA_AT_RISK, ESCALATION_RESPONSIBLE))
         self.assertEqual(self.state(fresh)[:2], (SLA_ON_TRACK, ESCALATION_NONE))
@@ -285,16 +290,10 @@ class TestEscalationCron(EscalationCase):
             self.state(late_urgent), (SLA_ON_TRACK, ESCALATION_NONE, PRIORITY_URGENT, 0, 0)
         )
         # the re-triggered run: the first three again (nothing new for them), then the fourth
-        with (
-            freeze_time("2026-03-03 11:05:00"),
-            patch.object(Cron, "_commit_progress", return_value=60.0) as progress,
-        ):
-            self.env["crm.complaint"]._cron_escalate(batch_size=3)
         self.assertEqual(
-            [(call.args, call.kwargs) for call in progress.call_args_list],
+            self.escalate_in_batches_of_3("2026-03-03 11:05:00", 60.0),
             [((3,), {"remaining": 1}), ((1,), {"remaining": 0})],
         )
-        self.env.invalidate_all()
         self.assertEqual(self.state(late), (SLA_BREACHED, ESCALATION_LEADER, PRIORITY_HIGH, 0, 1))
         self.assertEqual(
             self.state(risky), (SLA_AT_RISK, ESCALATION_RESPONSIBLE, PRIORITY_NORMAL, 1, 1)

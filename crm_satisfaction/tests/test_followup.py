@@ -33,29 +33,21 @@ class TestFollowup(CrmCase):
         (cls.company | cls.company_2).crm_start_date = cls.today - timedelta(days=1000)
         cls.env.user.company_ids |= cls.company | cls.company_2
         companies = cls.company | cls.company_2
-        cls.salesperson = new_test_user(
-            cls.env,
-            login="fu_salesperson",
-            groups="sales_team.group_sale_salesman,crm_satisfaction.crm_satisfaction_group_user",
-            company_id=cls.company.id,
-            company_ids=companies.ids,
-            tz="UTC",
-        )
-        cls.other_salesperson = new_test_user(
-            cls.env,
-            login="fu_other_salesperson",
-            groups="sales_team.group_sale_salesman,crm_satisfaction.crm_satisfaction_group_user",
-            company_id=cls.company.id,
-            company_ids=companies.ids,
-            tz="UTC",
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="fu_manager",
-            groups="sales_team.group_sale_salesman,crm_satisfaction.crm_satisfaction_group_manager",
-            company_id=cls.company.id,
-            company_ids=companies.ids,
-            tz="UTC",
+        group = "crm_satisfaction.crm_satisfaction_group_"
+        cls.salesperson, cls.other_salesperson, cls.manager = (
+            new_test_user(
+                cls.env,
+                login=login,
+                groups=f"sales_team.group_sale_salesman,{group}{role}",
+                company_id=cls.company.id,
+                company_ids=companies.ids,
+                tz="UTC",
+            )
+            for login, role in (
+                ("fu_salesperson", "user"),
+                ("fu_other_salesperson", "user"),
+                ("fu_manager", "manager"),
+            )
         )
         cls.tier_vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
         cls.tier_key = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_key")

@@ -1,9 +1,11 @@
 from urllib.parse import urlsplit
 
 from odoo import http
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase, make_company_user
+
+from .common import make_portal_user
 
 
 @tagged("post_install", "-at_install")
@@ -78,18 +80,16 @@ class TestComplaintPortal(CrmHttpCase):
 
     @classmethod
     def _portal_user(cls, login, company_partner):
-        user = new_test_user(
+        """A portal user who logs in with its login as password."""
+        return make_portal_user(
             cls.env,
-            login=login,
+            cls.company,
+            login,
+            company_partner,
             password=login,
             name=login.replace("_", " ").title(),
             email=f"{login}@example.com",
-            groups="base.group_portal",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
         )
-        user.partner_id.parent_id = company_partner
-        return user
 
     def _post(self, url, data, allow_redirects=False):
         return self.url_open(

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 from psycopg2.errors import CheckViolation
 
 from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import mute_logger
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_FIRST_PURCHASE
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
@@ -22,6 +22,7 @@ from odoo.addons.crm_satisfaction.models.complaint_data import (
 )
 from odoo.addons.crm_satisfaction.models.followup_data import FOLLOWUP_ACTIVITY_TYPE_XMLID
 
+from .common import age_invitations, make_audience
 from .test_escalation_cron import MONDAY_10, TUESDAY_10, EscalationCase
 
 LEADER_NOTE = "SLA breached: team leader Esc Leader notified; priority Normal → High."
@@ -107,25 +108,14 @@ class TestSatisfactionSettings(CrmCase):
         cls.company = cls.env["res.company"].create({"name": "Settings Survey Co"})
         cls.env.user.company_ids |= cls.company
         cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
-        cls.salesperson = new_test_user(
+        cls.salesperson, cls.tag, cls.customers = make_audience(
             cls.env,
+            cls.company,
             login="settings_salesperson",
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company.id,
-            company_ids=[cls.company.id],
-        )
-        cls.tag = cls.env["res.partner.category"].create({"name": "Settings audience"})
-        cls.customers = cls.env["res.partner"].create(
-            [
-                {
-                    "name": f"Settings Customer {index}",
-                    "is_company": True,
-                    "email": f"settings{index}@example.com",
-                    "user_id": cls.salesperson.id,
-                    "category_id": [(4, cls.tag.id)],
-                }
-                for index in range(3)
-            ]
+            tag="Settings audience",
+            name="Settings Customer {}",
+            email="settings{}@example.com",
+            count=3,
         )
         cls.Campaign = cls.env["crm.satisfaction.campaign"]
         cls.Response = cls.env["crm.satisfaction.response"]
@@ -142,17 +132,6 @@ class TestSatisfactionSettings(CrmCase):
 
     def invited(self, campaign):
         return self.env["survey.user_input"].search([("crm_campaign_id", "=", campaign.id)])
-
-    def age(self, user_inputs, days):
-        user_inputs.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE survey_user_input SET create_date = create_date - %s WHERE id = ANY(%s)",
-                timedelta(days=days),
-                user_inputs.ids,
-            )
-        )
-        user_inputs.invalidate_recordset(["create_date"])
 
     def test_no_survey_fatigue(self):
         """0 days: a customer may be invited again right away, by another campaign, even in
@@ -176,10 +155,10 @@ class TestSatisfactionSettings(CrmCase):
         second = self.campaign("Second")
         second.action_send()
         self.assertFalse(self.invited(second))
-        self.age(self.invited(first), 9)
+        age_invitations(self.invited(first), 9)
         second.action_send()
         self.assertFalse(self.invited(second), "invited 9 days ago: within the 10 days")
-        self.age(self.invited(first), 2)
+        age_invitations(self.invited(first), 2)
         second.action_send()
         self.assertEqual(self.invited(second).partner_id, self.customers)
 

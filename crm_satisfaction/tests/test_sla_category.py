@@ -16,7 +16,7 @@ from odoo.addons.crm_satisfaction.models.complaint_data import (
     SLA_ON_TRACK,
 )
 
-from .common import make_office_calendar
+from .common import make_office_calendar, make_sla
 
 # 2026-03-02 is a Monday; the office calendar works Monday to Friday, 8-12 and 13-17 UTC
 MONDAY_10 = datetime(2026, 3, 2, 10, 0)
@@ -46,62 +46,40 @@ class TestSlaCategory(CrmCase):
             {"name": "Category VIP", "is_company": True}
         )
         cls.vip_customer.with_company(cls.company).crm_tier_id = cls.vip
-        Sla = cls.env["crm.complaint.sla"]
-        common = {"company_id": cls.company.id, "calendar_id": cls.calendar.id}
-        cls.sla_vip_delivery = Sla.create(
-            {
-                **common,
-                "name": "VIP delivery",
-                "sequence": 3,
-                "tier_ids": [(6, 0, cls.vip.ids)],
-                "category_ids": [(6, 0, cls.delivery.ids)],
-                "ack_hours": 1,
-                "resolve_hours": 2,
-            }
+        delivery = [(6, 0, cls.delivery.ids)]
+        cls.sla_vip_delivery = make_sla(
+            cls.calendar,
+            "VIP delivery",
+            3,
+            ack_hours=1,
+            resolve_hours=2,
+            tier_ids=[(6, 0, cls.vip.ids)],
+            category_ids=delivery,
         )
-        cls.sla_delivery = Sla.create(
-            {
-                **common,
-                "name": "Delivery",
-                "sequence": 5,
-                "category_ids": [(6, 0, cls.delivery.ids)],
-                "ack_hours": 2,
-                "resolve_hours": 8,
-            }
+        cls.sla_delivery = make_sla(
+            cls.calendar, "Delivery", 5, ack_hours=2, resolve_hours=8, category_ids=delivery
         )
         # urgent delivery or billing complaints: more specific than "Delivery", but after it
-        cls.sla_urgent_money = Sla.create(
-            {
-                **common,
-                "name": "Urgent delivery or billing",
-                "sequence": 6,
-                "priority": PRIORITY_URGENT,
-                "category_ids": [(6, 0, (cls.delivery | cls.billing).ids)],
-                "ack_hours": 3,
-                "resolve_hours": 12,
-            }
+        cls.sla_urgent_money = make_sla(
+            cls.calendar,
+            "Urgent delivery or billing",
+            6,
+            ack_hours=3,
+            resolve_hours=12,
+            priority=PRIORITY_URGENT,
+            category_ids=[(6, 0, (cls.delivery | cls.billing).ids)],
         )
         # a policy of another company for the shared category never applies here
-        cls.sla_other_company = Sla.create(
-            {
-                "name": "Defects elsewhere",
-                "sequence": 1,
-                "company_id": cls.other_company.id,
-                "category_ids": [(6, 0, cls.quality.ids)],
-                "calendar_id": cls.calendar.id,
-                "ack_hours": 1,
-                "resolve_hours": 1,
-            }
+        cls.sla_other_company = make_sla(
+            cls.calendar,
+            "Defects elsewhere",
+            1,
+            ack_hours=1,
+            resolve_hours=1,
+            company_id=cls.other_company.id,
+            category_ids=[(6, 0, cls.quality.ids)],
         )
-        cls.sla_standard = Sla.create(
-            {
-                **common,
-                "name": "Standard",
-                "sequence": 90,
-                "ack_hours": 8,
-                "resolve_hours": 40,
-            }
-        )
+        cls.sla_standard = make_sla(cls.calendar, "Standard", 90, ack_hours=8, resolve_hours=40)
 
     @freeze_time(MONDAY_10)
     def file(self, category=None, partner=None, priority=PRIORITY_NORMAL):

@@ -3,7 +3,6 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 from odoo.addons.crm_satisfaction.models.satisfaction_data import (
@@ -14,6 +13,8 @@ from odoo.addons.crm_satisfaction.models.satisfaction_data import (
     TRIGGER_ORDER_CONFIRMED,
     TRIGGER_PERIODIC,
 )
+
+from .common import age_invitations, make_audience
 
 
 @tagged("post_install", "-at_install")
@@ -26,13 +27,6 @@ class TestSatisfactionSurvey(CrmCase):
         )
         cls.env.user.company_ids |= cls.company
         cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
-        cls.salesperson = new_test_user(
-            cls.env,
-            login="sat_salesperson",
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company.id,
-            company_ids=[cls.company.id],
-        )
         cls.manager = new_test_user(
             cls.env,
             login="sat_manager",
@@ -41,18 +35,14 @@ class TestSatisfactionSurvey(CrmCase):
             company_ids=[cls.company.id],
         )
         cls.public_user = cls.env.ref("base.public_user")
-        cls.tag = cls.env["res.partner.category"].create({"name": "Surveyed in tests"})
-        cls.customers = cls.env["res.partner"].create(
-            [
-                {
-                    "name": f"Survey Customer {index}",
-                    "is_company": True,
-                    "email": f"customer{index}@example.com",
-                    "user_id": cls.salesperson.id,
-                    "category_id": [(4, cls.tag.id)],
-                }
-                for index in range(6)
-            ]
+        cls.salesperson, cls.tag, cls.customers = make_audience(
+            cls.env,
+            cls.company,
+            login="sat_salesperson",
+            tag="Surveyed in tests",
+            name="Survey Customer {}",
+            email="customer{}@example.com",
+            count=6,
         )
         cls.nps_survey = cls.env.ref("crm_satisfaction.survey_survey_nps")
         cls.nps_question = cls.env.ref("crm_satisfaction.survey_question_nps_score")
@@ -90,17 +80,6 @@ class TestSatisfactionSurvey(CrmCase):
 
     def invitations(self, campaign):
         return self.env["survey.user_input"].search([("crm_campaign_id", "=", campaign.id)])
-
-    def age_invitations(self, user_inputs, days):
-        user_inputs.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE survey_user_input SET create_date = create_date - %s WHERE id = ANY(%s)",
-                timedelta(days=days),
-                user_inputs.ids,
-            )
-        )
-        user_inputs.invalidate_recordset(["create_date"])
 
     def invitation_mails(self, user_inputs):
         return self.env["mail.mail"].search(
@@ -161,7 +140,7 @@ class TestSatisfactionSurvey(CrmCase):
         self.assertEqual(len(self.invitations(self.nps_campaign)), 3)
         self.assertEqual(len(self.invitations(csat_campaign)), 3)
         # after the fatigue period, the audience can be invited again
-        self.age_invitations(self.invitations(self.nps_campaign), 31)
+        age_invitations(self.invitations(self.nps_campaign), 31)
         self.nps_campaign.action_send()
         self.assertEqual(len(self.invitations(self.nps_campaign)), 6)
         # a customer without email or outside the audience is never invited
@@ -196,7 +175,7 @@ class TestSatisfactionSurvey(CrmCase):
         )
 
         # CSAT: 5, 4, 3, 1 and an empty answer -> 50% satisfied, average 3.25
-        self.age_invitations(invitations, 31)
+        age_invitations(invitations, 31)
         csat_campaign = self.Campaign.create(
             {
                 "name": "CSAT maths",
@@ -337,7 +316,7 @@ class TestSatisfactionSurvey(CrmCase):
 
         # reminders go by batches too, and resume the same way
         self.answer(invitations[0], self.nps_question, "9")
-        self.age_invitations(invitations | self.invitations(second), 6)
+        age_invitations(invitations | self.invitations(second), 6)
         with patch.object(Cron, "_commit_progress", return_value=0) as progress:
             self.Campaign._cron_run_campaigns(batch_size=4)
         self.assertEqual(progress.call_args_list[0].args, (4,))
@@ -404,18 +383,18 @@ class TestSatisfactionSurvey(CrmCase):
 
         # 6 days later, 5 unanswered invitations are reminded once
         self.answer(invitations[0], self.nps_question, "9")
-        self.age_invitations(invitations, 6)
+        age_invitations(invitations, 6)
         Campaign._cron_run_campaigns()
         self.assertEqual(len(self.invitation_mails(invitations)), 11)
         self.assertEqual(len(invitations.filtered("crm_reminder_date")), 5)
         Campaign._cron_run_campaigns()
         self.assertEqual(len(self.invitation_mails(invitations)), 11)
         # past the fatigue period but within the interval: still nothing
-        self.age_invitations(invitations, 40)
+        age_invitations(invitations, 40)
         Campaign._cron_run_campaigns()
         self.assertEqual(len(self.invitations(self.nps_campaign)), 6)
         # past the interval: everybody again
-        self.age_invitations(invitations, 50)
+        age_invitations(invitations, 50)
         Campaign._cron_run_campaigns()
         self.assertEqual(len(self.invitations(self.nps_campaign)), 12)
 

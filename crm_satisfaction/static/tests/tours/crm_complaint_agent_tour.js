@@ -1,5 +1,6 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
+import { openAllComplaints } from "@crm_satisfaction/../tests/tours/crm_satisfaction_tour_steps";
 
 // Must match the subject the Python test gives its complaint.
 const SUBJECT = "Agent tour: dented kettle";
@@ -11,22 +12,7 @@ const currentStage = (label) => `.o_statusbar_status button.o_arrow_button_curre
 registry.category("web_tour.tours").add("crm_complaint_agent_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Customer Care app",
-            trigger: ".o_app[data-menu-xmlid='crm_satisfaction.crm_satisfaction_menu_root']",
-            run: "click",
-        },
-        {
-            content: "Open the Complaints menu",
-            trigger: "button[data-menu-xmlid='crm_satisfaction.crm_complaint_menu']",
-            run: "click",
-        },
-        {
-            content: "Open all complaints",
-            trigger: ".dropdown-item[data-menu-xmlid='crm_satisfaction.crm_complaint_menu_all']",
-            run: "click",
-        },
+        ...openAllComplaints(),
         {
             content: "Open the complaint from the kanban",
             trigger: `.o_kanban_view .o_kanban_record:contains(${SUBJECT})`,

@@ -1,5 +1,6 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
+import { openAllComplaints } from "@crm_satisfaction/../tests/tours/crm_satisfaction_tour_steps";
 
 // Must match the texts of tests/test_complaint_recorder.py
 const SUBJECT = "Recorder tour: cracked lid";
@@ -8,22 +9,7 @@ const CUSTOMER = "Cracked Lid Ltd";
 registry.category("web_tour.tours").add("crm_complaint_recorder_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Customer Care app",
-            trigger: ".o_app[data-menu-xmlid='crm_satisfaction.crm_satisfaction_menu_root']",
-            run: "click",
-        },
-        {
-            content: "Open the Complaints menu",
-            trigger: "button[data-menu-xmlid='crm_satisfaction.crm_complaint_menu']",
-            run: "click",
-        },
-        {
-            content: "Open all complaints",
-            trigger: ".dropdown-item[data-menu-xmlid='crm_satisfaction.crm_complaint_menu_all']",
-            run: "click",
-        },
+        ...openAllComplaints(),
         {
             content: "Record a new complaint from all complaints (not only the user's own)",
             trigger:

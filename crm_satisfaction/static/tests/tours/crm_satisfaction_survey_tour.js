@@ -1,5 +1,5 @@
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_utils";
+import { openCustomerCareApp } from "@crm_satisfaction/../tests/tours/crm_satisfaction_tour_steps";
 
 // A manager reviews the demo survey campaigns (tests/test_survey_screens.py): both are listed,
 // closed, each with the figures of the questions it asks only; a CSAT response shows no
@@ -58,12 +58,7 @@ function openCampaigns() {
 registry.category("web_tour.tours").add("crm_satisfaction_survey_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Customer Care app",
-            trigger: ".o_app[data-menu-xmlid='crm_satisfaction.crm_satisfaction_menu_root']",
-            run: "click",
-        },
+        ...openCustomerCareApp(),
         ...openCampaigns(),
         {
             content: "The demo NPS campaign is listed, closed",
