@@ -29,28 +29,17 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
 )
 from odoo.addons.crm_lifecycle_tiering.report.crm_xlsx import download_action
 
-from .churn_data import (
-    CHURN_LEVELS,
-    LEVEL_RANK,
-    SIGNAL_COMPLAINTS,
-    SIGNAL_FREQUENCY_DROP,
-    SIGNAL_LOW_SATISFACTION,
-    SIGNAL_NO_ENGAGEMENT,
-    SIGNAL_OVERDUE,
-    SIGNAL_P_ALIVE,
-    SIGNAL_SPEND_DROP,
-    WARNING_LEVELS,
-)
+from . import churn_data
 
 # the parameters each signal reads (the others are left out of the configuration snapshot)
 SIGNAL_PARAMETERS = {
-    SIGNAL_OVERDUE: ("factor",),
-    SIGNAL_SPEND_DROP: ("period_days", "threshold"),
-    SIGNAL_FREQUENCY_DROP: ("period_days", "threshold"),
-    SIGNAL_COMPLAINTS: ("period_days", "min_count"),
-    SIGNAL_LOW_SATISFACTION: ("threshold",),
-    SIGNAL_NO_ENGAGEMENT: ("period_days",),
-    SIGNAL_P_ALIVE: ("threshold",),
+    churn_data.SIGNAL_OVERDUE: ("factor",),
+    churn_data.SIGNAL_SPEND_DROP: ("period_days", "threshold"),
+    churn_data.SIGNAL_FREQUENCY_DROP: ("period_days", "threshold"),
+    churn_data.SIGNAL_COMPLAINTS: ("period_days", "min_count"),
+    churn_data.SIGNAL_LOW_SATISFACTION: ("threshold",),
+    churn_data.SIGNAL_NO_ENGAGEMENT: ("period_days",),
+    churn_data.SIGNAL_P_ALIVE: ("threshold",),
 }
 # the lift compares the churn rate of the top 1/TOP_FRACTION of scores (rounded up) with all
 TOP_FRACTION = 10
@@ -88,7 +77,7 @@ class CrmChurnBacktest(models.Model):
     )
     horizon_end = fields.Date(compute="_compute_horizon_end", store=True)
     min_level = fields.Selection(
-        WARNING_LEVELS,
+        churn_data.WARNING_LEVELS,
         string="Warn From Level",
         required=True,
         readonly=True,
@@ -356,14 +345,15 @@ class CrmChurnBacktest(models.Model):
         """Confusion matrix, metrics and per-level lines of the scored ``rows`` (engine rows:
         partner_id, score, level) against the set of partner ids that churned. Predicted churn
         is a level ranked at or above ``min_level``. Ratios are 0 when undefined."""
-        rank = LEVEL_RANK[min_level]
+        rank = churn_data.LEVEL_RANK[min_level]
         tp = fp = fn = tn = 0
         by_level = {
-            key: {"customers": 0, "churned": 0, "score": 0.0} for key, _label in CHURN_LEVELS
+            key: {"customers": 0, "churned": 0, "score": 0.0}
+            for key, _label in churn_data.CHURN_LEVELS
         }
         for row in rows:
             churned = row["partner_id"] in churned_ids
-            flagged = LEVEL_RANK[row["level"]] >= rank
+            flagged = churn_data.LEVEL_RANK[row["level"]] >= rank
             if flagged and churned:
                 tp += 1
             elif flagged:
@@ -389,14 +379,16 @@ class CrmChurnBacktest(models.Model):
         top_churned = sum(1 for row in top if row["partner_id"] in churned_ids)
         top_rate = top_churned / len(top) if top else 0.0
         lines = []
-        for key, _label in reversed(CHURN_LEVELS):  # highest first, as the lines are ordered
+        for key, _label in reversed(
+            churn_data.CHURN_LEVELS
+        ):  # highest first, as the lines are ordered
             stats = by_level[key]
             count = stats["customers"]
             lines.append(
                 {
                     "level": key,
-                    "sequence": LEVEL_RANK[key],
-                    "flagged": LEVEL_RANK[key] >= rank,
+                    "sequence": churn_data.LEVEL_RANK[key],
+                    "flagged": churn_data.LEVEL_RANK[key] >= rank,
                     "customer_count": count,
                     "churned_count": stats["churned"],
                     "retained_count": count - stats["churned"],
@@ -559,14 +551,14 @@ class CrmChurnBacktest(models.Model):
                     )
                 )
             )
-        rank = LEVEL_RANK[min_level]
+        rank = churn_data.LEVEL_RANK[min_level]
         customers = [
             {
                 "partner_id": row["partner_id"],
                 "name": names.get(row["partner_id"], ""),
                 "score": row["score"],
                 "level": row["level"],
-                "flagged": LEVEL_RANK[row["level"]] >= rank,
+                "flagged": churn_data.LEVEL_RANK[row["level"]] >= rank,
                 "churned": row["partner_id"] in churned_ids,
                 "reasons": row.get("reason_data") or [],
                 "last_order_date": row.get("last_order_date") and str(row["last_order_date"]),

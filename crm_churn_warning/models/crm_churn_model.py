@@ -440,21 +440,18 @@ class CrmChurnModel(models.Model):
         if not len(x):
             return dict.fromkeys(FORECAST_FIELDS, 0)
 
-        def finite(values):
-            return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-
-        alive = finite(churn_stats.p_alive(params, x, t_x, T))
-        orders_90 = finite(
+        alive = churn_stats.finite(churn_stats.p_alive(params, x, t_x, T))
+        orders_90 = churn_stats.finite(
             churn_stats.conditional_expected_purchases(
                 params, EXPECTED_PURCHASES_DAYS / 7.0, x, t_x, T
             )
         )
-        orders_12m = finite(
+        orders_12m = churn_stats.finite(
             churn_stats.conditional_expected_purchases(
                 params, CLV_MONTHS * churn_stats.WEEKS_PER_MONTH, x, t_x, T
             )
         )
-        spend = finite(churn_stats.conditional_expected_spend(params, x, m))
+        spend = churn_stats.finite(churn_stats.conditional_expected_spend(params, x, m))
         return {
             "likely_active_count": int(np.count_nonzero(alive >= LIKELY_ACTIVE_P)),
             "expected_orders_90": float(orders_90.sum()),
@@ -590,10 +587,7 @@ class CrmChurnModel(models.Model):
         )
         # the figures are written to partner fields, which take no NaN: a customer the
         # formulas cannot evaluate gets 0
-        alive, expected, value = (
-            np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-            for values in (alive, expected, value)
-        )
+        alive, expected, value = (churn_stats.finite(values) for values in (alive, expected, value))
         return dict(
             zip(
                 summary["partner_id"].tolist(),

@@ -78,13 +78,10 @@ class CrmChurnModelCalibration(models.Model):
                     reason=notice,
                 ),
             )
-        predicted = np.nan_to_num(
+        predicted = churn_stats.finite(
             churn_stats.conditional_expected_purchases(
                 params, CALIBRATION_DAYS / 7.0, older["x"], older["t_x"], older["T"]
-            ),
-            nan=0.0,
-            posinf=0.0,
-            neginf=0.0,
+            )
         )
         # purchase days after `start`: repeat purchase days now less those of then (every
         # customer of then is one of now, both ordered by partner id)

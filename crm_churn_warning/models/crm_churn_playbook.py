@@ -190,12 +190,12 @@ class CrmChurnPlaybook(models.Model):
         return not (churned_on and churned_on >= company.crm_start_date)
 
     @api.model
-    def _apply_playbooks(self, warnings, as_of, last_orders=None):
+    def _apply_playbooks(self, warnings, as_of, last_orders):
         """Runs the matching playbook of each of ``warnings``: one activity (for the
         salesperson or team leader, else the company's first churn manager), the managers
         notified when the playbook says so, and the offer e-mail when it has one, none was sent
         yet and ``_is_offer_withheld`` finds no reason against it (the customer's last order
-        date from ``last_orders`` {warning id: date}, else the customer's stored one). The
+        date from ``last_orders``, {warning id: date} of every warning). The
         playbook is written with one update per playbook, the activities with one create; the
         managers get one message listing the warnings their playbooks flag. The activities
         carry no summary (the name of their type, translated for each reader, says what to do)
@@ -204,7 +204,6 @@ class CrmChurnPlaybook(models.Model):
         by_playbook = defaultdict(list)
         withheld = []  # warnings whose offer e-mail was not sent
         notes = {}  # (playbook, language) -> the playbook's instructions in that language
-        last_orders = last_orders or {}
         for company, company_warnings in warnings.grouped("company_id").items():
             match = self.sudo()._get_matcher(company)
             managers = self._get_churn_managers(company)
@@ -235,10 +234,7 @@ class CrmChurnPlaybook(models.Model):
                     and not warning.offer_sent_date
                     and warning.partner_id.email
                 ):
-                    last_order = last_orders.get(warning.id)
-                    if warning.id not in last_orders:
-                        last_order = warning.partner_id.with_company(company).crm_last_order_date
-                    if self._is_offer_withheld(company, warning.kind, last_order):
+                    if self._is_offer_withheld(company, warning.kind, last_orders[warning.id]):
                         withheld.append(warning.id)
                     else:
                         offers[playbook.mail_template_id].append(warning.id)

@@ -12,23 +12,7 @@ import json
 
 from odoo import api, models
 
-from .churn_data import (
-    FIGURE_MONEY,
-    FIGURE_PERCENT,
-    REASON_COMPLAINTS_OPEN,
-    REASON_COMPLAINTS_RECENT,
-    REASON_CSAT,
-    REASON_ENGAGEMENT_NEVER,
-    REASON_FIGURES,
-    REASON_FREQUENCY_DROP,
-    REASON_NO_ENGAGEMENT,
-    REASON_NPS,
-    REASON_OVERDUE,
-    REASON_OVERDUE_MEDIAN,
-    REASON_P_ALIVE,
-    REASON_SPEND_DROP,
-    REASON_TREND,
-)
+from . import churn_data
 
 
 class CrmChurnReason(models.AbstractModel):
@@ -40,44 +24,48 @@ class CrmChurnReason(models.AbstractModel):
         """{reason code: sentence with %(figure)s placeholders}, in the language of the
         environment."""
         return {
-            REASON_OVERDUE: self.env._(
+            churn_data.REASON_OVERDUE: self.env._(
                 "No order for %(days)s days; usual interval %(interval)s days"
             ),
-            REASON_OVERDUE_MEDIAN: self.env._(
+            churn_data.REASON_OVERDUE_MEDIAN: self.env._(
                 "No order for %(days)s days; usual interval %(interval)s days (median of the "
                 "company's customers, a single order so far)"
             ),
-            REASON_SPEND_DROP: self.env._(
+            churn_data.REASON_SPEND_DROP: self.env._(
                 "Spend down %(drop)s%% in the last %(days)s days: %(recent)s against %(before)s "
                 "the %(days)s days before"
             ),
-            REASON_FREQUENCY_DROP: self.env._(
+            churn_data.REASON_FREQUENCY_DROP: self.env._(
                 "Orders down %(drop)s%% in the last %(days)s days: %(recent)s against "
                 "%(before)s the %(days)s days before"
             ),
-            REASON_COMPLAINTS_OPEN: self.env._(
+            churn_data.REASON_COMPLAINTS_OPEN: self.env._(
                 "Open complaints that are urgent or past their SLA: %(count)s"
             ),
-            REASON_COMPLAINTS_RECENT: self.env._("Complaints in the last %(days)s days: %(count)s"),
-            REASON_CSAT: self.env._("Last satisfaction rating %(csat)s/5"),
-            REASON_NPS: self.env._("Last recommendation score %(nps)s/10 (detractor)"),
-            REASON_TREND: self.env._(
+            churn_data.REASON_COMPLAINTS_RECENT: self.env._(
+                "Complaints in the last %(days)s days: %(count)s"
+            ),
+            churn_data.REASON_CSAT: self.env._("Last satisfaction rating %(csat)s/5"),
+            churn_data.REASON_NPS: self.env._("Last recommendation score %(nps)s/10 (detractor)"),
+            churn_data.REASON_TREND: self.env._(
                 "Satisfaction falling: %(recent)s/100 in the last %(days)s days against "
                 "%(previous)s/100 the %(days)s days before"
             ),
-            REASON_NO_ENGAGEMENT: self.env._("No message, activity or meeting for %(days)s days"),
-            REASON_ENGAGEMENT_NEVER: self.env._(
+            churn_data.REASON_NO_ENGAGEMENT: self.env._(
+                "No message, activity or meeting for %(days)s days"
+            ),
+            churn_data.REASON_ENGAGEMENT_NEVER: self.env._(
                 "No message, activity or meeting since the first order %(days)s days ago"
             ),
-            REASON_P_ALIVE: self.env._(
+            churn_data.REASON_P_ALIVE: self.env._(
                 "Probability of still being an active customer %(p)s%% (below %(threshold)s%%)"
             ),
         }
 
     @api.model
     def _get_figures(self):
-        """{reason code: {figure: how it is written}} (see REASON_FIGURES)."""
-        return REASON_FIGURES
+        """{reason code: {figure: how it is written}} (see churn_data.REASON_FIGURES)."""
+        return churn_data.REASON_FIGURES
 
     @api.model
     def _get_renderer(self):
@@ -94,9 +82,9 @@ class CrmChurnReason(models.AbstractModel):
         number = self.env["crm.value.reason"]._get_figure_formatter()
 
         def figure(kind, value, currency_id):
-            if kind == FIGURE_MONEY:
+            if kind == churn_data.FIGURE_MONEY:
                 return number(value, currency_id=currency_id)
-            if kind == FIGURE_PERCENT:
+            if kind == churn_data.FIGURE_PERCENT:
                 return number(100.0 * (value or 0.0))
             return number(value)
 

@@ -8,39 +8,18 @@ from odoo.addons.crm_satisfaction.models.satisfaction_data import (
     TREND_THRESHOLD,
 )
 
-from .churn_data import (
-    REASON_COMPLAINTS_OPEN,
-    REASON_COMPLAINTS_RECENT,
-    REASON_CSAT,
-    REASON_ENGAGEMENT_NEVER,
-    REASON_FREQUENCY_DROP,
-    REASON_NO_ENGAGEMENT,
-    REASON_NPS,
-    REASON_OVERDUE,
-    REASON_OVERDUE_MEDIAN,
-    REASON_P_ALIVE,
-    REASON_SPEND_DROP,
-    REASON_TREND,
-    SIGNAL_CODES,
-    SIGNAL_COMPLAINTS,
-    SIGNAL_FREQUENCY_DROP,
-    SIGNAL_LOW_SATISFACTION,
-    SIGNAL_NO_ENGAGEMENT,
-    SIGNAL_OVERDUE,
-    SIGNAL_P_ALIVE,
-    SIGNAL_SPEND_DROP,
-)
+from . import churn_data
 
 # parameters a new signal starts with, per code (the ones its code does not read keep the
 # field defaults)
 SIGNAL_DEFAULTS = {
-    SIGNAL_OVERDUE: {"factor": 1.5},
-    SIGNAL_SPEND_DROP: {"period_days": 90, "threshold": 50.0},
-    SIGNAL_FREQUENCY_DROP: {"period_days": 90, "threshold": 50.0},
-    SIGNAL_COMPLAINTS: {"period_days": 90, "min_count": 2},
-    SIGNAL_LOW_SATISFACTION: {"threshold": 2.0},
-    SIGNAL_NO_ENGAGEMENT: {"period_days": 90},
-    SIGNAL_P_ALIVE: {"threshold": 0.3},
+    churn_data.SIGNAL_OVERDUE: {"factor": 1.5},
+    churn_data.SIGNAL_SPEND_DROP: {"period_days": 90, "threshold": 50.0},
+    churn_data.SIGNAL_FREQUENCY_DROP: {"period_days": 90, "threshold": 50.0},
+    churn_data.SIGNAL_COMPLAINTS: {"period_days": 90, "min_count": 2},
+    churn_data.SIGNAL_LOW_SATISFACTION: {"threshold": 2.0},
+    churn_data.SIGNAL_NO_ENGAGEMENT: {"period_days": 90},
+    churn_data.SIGNAL_P_ALIVE: {"threshold": 0.3},
 }
 
 
@@ -51,7 +30,7 @@ class CrmChurnSignal(models.Model):
     _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
-    code = fields.Selection(SIGNAL_CODES, required=True)
+    code = fields.Selection(churn_data.SIGNAL_CODES, required=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     weight = fields.Float(
@@ -137,23 +116,24 @@ class CrmChurnSignal(models.Model):
     @api.constrains("code", "threshold")
     def _check_threshold(self):
         for signal in self:
-            if signal.code in (SIGNAL_SPEND_DROP, SIGNAL_FREQUENCY_DROP) and not (
-                0 < signal.threshold <= 100
-            ):
+            if signal.code in (
+                churn_data.SIGNAL_SPEND_DROP,
+                churn_data.SIGNAL_FREQUENCY_DROP,
+            ) and not (0 < signal.threshold <= 100):
                 raise ValidationError(
                     self.env._(
                         "The drop threshold of %(signal)s is a percentage between 1 and 100.",
                         signal=signal.name,
                     )
                 )
-            if signal.code == SIGNAL_LOW_SATISFACTION and not 1 <= signal.threshold <= 5:
+            if signal.code == churn_data.SIGNAL_LOW_SATISFACTION and not 1 <= signal.threshold <= 5:
                 raise ValidationError(
                     self.env._(
                         "The CSAT threshold of %(signal)s must lie between 1 and 5.",
                         signal=signal.name,
                     )
                 )
-            if signal.code == SIGNAL_P_ALIVE and not 0 < signal.threshold < 1:
+            if signal.code == churn_data.SIGNAL_P_ALIVE and not 0 < signal.threshold < 1:
                 raise ValidationError(
                     self.env._(
                         "The probability threshold of %(signal)s must lie between 0 and 1, "
@@ -188,7 +168,7 @@ class CrmChurnSignal(models.Model):
                 "min_count": signal.min_count,
             }
             for code, signal in chosen.items()
-            if signal.active and (with_model or code != SIGNAL_P_ALIVE)
+            if signal.active and (with_model or code != churn_data.SIGNAL_P_ALIVE)
         }
 
     # ------------------------------------------------------------------ evaluation
@@ -218,13 +198,13 @@ class CrmChurnSignal(models.Model):
         the [reason code, {figure: value}] pairs of what the signal found (see REASON_FIGURES);
         a module adding a code adds its method here."""
         return {
-            SIGNAL_OVERDUE: self._evaluate_overdue,
-            SIGNAL_SPEND_DROP: self._evaluate_drop,
-            SIGNAL_FREQUENCY_DROP: self._evaluate_drop,
-            SIGNAL_COMPLAINTS: self._evaluate_complaints,
-            SIGNAL_LOW_SATISFACTION: self._evaluate_low_satisfaction,
-            SIGNAL_NO_ENGAGEMENT: self._evaluate_no_engagement,
-            SIGNAL_P_ALIVE: self._evaluate_p_alive,
+            churn_data.SIGNAL_OVERDUE: self._evaluate_overdue,
+            churn_data.SIGNAL_SPEND_DROP: self._evaluate_drop,
+            churn_data.SIGNAL_FREQUENCY_DROP: self._evaluate_drop,
+            churn_data.SIGNAL_COMPLAINTS: self._evaluate_complaints,
+            churn_data.SIGNAL_LOW_SATISFACTION: self._evaluate_low_satisfaction,
+            churn_data.SIGNAL_NO_ENGAGEMENT: self._evaluate_no_engagement,
+            churn_data.SIGNAL_P_ALIVE: self._evaluate_p_alive,
         }
 
     def _evaluate_overdue(self, ctx, signal, data):
@@ -233,10 +213,10 @@ class CrmChurnSignal(models.Model):
         days = (ctx.as_of - data["last_day"]).days
         if data["day_count"] > 1:
             interval = (data["last_day"] - data["first_day"]).days / (data["day_count"] - 1)
-            code = REASON_OVERDUE
+            code = churn_data.REASON_OVERDUE
         else:
             interval = ctx.median_interval
-            code = REASON_OVERDUE_MEDIAN
+            code = churn_data.REASON_OVERDUE_MEDIAN
         if not interval or days <= signal["factor"] * interval:
             return None
         return float(days), [[code, {"days": days, "interval": round(float(interval), 2)}]]
@@ -244,12 +224,12 @@ class CrmChurnSignal(models.Model):
     def _evaluate_drop(self, ctx, signal, data):
         """Spend or number of orders of the last N days against the N days before, in percent
         of the earlier figure (a customer without anything before cannot drop)."""
-        if signal["code"] == SIGNAL_SPEND_DROP:
+        if signal["code"] == churn_data.SIGNAL_SPEND_DROP:
             recent, before = float(data["spend_recent"]), float(data["spend_before"])
-            code, extra = REASON_SPEND_DROP, {"currency_id": ctx.currency_id}
+            code, extra = churn_data.REASON_SPEND_DROP, {"currency_id": ctx.currency_id}
         else:
             recent, before = float(data["count_recent"]), float(data["count_before"])
-            code, extra = REASON_FREQUENCY_DROP, {}
+            code, extra = churn_data.REASON_FREQUENCY_DROP, {}
         if before <= 0:
             return None
         drop = round(100.0 * (before - recent) / before, 1)
@@ -271,12 +251,17 @@ class CrmChurnSignal(models.Model):
         recent = int(data["complaints_recent"] or 0)
         found = []
         if open_critical:
-            found.append((open_critical, [REASON_COMPLAINTS_OPEN, {"count": open_critical}]))
+            found.append(
+                (open_critical, [churn_data.REASON_COMPLAINTS_OPEN, {"count": open_critical}])
+            )
         if recent >= signal["min_count"]:
             found.append(
                 (
                     recent,
-                    [REASON_COMPLAINTS_RECENT, {"count": recent, "days": signal["period_days"]}],
+                    [
+                        churn_data.REASON_COMPLAINTS_RECENT,
+                        {"count": recent, "days": signal["period_days"]},
+                    ],
                 )
             )
         return self._join(ctx, found)
@@ -289,17 +274,17 @@ class CrmChurnSignal(models.Model):
         found = []
         csat = data["csat_last"]
         if csat is not None and csat <= signal["threshold"]:
-            found.append((csat, [REASON_CSAT, {"csat": csat}]))
+            found.append((csat, [churn_data.REASON_CSAT, {"csat": csat}]))
         if data["nps_category"] == NPS_DETRACTOR:
             nps = data["nps_last"] or 0
-            found.append((nps, [REASON_NPS, {"nps": nps}]))
+            found.append((nps, [churn_data.REASON_NPS, {"nps": nps}]))
         recent, previous = data["recent_avg"], data["previous_avg"]
         if recent is not None and previous is not None and previous - recent > TREND_THRESHOLD:
             found.append(
                 (
                     round(previous - recent, 1),
                     [
-                        REASON_TREND,
+                        churn_data.REASON_TREND,
                         {
                             "recent": round(float(recent), 2),
                             "previous": round(float(previous), 2),
@@ -315,9 +300,9 @@ class CrmChurnSignal(models.Model):
         first order when there was none since."""
         engaged, first = data["engaged_day"], data["first_day"]
         if engaged and engaged >= first:
-            days, code = (ctx.as_of - engaged).days, REASON_NO_ENGAGEMENT
+            days, code = (ctx.as_of - engaged).days, churn_data.REASON_NO_ENGAGEMENT
         else:
-            days, code = (ctx.as_of - first).days, REASON_ENGAGEMENT_NEVER
+            days, code = (ctx.as_of - first).days, churn_data.REASON_ENGAGEMENT_NEVER
         if days <= signal["period_days"]:
             return None
         return float(days), [[code, {"days": days}]]
@@ -331,7 +316,7 @@ class CrmChurnSignal(models.Model):
         if p_alive >= signal["threshold"]:
             return None
         figures = {"p": round(p_alive, 4), "threshold": signal["threshold"]}
-        return round(p_alive, 3), [[REASON_P_ALIVE, figures]]
+        return round(p_alive, 3), [[churn_data.REASON_P_ALIVE, figures]]
 
     @api.model
     def _join(self, ctx, found):
@@ -345,10 +330,10 @@ class CrmChurnSignal(models.Model):
         """{signal code: method(ctx, signal, data) -> strength 0-1 of a triggered signal}; a
         code without one counts fully when it triggers."""
         return {
-            SIGNAL_OVERDUE: self._strength_overdue,
-            SIGNAL_SPEND_DROP: self._strength_drop,
-            SIGNAL_FREQUENCY_DROP: self._strength_drop,
-            SIGNAL_NO_ENGAGEMENT: self._strength_no_engagement,
+            churn_data.SIGNAL_OVERDUE: self._strength_overdue,
+            churn_data.SIGNAL_SPEND_DROP: self._strength_drop,
+            churn_data.SIGNAL_FREQUENCY_DROP: self._strength_drop,
+            churn_data.SIGNAL_NO_ENGAGEMENT: self._strength_no_engagement,
         }
 
     @api.model
@@ -373,7 +358,7 @@ class CrmChurnSignal(models.Model):
     def _strength_drop(self, ctx, signal, data):
         """The drop in spend or orders: two thirds at the signal's threshold, full when nothing
         is left."""
-        if signal["code"] == SIGNAL_SPEND_DROP:
+        if signal["code"] == churn_data.SIGNAL_SPEND_DROP:
             recent, before = data["spend_recent"], data["spend_before"]
         else:
             recent, before = data["count_recent"], data["count_before"]

@@ -30,6 +30,29 @@ def logged_events(warning, subtype_xmlid):
     return events
 
 
+def scoring_row(partner, level, score, reasons=(), **values):
+    """A scoring row as crm.churn.engine._score_company hands it to the warnings: `partner`'s
+    score and level, its reasons ({signal_id, code, value, details, weight}) and their reason
+    data; `values` gives the other keys (without: no purchase model figures, salesperson,
+    tier, stage or last order date)."""
+    reasons = list(reasons)
+    return {
+        "partner_id": partner.id,
+        "score": score,
+        "level": level,
+        "reasons": reasons,
+        "reason_data": [[r["code"], r["details"]] for r in reasons],
+        "p_alive": None,
+        "expected_purchases": None,
+        "predicted_clv": None,
+        "user_id": None,
+        "tier_id": None,
+        "stage": None,
+        "last_order_date": None,
+        **values,
+    }
+
+
 class ChurnCase(CrmCase):
     """A company of its own (demo data never interferes), its users, a product, and helpers
     that make customers with confirmed orders, complaints, satisfaction answers and contacts at

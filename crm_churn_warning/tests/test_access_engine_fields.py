@@ -7,7 +7,7 @@ no churn value."""
 from datetime import timedelta
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_churn_warning.models.churn_data import (
     LEVEL_HIGH,
@@ -17,6 +17,7 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_NEW,
     STATE_RETAINED,
 )
+from odoo.addons.crm_lifecycle_tiering.tests.common import make_company_user
 
 from .common import ChurnCase
 
@@ -43,19 +44,17 @@ class TestChurnEngineFields(ChurnCase):
         cls.other_company = cls.env["res.company"].create({"name": "Churn Access Other Co"})
         cls.today = cls.crm_today(cls.company)
         cls.customer = cls.make_customer("Leaving Soon", user_id=cls.churn_user.id)
-        cls.employee = new_test_user(
+        cls.employee = make_company_user(
             cls.env,
-            login="churn_access_employee",
-            groups="base.group_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+            "churn_access_employee",
+            "base.group_user",
+            cls.company,
         )
-        cls.portal = new_test_user(
+        cls.portal = make_company_user(
             cls.env,
-            login="churn_access_portal",
-            groups="base.group_portal",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+            "churn_access_portal",
+            "base.group_portal",
+            cls.company,
         )
         cls.portal.partner_id.parent_id = cls.customer
 
@@ -140,12 +139,11 @@ class TestChurnEngineFields(ChurnCase):
         as_sales.action_dismiss()
         self.assertEqual(warning.state, STATE_DISMISSED)
         # another salesperson's warning stays out of reach
-        other = new_test_user(
+        other = make_company_user(
             self.env,
-            login="churn_access_other_sales",
-            groups="sales_team.group_sale_salesman",
-            company_id=self.company.id,
-            company_ids=[(6, 0, self.company.ids)],
+            "churn_access_other_sales",
+            "sales_team.group_sale_salesman",
+            self.company,
         )
         with self.assertRaisesRegex(AccessError, "Churn Warning"):
             warning.with_user(other).action_reopen()

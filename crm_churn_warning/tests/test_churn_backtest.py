@@ -6,7 +6,7 @@ from unittest.mock import patch
 from openpyxl import load_workbook
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.crm_churn_warning.models.churn_data import (
     LEVEL_HIGH,
@@ -17,7 +17,7 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     SIGNAL_OVERDUE,
 )
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED, STAGE_REPEAT
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
 AS_OF = date(2026, 3, 31)
 # valid thresholds of the signals that do not read a percentage
@@ -37,20 +37,18 @@ class BacktestCase(CrmCase):
         )
         cls.other_company = cls.env["res.company"].create({"name": "Backtest Other Co"})
         cls.env.user.company_ids |= cls.company | cls.other_company
-        cls.manager = new_test_user(
+        cls.manager = make_company_user(
             cls.env,
-            login="backtest_manager",
+            "backtest_manager",
+            "sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
+            cls.company,
             name="Backtest Manager",
-            groups="sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
         )
-        cls.churn_user = new_test_user(
+        cls.churn_user = make_company_user(
             cls.env,
-            login="backtest_user",
-            groups="sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+            "backtest_user",
+            "sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user",
+            cls.company,
         )
         cls.product = cls.env["product.product"].create(
             {"name": "Backtest Service", "type": "service", "list_price": 100, "taxes_id": False}
@@ -304,27 +302,32 @@ class TestBacktestMetrics(BacktestCase):
         self.assertEqual(results[1]["last_order_date"], (AS_OF - timedelta(days=1)).isoformat())
 
     def test_warning_level_changes_the_prediction(self):
-        with self.stub_engine():
-            backtest = self.run_backtest(min_level=LEVEL_LOW)
-        # c5 (low, churned) is now caught; c6 (low, ordered) becomes a false alarm
-        self.assertRecordValues(
-            backtest,
-            [{"true_positive": 4, "false_positive": 3, "false_negative": 0, "true_negative": 3}],
-        )
-        self.assertAlmostEqual(backtest.precision, 4 / 7, places=4)
-        self.assertAlmostEqual(backtest.recall, 1.0)
-        self.assertAlmostEqual(backtest.f1_score, 8 / 11, places=4)
+        backtests = {}
+        # low: c5 (low, churned) is now caught; c6 (low, ordered) becomes a false alarm
+        for level, (tp, fp, fn, tn), precision, recall in (
+            (LEVEL_LOW, (4, 3, 0, 3), 4 / 7, 1.0),
+            (LEVEL_HIGH, (2, 1, 2, 5), 2 / 3, 0.5),
+        ):
+            with self.stub_engine():
+                backtest = backtests[level] = self.run_backtest(min_level=level)
+            self.assertRecordValues(
+                backtest,
+                [
+                    {
+                        "true_positive": tp,
+                        "false_positive": fp,
+                        "false_negative": fn,
+                        "true_negative": tn,
+                    }
+                ],
+            )
+            self.assertAlmostEqual(backtest.precision, precision, places=4)
+            self.assertAlmostEqual(backtest.recall, recall)
+        self.assertAlmostEqual(backtests[LEVEL_LOW].f1_score, 8 / 11, places=4)
         self.assertEqual(
-            backtest.line_ids.filtered("flagged").mapped("level"), ["high", "medium", "low"]
+            backtests[LEVEL_LOW].line_ids.filtered("flagged").mapped("level"),
+            ["high", "medium", "low"],
         )
-        with self.stub_engine():
-            backtest = self.run_backtest(min_level=LEVEL_HIGH)
-        self.assertRecordValues(
-            backtest,
-            [{"true_positive": 2, "false_positive": 1, "false_negative": 2, "true_negative": 5}],
-        )
-        self.assertAlmostEqual(backtest.precision, 2 / 3, places=4)
-        self.assertAlmostEqual(backtest.recall, 0.5)
 
     def test_invoice_value_source(self):
         """Valued by invoices, only posted customer invoices dated in the horizon count."""
@@ -332,37 +335,17 @@ class TestBacktestMetrics(BacktestCase):
             "generic_coa", company=self.company, install_demo=False
         )
         self.company.crm_value_source = "invoice"
-        journal = self.env["account.journal"].search(
-            [("company_id", "=", self.company.id), ("type", "=", "sale")], limit=1
-        )
         c = self.customers
         contact_c4 = c[4].child_ids
         end = AS_OF + timedelta(days=HORIZON)
-        moves = (
-            self.env["account.move"]
-            .with_company(self.company)
-            .create(
-                [
-                    {
-                        "move_type": move_type,
-                        "partner_id": partner.id,
-                        "invoice_date": day,
-                        "journal_id": journal.id,
-                        "invoice_line_ids": [
-                            (0, 0, {"name": "Work", "quantity": 1, "price_unit": 100})
-                        ],
-                    }
-                    for move_type, partner, day in (
-                        ("out_invoice", c[0], AS_OF + timedelta(days=10)),
-                        ("out_invoice", contact_c4, end),  # the horizon's last day
-                        ("out_invoice", c[5], AS_OF),  # on T: not after it
-                        ("out_refund", c[3], AS_OF + timedelta(days=10)),  # a refund
-                        ("out_invoice", c[2], AS_OF + timedelta(days=10)),  # left in draft
-                    )
-                ]
-            )
-        )
-        moves[:4].action_post()
+        for move_type, partner, day, state in (
+            ("out_invoice", c[0], AS_OF + timedelta(days=10), "posted"),
+            ("out_invoice", contact_c4, end, "posted"),  # the horizon's last day
+            ("out_invoice", c[5], AS_OF, "posted"),  # on T: not after it
+            ("out_refund", c[3], AS_OF + timedelta(days=10), "posted"),  # a refund
+            ("out_invoice", c[2], AS_OF + timedelta(days=10), "draft"),  # left in draft
+        ):
+            self.make_invoice(partner, 100, day, move_type=move_type, state=state)
         with self.stub_engine():
             backtest = self.run_backtest()
         ordered = [r["partner_id"] for r in backtest._get_customer_results() if not r["churned"]]

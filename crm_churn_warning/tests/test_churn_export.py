@@ -5,9 +5,9 @@ import json
 from openpyxl import load_workbook
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
 HEADER = [
     "Customer",
@@ -38,27 +38,24 @@ class TestChurnExport(CrmCase):
         cls.company = cls.env["res.company"].create({"name": "Export Risk Co"})
         cls.env.user.company_ids |= cls.company
         groups = "sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user"
-        cls.seller = new_test_user(
+        cls.seller = make_company_user(
             cls.env,
-            login="risk_export_seller",
+            "risk_export_seller",
+            groups,
+            cls.company,
             name="Sara Seller",
-            groups=groups,
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
         )
-        cls.other_seller = new_test_user(
+        cls.other_seller = make_company_user(
             cls.env,
-            login="risk_export_other",
-            groups=groups,
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+            "risk_export_other",
+            groups,
+            cls.company,
         )
-        cls.manager = new_test_user(
+        cls.manager = make_company_user(
             cls.env,
-            login="risk_export_manager",
-            groups="sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
+            "risk_export_manager",
+            "sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
+            cls.company,
         )
         cls.vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
         Partner = cls.env["res.partner"].with_company(cls.company)
@@ -145,20 +142,18 @@ class TestChurnExport(CrmCase):
         reasons kept about the customer; a churn user can."""
         alpha = self.partners["Alpha Risk"]
         contact = self.env["res.partner"].create({"name": "Alpha Buyer", "parent_id": alpha.id})
-        portal = new_test_user(
+        portal = make_company_user(
             self.env,
-            login="risk_export_portal",
-            groups="base.group_portal",
+            "risk_export_portal",
+            "base.group_portal",
+            self.company,
             partner_id=contact.id,
-            company_id=self.company.id,
-            company_ids=[(6, 0, self.company.ids)],
         )
-        clerk = new_test_user(
+        clerk = make_company_user(
             self.env,
-            login="risk_export_clerk",
-            groups="base.group_user",
-            company_id=self.company.id,
-            company_ids=[(6, 0, self.company.ids)],
+            "risk_export_clerk",
+            "base.group_user",
+            self.company,
         )
         for user in (portal, clerk):
             partner = alpha.with_user(user).with_company(self.company)

@@ -15,7 +15,11 @@ from odoo.tools import mute_logger
 
 from odoo.addons.crm_churn_warning.models.churn_data import MODEL_FITTED, MODEL_INSUFFICIENT
 from odoo.addons.crm_churn_warning.tools import churn_stats
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, insert_orders
+from odoo.addons.crm_lifecycle_tiering.tests.common import (
+    CrmCase,
+    insert_orders,
+    make_company_user,
+)
 
 LIFETIMES_WHEEL = "lifetimes==0.11.3"
 CDNOW_MEMBER = "lifetimes/datasets/CDNOW_sample.txt"
@@ -272,12 +276,11 @@ class TestChurnModel(CrmCase):
         cls.cdnow = load_orders(cls.env, cls.cdnow_company, cdnow_rows(), "CDNOW")
         sim_rows = simulate(np.random.default_rng(11), 300, SIM_START, 52, SIMULATED)
         cls.sim = load_orders(cls.env, cls.sim_company, sim_rows, "SIM")
-        cls.churn_user = new_test_user(
+        cls.churn_user = make_company_user(
             cls.env,
-            login="churn_model_user",
-            groups="crm_churn_warning.crm_churn_warning_group_user",
-            company_id=cls.cdnow_company.id,
-            company_ids=[(6, 0, cls.cdnow_company.ids)],
+            "churn_model_user",
+            "crm_churn_warning.crm_churn_warning_group_user",
+            cls.cdnow_company,
         )
         cls.churn_manager = new_test_user(
             cls.env,
@@ -351,17 +354,19 @@ class TestChurnModel(CrmCase):
         self.assertEqual(undiscounted[self.cdnow["00004"]][:2], (alive, expected))
 
     # ------------------------------------------------------------------ too little history
-    def test_insufficient_customers(self):
-        load_orders(
-            self.env,
-            self.small_company,
-            [(f"S{i}", date(2025, 1, 1 + i), 10.0 + i) for i in range(12)],
-            "SMALL",
-        )
+    def fit_insufficient(self, rows, prefix, notice):
+        """The small company's model fitted as of 2025-06-30 on the orders of `rows` (see
+        load_orders): not fitted, for the reason `notice` gives."""
+        load_orders(self.env, self.small_company, rows, prefix)
         model = self.Model._fit_company(self.small_company, date(2025, 6, 30))
         self.assertEqual(model.state, MODEL_INSUFFICIENT)
-        self.assertEqual(
-            model.notice,
+        self.assertEqual(model.notice, notice)
+        return model
+
+    def test_insufficient_customers(self):
+        model = self.fit_insufficient(
+            [(f"S{i}", date(2025, 1, 1 + i), 10.0 + i) for i in range(12)],
+            "SMALL",
             "Only 12 customers with orders up to 2025-06-30; at least 50 are needed to fit the "
             "purchase model.",
         )
@@ -376,11 +381,9 @@ class TestChurnModel(CrmCase):
         self.small_company.crm_churn_model_min_customers = 5
         rows = [(f"R{i}", date(2025, 1, 1 + i % 20), 20.0) for i in range(60)]
         rows += [(f"R{i}", date(2025, 3, 1), 30.0) for i in range(3)]
-        load_orders(self.env, self.small_company, rows, "REPEAT")
-        model = self.Model._fit_company(self.small_company, date(2025, 6, 30))
-        self.assertEqual(model.state, MODEL_INSUFFICIENT)
-        self.assertEqual(
-            model.notice,
+        self.fit_insufficient(
+            rows,
+            "REPEAT",
             "Only 3 of the 60 customers ordered again after their first order day; at least 10 "
             "repeat buyers are needed to fit the purchase model.",
         )
@@ -486,40 +489,23 @@ class TestChurnModel(CrmCase):
         company.crm_value_source = "invoice"
         customer = self.env["res.partner"].create({"name": "Invoiced Listener", "is_company": True})
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": customer.id})
-        journal = self.env["account.journal"].search(
-            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
-        )
         as_of = date(2025, 6, 30)
 
         def move(move_type, amount, day, partner=customer, **values):
-            return (
-                self.env["account.move"]
-                .with_company(company)
-                .create(
-                    {
-                        "move_type": move_type,
-                        "partner_id": partner.id,
-                        "invoice_date": day,
-                        "journal_id": journal.id,
-                        "invoice_line_ids": [
-                            (0, 0, {"name": "CDs", "quantity": 1, "price_unit": amount})
-                        ],
-                        **values,
-                    }
-                )
+            return self.make_invoice(
+                partner, amount, day, move_type=move_type, company=company, **values
             )
 
         day1, day2, day3 = date(2025, 1, 6), date(2025, 2, 3), date(2025, 3, 3)
-        posted = move("out_invoice", 1000, day1) | move("out_invoice", 200, day1, contact)
+        move("out_invoice", 1000, day1)
+        move("out_invoice", 200, day1, contact)
         second = move("out_invoice", 500, day2)
-        posted |= second | move("out_invoice", 300, day3)
-        posted |= move("out_refund", 50, date(2025, 4, 1))  # not linked to an invoice
-        posted |= move("out_invoice", 900, as_of + timedelta(days=1))  # after as_of
-        move("out_invoice", 800, date(2025, 5, 1))  # draft: not counted
-        posted.action_post()
+        move("out_invoice", 300, day3)
+        move("out_refund", 50, date(2025, 4, 1))  # not linked to an invoice
+        move("out_invoice", 900, as_of + timedelta(days=1))  # after as_of
+        move("out_invoice", 800, date(2025, 5, 1), state="draft")  # draft: not counted
         # a credit note of 100 on the second invoice, dated later, reduces that purchase
-        refund = move("out_refund", 100, date(2025, 5, 5), reversed_entry_id=second.id)
-        refund.action_post()
+        move("out_refund", 100, date(2025, 5, 5), reverses=second)
         summary = self.Model._get_summary(company, as_of)
         self.assertEqual(summary["partner_id"].tolist(), [customer.id])
         row = self.summary_of(summary, customer.id)

@@ -11,30 +11,8 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from odoo.tests import new_test_user
-
-from odoo.addons.crm_churn_warning.models.churn_data import (
-    LEVEL_HIGH,
-    REASON_COMPLAINTS_OPEN,
-    REASON_COMPLAINTS_RECENT,
-    REASON_CSAT,
-    REASON_ENGAGEMENT_NEVER,
-    REASON_FREQUENCY_DROP,
-    REASON_NO_ENGAGEMENT,
-    REASON_NPS,
-    REASON_OVERDUE,
-    REASON_OVERDUE_MEDIAN,
-    REASON_P_ALIVE,
-    REASON_SPEND_DROP,
-    REASON_TREND,
-    SIGNAL_COMPLAINTS,
-    SIGNAL_FREQUENCY_DROP,
-    SIGNAL_LOW_SATISFACTION,
-    SIGNAL_NO_ENGAGEMENT,
-    SIGNAL_OVERDUE,
-    SIGNAL_P_ALIVE,
-    SIGNAL_SPEND_DROP,
-)
+from odoo.addons.crm_churn_warning.models import churn_data
+from odoo.addons.crm_lifecycle_tiering.tests.common import make_company_user
 
 from .test_churn_warning import WarningCase
 
@@ -52,24 +30,24 @@ class TestReasonLanguage(WarningCase):
         cls.usd = cls.env.ref("base.USD")
         cls.company.currency_id = cls.usd
 
-    def big_row(self, partner, level=LEVEL_HIGH, score=80.0, tier=None):
+    def big_row(self, partner, level=churn_data.LEVEL_HIGH, score=80.0, tier=None):
         """A scoring row whose reasons carry thousands and decimals."""
         row = self.make_row(partner, level, score, tier=tier)
         row["reasons"] = [
             {
                 "signal_id": self.signal_overdue.id,
-                "code": SIGNAL_OVERDUE,
+                "code": churn_data.SIGNAL_OVERDUE,
                 "value": 1234.0,
-                "details": [[REASON_OVERDUE, {"days": 1234, "interval": 30.75}]],
+                "details": [[churn_data.REASON_OVERDUE, {"days": 1234, "interval": 30.75}]],
                 "weight": 3.0,
             },
             {
                 "signal_id": False,
-                "code": SIGNAL_SPEND_DROP,
+                "code": churn_data.SIGNAL_SPEND_DROP,
                 "value": 90.0,
                 "details": [
                     [
-                        REASON_SPEND_DROP,
+                        churn_data.REASON_SPEND_DROP,
                         {
                             "drop": 90.0,
                             "days": 90,
@@ -117,7 +95,10 @@ class TestReasonLanguage(WarningCase):
         customer = self.make_customer("Big Customer", user=self.salesperson)
         document = self.big_row(customer)["reason_data"]
         customer.with_company(self.company).sudo().write(
-            {"crm_churn_reason_data": json.dumps(document), "crm_churn_level": LEVEL_HIGH}
+            {
+                "crm_churn_reason_data": json.dumps(document),
+                "crm_churn_level": churn_data.LEVEL_HIGH,
+            }
         )
         in_company = customer.with_company(self.company)
         self.assertEqual(in_company.with_context(lang="en_US").crm_churn_reasons, ENGLISH)
@@ -133,15 +114,18 @@ class TestReasonLanguage(WarningCase):
         usd = self.usd.id
         document = [
             [
-                SIGNAL_OVERDUE,
-                [[REASON_OVERDUE, {"days": 1234, "interval": 30.0}]],
+                churn_data.SIGNAL_OVERDUE,
+                [[churn_data.REASON_OVERDUE, {"days": 1234, "interval": 30.0}]],
             ],
-            [SIGNAL_OVERDUE, [[REASON_OVERDUE_MEDIAN, {"days": 70, "interval": 41.0}]]],
             [
-                SIGNAL_SPEND_DROP,
+                churn_data.SIGNAL_OVERDUE,
+                [[churn_data.REASON_OVERDUE_MEDIAN, {"days": 70, "interval": 41.0}]],
+            ],
+            [
+                churn_data.SIGNAL_SPEND_DROP,
                 [
                     [
-                        REASON_SPEND_DROP,
+                        churn_data.REASON_SPEND_DROP,
                         {
                             "drop": 90.0,
                             "days": 90,
@@ -153,27 +137,38 @@ class TestReasonLanguage(WarningCase):
                 ],
             ],
             [
-                SIGNAL_FREQUENCY_DROP,
-                [[REASON_FREQUENCY_DROP, {"drop": 66.7, "days": 90, "recent": 1, "before": 3}]],
-            ],
-            [
-                SIGNAL_COMPLAINTS,
+                churn_data.SIGNAL_FREQUENCY_DROP,
                 [
-                    [REASON_COMPLAINTS_OPEN, {"count": 2}],
-                    [REASON_COMPLAINTS_RECENT, {"count": 3, "days": 90}],
+                    [
+                        churn_data.REASON_FREQUENCY_DROP,
+                        {"drop": 66.7, "days": 90, "recent": 1, "before": 3},
+                    ]
                 ],
             ],
             [
-                SIGNAL_LOW_SATISFACTION,
+                churn_data.SIGNAL_COMPLAINTS,
                 [
-                    [REASON_CSAT, {"csat": 2}],
-                    [REASON_NPS, {"nps": 5}],
-                    [REASON_TREND, {"recent": 50.0, "previous": 87.5, "days": 90}],
+                    [churn_data.REASON_COMPLAINTS_OPEN, {"count": 2}],
+                    [churn_data.REASON_COMPLAINTS_RECENT, {"count": 3, "days": 90}],
                 ],
             ],
-            [SIGNAL_NO_ENGAGEMENT, [[REASON_NO_ENGAGEMENT, {"days": 100}]]],
-            [SIGNAL_NO_ENGAGEMENT, [[REASON_ENGAGEMENT_NEVER, {"days": 200}]]],
-            [SIGNAL_P_ALIVE, [[REASON_P_ALIVE, {"p": 0.1234, "threshold": 0.3}]]],
+            [
+                churn_data.SIGNAL_LOW_SATISFACTION,
+                [
+                    [churn_data.REASON_CSAT, {"csat": 2}],
+                    [churn_data.REASON_NPS, {"nps": 5}],
+                    [churn_data.REASON_TREND, {"recent": 50.0, "previous": 87.5, "days": 90}],
+                ],
+            ],
+            [churn_data.SIGNAL_NO_ENGAGEMENT, [[churn_data.REASON_NO_ENGAGEMENT, {"days": 100}]]],
+            [
+                churn_data.SIGNAL_NO_ENGAGEMENT,
+                [[churn_data.REASON_ENGAGEMENT_NEVER, {"days": 200}]],
+            ],
+            [
+                churn_data.SIGNAL_P_ALIVE,
+                [[churn_data.REASON_P_ALIVE, {"p": 0.1234, "threshold": 0.3}]],
+            ],
         ]
         self.assertEqual(
             set(self.env["crm.churn.reason"]._get_templates()),
@@ -192,14 +187,12 @@ class TestReasonLanguage(WarningCase):
     def test_managers_told_in_their_language(self):
         """Each churn manager reads the message about the flagged warnings in their own
         language, the due date written as that language writes dates."""
-        french_manager = new_test_user(
+        french_manager = make_company_user(
             self.env,
-            login="warn_manager_fr",
-            groups="sales_team.group_sale_manager,"
-            "crm_churn_warning.crm_churn_warning_group_manager",
+            "warn_manager_fr",
+            "sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
+            self.company,
             email="warn_manager_fr@example.com",
-            company_id=self.company.id,
-            company_ids=[(6, 0, self.company.ids)],
             lang="fr_FR",
         )
         vip = self.make_customer("VIP Abroad", user=self.salesperson)
@@ -230,8 +223,8 @@ class TestReasonLanguage(WarningCase):
         french = self.make_customer("French Followed", user=self.salesperson_2)
         self.sync(
             [
-                self.make_row(english, LEVEL_HIGH, 70.0, tier=self.tier_standard),
-                self.make_row(french, LEVEL_HIGH, 70.0, tier=self.tier_standard),
+                self.make_row(english, churn_data.LEVEL_HIGH, 70.0, tier=self.tier_standard),
+                self.make_row(french, churn_data.LEVEL_HIGH, 70.0, tier=self.tier_standard),
             ]
         )
         english_activity = self.activities_of(self.warnings_of(english))
@@ -246,7 +239,7 @@ class TestReasonLanguage(WarningCase):
         customer.with_company(self.company).sudo().write(
             {
                 "crm_churn_reason_data": json.dumps(self.big_row(customer)["reason_data"]),
-                "crm_churn_level": LEVEL_HIGH,
+                "crm_churn_level": churn_data.LEVEL_HIGH,
                 "crm_churn_score": 80.0,
             }
         )
@@ -257,7 +250,7 @@ class TestReasonLanguage(WarningCase):
                 .with_user(self.manager)
                 .with_company(self.company)
                 .with_context(lang=lang)
-                .create({"company_id": self.company.id, "min_level": LEVEL_HIGH})
+                .create({"company_id": self.company.id, "min_level": churn_data.LEVEL_HIGH})
             )
             wizard.action_export()
             book = load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))

@@ -19,7 +19,7 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_RETAINED,
 )
 
-from .common import AS_OF, logged_events
+from .common import AS_OF, logged_events, scoring_row
 from .test_churn_currency import MoneyCase
 
 EXPIRED = "crm_churn_warning.mt_crm_churn_warning_win_back_expired"
@@ -36,20 +36,7 @@ class TestChurnSettings(MoneyCase):
 
     def row(self, partner, level, score, stage="repeat"):
         """A scoring row as crm.churn.engine hands it to the warnings."""
-        return {
-            "partner_id": partner.id,
-            "score": score,
-            "level": level,
-            "reasons": [],
-            "reason_data": [],
-            "p_alive": None,
-            "expected_purchases": None,
-            "predicted_clv": None,
-            "user_id": None,
-            "tier_id": None,
-            "stage": stage,
-            "last_order_date": None,
-        }
+        return scoring_row(partner, level, score, stage=stage)
 
     def sync(self, rows, as_of):
         return self.env["crm.churn.warning"]._sync_scores(self.company, as_of, rows)

@@ -13,6 +13,8 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
 )
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmHttpCase
 
+from .common import scoring_row
+
 CUSTOMER = "Tour Drifting Industries"
 LOST_CUSTOMER = "Tour Gone Trading"
 FEEDBACK = "Called: they will order again with a 10% volume discount"
@@ -67,20 +69,19 @@ class TestChurnWarningTour(CrmHttpCase):
         ]
 
         def row(partner, level, score):
-            return {
-                "partner_id": partner.id,
-                "score": score,
-                "level": level,
-                "reasons": reasons,
-                "reason_data": [[r["code"], r["details"]] for r in reasons],
-                "p_alive": 0.2,
-                "expected_purchases": 0.1,
-                "predicted_clv": 800.0,
-                "user_id": admin.id,
-                "tier_id": vip.id,
-                "stage": "loyal",
-                "last_order_date": today,
-            }
+            return scoring_row(
+                partner,
+                level,
+                score,
+                reasons,
+                p_alive=0.2,
+                expected_purchases=0.1,
+                predicted_clv=800.0,
+                user_id=admin.id,
+                tier_id=vip.id,
+                stage="loyal",
+                last_order_date=today,
+            )
 
         Warning = self.env["crm.churn.warning"]
         Warning._sync_scores(company, today, [row(lost_customer, LEVEL_MEDIUM, 45.0)])

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user
+from odoo.tests import Form
 
 from odoo.addons.crm_churn_warning.models.churn_data import (
     KIND_RISK,
@@ -20,7 +20,9 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
     STATE_LOST,
     STATE_NEW,
 )
-from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
+from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
+
+from .common import logged_events, scoring_row
 
 
 class WarningCase(CrmCase):
@@ -41,14 +43,7 @@ class WarningCase(CrmCase):
         salesman = "sales_team.group_sale_salesman,crm_churn_warning.crm_churn_warning_group_user"
 
         def user(login, groups, company=cls.company):
-            return new_test_user(
-                cls.env,
-                login=login,
-                groups=groups,
-                email=f"{login}@example.com",
-                company_id=company.id,
-                company_ids=[(6, 0, company.ids)],
-            )
+            return make_company_user(cls.env, login, groups, company, email=f"{login}@example.com")
 
         cls.salesperson = user("warn_sales", salesman)
         cls.salesperson_2 = user("warn_sales_2", salesman)
@@ -113,23 +108,29 @@ class WarningCase(CrmCase):
             },
         ]
         user = user if user is not None else partner.user_id
-        return {
-            "partner_id": partner.id,
-            "score": score,
-            "level": level,
-            "reasons": reasons,
-            "reason_data": [[r["code"], r["details"]] for r in reasons],
-            "p_alive": None,
-            "expected_purchases": None,
-            "predicted_clv": None,
-            "user_id": user.id or None,
-            "tier_id": tier.id if tier else None,
-            "stage": stage,
-            "last_order_date": self.today - timedelta(days=days),
-        }
+        return scoring_row(
+            partner,
+            level,
+            score,
+            reasons,
+            user_id=user.id or None,
+            tier_id=tier.id if tier else None,
+            stage=stage,
+            last_order_date=self.today - timedelta(days=days),
+        )
 
     def sync(self, rows, as_of=None, company=None):
         return self.Warning._sync_scores(company or self.company, as_of or self.today, rows)
+
+    def sync_queries(self, rows, counter, count):
+        """The queries of one sync of `rows` from a flushed, empty cache, which must report
+        `count` warnings under `counter` ("created", "updated")."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        self.assertEqual(self.sync(rows)[counter], count)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
 
     def warnings_of(self, partner, company=None):
         return self.Warning.search(
@@ -185,11 +186,9 @@ class TestChurnWarning(WarningCase):
         self.assertEqual(
             raised.subtype_id, self.env.ref("crm_churn_warning.mt_crm_churn_warning_raised")
         )
+        [tracked] = logged_events(medium, "crm_churn_warning.mt_crm_churn_warning_raised")
         self.assertEqual(
-            {
-                t.field_id.name: t.new_value_char or t.new_value_float
-                for t in raised.tracking_value_ids
-            },
+            {name: new for name, (_old, new) in tracked.items()},
             {"kind": "Churn risk", "level": "Medium", "score": 45.5},
         )
         self.assertNotEqual(warnings[0].name, warnings[1].name)
@@ -298,15 +297,10 @@ class TestChurnWarning(WarningCase):
         self.assertEqual(len(warning.line_ids), 2)
         # the chatter says it in each reader's words: the subtype, the levels and the scores
         # as tracked values
-        rose = warning.message_ids.filtered(
-            lambda m: m.subtype_id
-            == self.env.ref("crm_churn_warning.mt_crm_churn_warning_escalated")
-        )
+        rose = logged_events(warning, "crm_churn_warning.mt_crm_churn_warning_escalated")
         self.assertEqual(len(rose), 1)
-        level = rose.tracking_value_ids.filtered(lambda t: t.field_id.name == "level")
-        self.assertEqual((level.old_value_char, level.new_value_char), ("Medium", "High"))
-        score = rose.tracking_value_ids.filtered(lambda t: t.field_id.name == "score")
-        self.assertEqual((score.old_value_float, score.new_value_float), (45.0, 65.0))
+        self.assertEqual(rose[0]["level"], ("Medium", "High"))
+        self.assertEqual(rose[0]["score"], (45.0, 65.0))
         activities = self.activities_of(warning)
         self.assertEqual(activities.activity_type_id, self.todo | self.call)
 
@@ -363,12 +357,7 @@ class TestChurnWarning(WarningCase):
             ]
             self.sync([self.make_row(c, LEVEL_MEDIUM, 45.0, days=90) for c in customers])
             rows = [self.make_row(c, LEVEL_MEDIUM, 46.0, days=91) for c in customers]
-            self.env.flush_all()
-            self.env.invalidate_all()
-            before = self.env.cr.sql_log_count
-            self.assertEqual(self.sync(rows)["updated"], count)
-            self.env.flush_all()
-            return self.env.cr.sql_log_count - before
+            return self.sync_queries(rows, "updated", count)
 
         self.company.crm_churn_warning_capacity = 0  # the new warnings of the batches below
         queries(2, "Warm-up refresh")
@@ -773,12 +762,7 @@ class TestChurnWarning(WarningCase):
                 self.make_customer(f"{prefix} {n}", user=self.salesperson) for n in range(count)
             ]
             rows = [self.make_row(c, LEVEL_MEDIUM, 45.0, tier=self.tier_key) for c in customers]
-            self.env.flush_all()
-            self.env.invalidate_all()
-            before = self.env.cr.sql_log_count
-            self.assertEqual(self.sync(rows)["created"], count)
-            self.env.flush_all()
-            return self.env.cr.sql_log_count - before
+            return self.sync_queries(rows, "created", count)
 
         queries(2, "Warm-up")
         self.assertEqual(queries(6, "Many") - queries(2, "Few"), 4)

@@ -32,6 +32,12 @@ class FitError(ValueError):
     """The optimiser found no finite maximum of the likelihood."""
 
 
+def finite(values):
+    """`values` with NaN and infinities replaced by 0: the figure of a customer the formulas
+    cannot evaluate (partner fields and sums take no NaN)."""
+    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def _as_arrays(*arrays):
     return [np.asarray(a, dtype=float) for a in arrays]
 

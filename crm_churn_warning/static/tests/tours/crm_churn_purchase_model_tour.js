@@ -1,5 +1,5 @@
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_utils";
+import { openCrmApp } from "@crm_churn_warning/../tests/tours/crm_churn_tour_steps";
 
 // The company's purchase model as tests/test_churn_model_summary.py writes it: 412 of 500
 // customers likely still active, 321.5 orders expected in 90 days, ten calibration groups.
@@ -7,12 +7,7 @@ import { stepUtils } from "@web_tour/tour_utils";
 registry.category("web_tour.tours").add("crm_churn_purchase_model_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the CRM app",
-            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
-            run: "click",
-        },
+        ...openCrmApp(),
         {
             content: "Open CRM > Configuration",
             trigger: ".o_main_navbar button[data-menu-xmlid='crm.crm_menu_config']",

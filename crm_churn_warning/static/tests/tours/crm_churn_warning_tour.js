@@ -1,5 +1,5 @@
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_utils";
+import { openCrmApp } from "@crm_churn_warning/../tests/tours/crm_churn_tour_steps";
 
 // Must match the customers and the call feedback of the Python test.
 const CUSTOMER = "Tour Drifting Industries";
@@ -9,12 +9,7 @@ const FEEDBACK = "Called: they will order again with a 10% volume discount";
 registry.category("web_tour.tours").add("crm_churn_warning_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the CRM app",
-            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
-            run: "click",
-        },
+        ...openCrmApp(),
         {
             content: "Open the Churn Warning menu",
             trigger: "button[data-menu-xmlid='crm_churn_warning.crm_churn_warning_root_menu']",
