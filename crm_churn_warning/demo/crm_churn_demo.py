@@ -19,9 +19,8 @@ today, so that the demo installs on any date. A backtest as of three months ago 
 """
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
-import pytz
 from markupsafe import Markup
 
 from odoo import fields
@@ -187,8 +186,7 @@ class CrmChurnDemo:
         """The warnings' messages logged after message ``since`` are dated ``day``, in the
         morning in the company's time zone (never later than now)."""
         company = self.env.ref("base.main_company")
-        local = pytz.timezone(company._crm_tz()).localize(datetime.combine(day, DEMO_HOUR))
-        moment = min(local.astimezone(pytz.utc).replace(tzinfo=None), fields.Datetime.now())
+        moment = min(company._crm_utc(day, DEMO_HOUR), fields.Datetime.now())
         # sudo: the demo dates the warnings' messages, whoever may read them
         self.env["mail.message"].sudo().search(
             [("id", ">", since), ("model", "=", "crm.churn.warning")]

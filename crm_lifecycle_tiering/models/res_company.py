@@ -1,3 +1,5 @@
+from datetime import datetime, time
+
 import pytz
 
 from odoo import api, fields, models
@@ -98,6 +100,13 @@ class ResCompany(models.Model):
         self.ensure_one()
         tz = self.partner_id.tz
         return tz if tz in pytz.all_timezones_set else "UTC"
+
+    def _crm_utc(self, day, at=time.min):
+        """The stored (naive UTC) datetime of the time ``at`` on ``day`` in the company's time
+        zone: the start of a company's day as the datetime columns hold it."""
+        self.ensure_one()
+        local = pytz.timezone(self._crm_tz()).localize(datetime.combine(day, at))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
 
     def _crm_check_user_company(self):
         """Raises an AccessError unless the current user works in this company: the company a

@@ -51,8 +51,7 @@ class CrmZoneMixin:
     def to_utc(cls, moment, company=None):
         """The stored (naive UTC) value of `moment`, a wall-clock time in the company's zone:
         test data at the edges of a day stays on its day wherever the company is."""
-        tz = pytz.timezone((company or cls.env.company)._crm_tz())
-        return tz.localize(moment).astimezone(UTC).replace(tzinfo=None)
+        return (company or cls.env.company)._crm_utc(moment.date(), moment.time())
 
 
 class CrmCase(CrmZoneMixin, TransactionCase):
@@ -96,6 +95,24 @@ class CrmCase(CrmZoneMixin, TransactionCase):
         if state == "cancel":
             move.button_cancel()
         return move
+
+    @classmethod
+    def use_order_tiers(cls, company, vip_orders, key_orders):
+        """The default tiers (cls.tier_vip, tier_key, tier_standard) given in `company` by
+        the orders of the value window alone: the shared rules archived, VIP from `vip_orders`
+        orders, Key from `key_orders`."""
+        ref = cls.env.ref
+        cls.tier_vip = ref("crm_lifecycle_tiering.crm_customer_tier_vip")
+        cls.tier_key = ref("crm_lifecycle_tiering.crm_customer_tier_key")
+        cls.tier_standard = ref("crm_lifecycle_tiering.crm_customer_tier_standard")
+        Rule = cls.env["crm.tier.rule"]
+        Rule.search([("company_id", "=", False)]).active = False
+        Rule.create(
+            [
+                {"tier_id": tier.id, "company_id": company.id, "min_orders_period": orders}
+                for tier, orders in ((cls.tier_vip, vip_orders), (cls.tier_key, key_orders))
+            ]
+        )
 
     @classmethod
     def make_customer(cls, name, **values):
@@ -296,11 +313,7 @@ def insert_orders(env, company, orders, prefix="HISTORY", state="sale", hour=12)
     inserted set-wise (headers only: the engines read order dates and untaxed amounts), as a
     database holding years of history has them; each at `hour` o'clock (noon) of its day in
     the company's time zone, so that it belongs to that day wherever the company is."""
-    tz = pytz.timezone(company._crm_tz())
-    moments = [
-        tz.localize(datetime.combine(day, time(hour, 0))).astimezone(UTC).replace(tzinfo=None)
-        for _partner, day, _amount in orders
-    ]
+    moments = [company._crm_utc(day, time(hour, 0)) for _partner, day, _amount in orders]
     env.flush_all()
     env.cr.execute(
         """

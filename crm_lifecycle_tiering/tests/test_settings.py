@@ -1,7 +1,7 @@
 """The company's tiering settings, set through the settings screen to values other than their
 defaults: the engine's result follows each of them exactly."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -48,6 +48,20 @@ class TestSettings(ValueCase):
             ],
             ["order", 12, 30, 5, 365, 180, 20, 25, 35, 10, 5, 5],
         )
+
+    def test_company_day_in_utc(self):
+        """A day of the company, as the datetime columns store it: its start in the company's
+        time zone, on the days clocks change too."""
+        company = self.env["res.company"].create({"name": "Zoned Co"})
+        company.partner_id.tz = "Europe/Paris"
+        # 29 March 2026: clocks go from 02:00 to 03:00 in Paris
+        self.assertEqual(company._crm_utc(date(2026, 3, 29)), datetime(2026, 3, 28, 23, 0))
+        self.assertEqual(company._crm_utc(date(2026, 3, 29), time(12)), datetime(2026, 3, 29, 10))
+        self.assertEqual(company._crm_utc(date(2026, 3, 30)), datetime(2026, 3, 29, 22, 0))
+        company.partner_id.tz = "Asia/Shanghai"
+        self.assertEqual(company._crm_utc(date(2028, 2, 29)), datetime(2028, 2, 28, 16, 0))
+        company.partner_id.tz = False  # no zone: UTC
+        self.assertEqual(company._crm_utc(date(2028, 2, 29)), datetime(2028, 2, 29, 0, 0))
 
     def test_value_window_months(self):
         # as of 2026-06-30, a 3-month window starts on 2026-03-31

@@ -4,9 +4,8 @@ Called once, at install with demo data, from demo/crm_complaint_demo.xml.
 """
 
 import random
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
-import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
@@ -137,7 +136,6 @@ class CrmComplaintDemo:
         day of its month and three weeks before today at the latest, so that it is closed by
         now; their messages are dated when they happened."""
         today = company._crm_today()
-        tz = pytz.timezone(company._crm_tz())
         latest = today - timedelta(days=21)
         this_month = today.replace(day=1)
         number = 0
@@ -148,8 +146,7 @@ class CrmComplaintDemo:
             for _index in range(count):
                 number += 1
                 day = first + timedelta(days=rng.randrange((last - first).days + 1))
-                midnight = tz.localize(datetime.combine(day, time.min))
-                start = midnight.astimezone(UTC).replace(tzinfo=None)
+                start = company._crm_utc(day)
                 subject, category = rng.choice(_HISTORY_SUBJECTS)
                 partner = rng.choice(customers)
                 priority = rng.choices(["0", "1", "2", "3"], [2, 6, 2, 1])[0]

@@ -5,9 +5,7 @@ demo/crm_followup_demo.xml.
 """
 
 import random
-from datetime import UTC, datetime, time, timedelta
-
-import pytz
+from datetime import time, timedelta
 
 from ..models.crm_followup import FOLLOWUP_STAGES
 from ..models.followup_data import (
@@ -72,9 +70,7 @@ class CrmSatisfactionDemo:
 
     def _demo_moment(self, company, day, hour):
         """The stored (naive UTC) datetime of `hour` o'clock on `day` in the company's zone."""
-        tz = pytz.timezone(company._crm_tz())
-        local = tz.localize(datetime.combine(day, time(hour)))
-        return local.astimezone(UTC).replace(tzinfo=None)
+        return company._crm_utc(day, time(hour))
 
     def _demo_working_day(self, day):
         """The day, or the Friday before when it falls on a weekend."""

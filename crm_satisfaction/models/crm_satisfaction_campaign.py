@@ -1,8 +1,6 @@
 import logging
 from ast import literal_eval
-from datetime import UTC, datetime, time, timedelta
-
-import pytz
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -367,11 +365,7 @@ class CrmSatisfactionCampaign(models.Model):
         last_day = today - timedelta(days=self.delay_days)
         first_day = last_day - timedelta(days=ORDER_CATCH_UP_DAYS)
         # the company's days, as naive UTC bounds of the datetime columns
-        tz = pytz.timezone(company._crm_tz())
-        start, end = (
-            tz.localize(datetime.combine(day, time.min)).astimezone(UTC).replace(tzinfo=None)
-            for day in (first_day, last_day + timedelta(days=1))
-        )
+        start, end = company._crm_utc(first_day), company._crm_utc(last_day + timedelta(days=1))
         if self.trigger == TRIGGER_ORDER_INVOICED:
             event = Domain(
                 "order_line.invoice_lines",

@@ -53,17 +53,7 @@ class TestDayOne(CrmCase):
             )
             for i in range(2)
         ]
-        cls.tier_vip = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
-        cls.tier_key = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_key")
-        cls.tier_standard = cls.env.ref("crm_lifecycle_tiering.crm_customer_tier_standard")
-        Rule = cls.env["crm.tier.rule"]
-        Rule.search([("company_id", "=", False)]).active = False
-        Rule.create(
-            [
-                {"tier_id": cls.tier_vip.id, "company_id": cls.company.id, "min_orders_period": 10},
-                {"tier_id": cls.tier_key.id, "company_id": cls.company.id, "min_orders_period": 3},
-            ]
-        )
+        cls.use_order_tiers(cls.company, vip_orders=10, key_orders=3)
         cls.vip = cls.make_customers("VIP", 30)
         cls.key = cls.make_customers("Key", 90)
         cls.standard = cls.make_customers("Standard", 180)

@@ -7,13 +7,7 @@ from psycopg2 import IntegrityError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
-    STAGE_CHURNED,
-    STAGE_FIRST_PURCHASE,
-    STAGE_LOYAL,
-    STAGE_PROSPECT,
-    STAGE_REPEAT,
-)
+from odoo.addons.crm_lifecycle_tiering.models import lifecycle_data as lifecycle
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase
 from odoo.addons.crm_satisfaction.models.followup_data import FOLLOWUP_ACTIVITY_TYPE_XMLID
 
@@ -64,17 +58,21 @@ class TestFollowup(CrmCase):
         cls.Followup = cls.env["crm.followup"]
         day = cls.today
         # name: (stage, tier, days since first purchase, salesperson)
-        cls.new_customer = cls.make_customer("New", STAGE_FIRST_PURCHASE, cls.tier_standard, 3)
-        cls.boundary = cls.make_customer("Boundary", STAGE_FIRST_PURCHASE, cls.tier_standard, 0)
-        cls.vip = cls.make_customer("Vip", STAGE_LOYAL, cls.tier_vip, 400)
-        cls.key = cls.make_customer("Key", STAGE_REPEAT, cls.tier_key, 100)
-        cls.standard = cls.make_customer("Standard", STAGE_LOYAL, cls.tier_standard, 300)
-        cls.later = cls.make_customer("Later", STAGE_REPEAT, cls.tier_standard, 400)
-        cls.prospect = cls.make_customer("Prospect", STAGE_PROSPECT, False, None)
-        cls.churned = cls.make_customer("Churned", STAGE_CHURNED, cls.tier_standard, 500)
-        cls.zero = cls.make_customer("Zero", STAGE_REPEAT, cls.tier_zero, 50)
+        cls.new_customer = cls.make_customer(
+            "New", lifecycle.STAGE_FIRST_PURCHASE, cls.tier_standard, 3
+        )
+        cls.boundary = cls.make_customer(
+            "Boundary", lifecycle.STAGE_FIRST_PURCHASE, cls.tier_standard, 0
+        )
+        cls.vip = cls.make_customer("Vip", lifecycle.STAGE_LOYAL, cls.tier_vip, 400)
+        cls.key = cls.make_customer("Key", lifecycle.STAGE_REPEAT, cls.tier_key, 100)
+        cls.standard = cls.make_customer("Standard", lifecycle.STAGE_LOYAL, cls.tier_standard, 300)
+        cls.later = cls.make_customer("Later", lifecycle.STAGE_REPEAT, cls.tier_standard, 400)
+        cls.prospect = cls.make_customer("Prospect", lifecycle.STAGE_PROSPECT, False, None)
+        cls.churned = cls.make_customer("Churned", lifecycle.STAGE_CHURNED, cls.tier_standard, 500)
+        cls.zero = cls.make_customer("Zero", lifecycle.STAGE_REPEAT, cls.tier_zero, 50)
         cls.no_salesperson = cls.make_customer(
-            "No Salesperson", STAGE_REPEAT, cls.tier_standard, 30, user=False
+            "No Salesperson", lifecycle.STAGE_REPEAT, cls.tier_standard, 30, user=False
         )
         cls.partners = (
             cls.new_customer
@@ -91,7 +89,7 @@ class TestFollowup(CrmCase):
         # the VIP is also a customer of the other company, bought there 20 days ago
         cls.vip.with_company(cls.company_2).write(
             {
-                "crm_lifecycle_stage": STAGE_LOYAL,
+                "crm_lifecycle_stage": lifecycle.STAGE_LOYAL,
                 "crm_tier_id": cls.tier_vip.id,
                 "crm_first_order_date": day - timedelta(days=20),
             }
@@ -218,7 +216,7 @@ class TestFollowup(CrmCase):
     def test_stage_and_interval_changes_clear_the_date(self):
         self.Followup._update_next_dates(self.company)
         self.assertEqual(self.next_date(self.vip), self.in_days(-393))
-        self.vip.with_company(self.company).crm_lifecycle_stage = STAGE_CHURNED
+        self.vip.with_company(self.company).crm_lifecycle_stage = lifecycle.STAGE_CHURNED
         self.key.with_company(self.company).crm_tier_id = self.tier_zero
         self.Followup._update_next_dates(self.company)
         self.assertFalse(self.next_date(self.vip))
