@@ -9,7 +9,7 @@
     "website": "https://github.com/crm-discipline/crm-addons",
     "maintainers": ["crm-discipline"],
     "depends": ["crm_lifecycle_tiering", "crm_satisfaction"],
-    "external_dependencies": {"python": ["numpy", "scipy"]},
+    "external_dependencies": {"python": ["numpy", "scipy", "scikit-learn"]},
     "data": [
         "security/crm_churn_warning_groups.xml",
         "security/ir.model.access.csv",

@@ -3,6 +3,7 @@ from . import res_company
 from . import res_config_settings
 from . import crm_churn_model
 from . import crm_churn_model_calibration
+from . import crm_churn_risk_model
 from . import crm_churn_reason
 from . import crm_churn_engine
 from . import res_partner

@@ -1,0 +1,301 @@
+"""The company's learned churn risk: a calibrated logistic regression of "no order within the
+horizon", trained on the company's own history without look-ahead.
+
+Training reads the company's transaction days once (crm.customer.data), up to the training
+date T. It describes the customers at the month ends whose horizon had ended by T (at most
+TRAINING_SNAPSHOTS of them, the latest), each from the days known on that date
+(tools/churn_features.py), and labels a customer churned when no order followed within the
+horizon (the company's backtest horizon). Customers already churned on a date (no order for
+the company's churn days) are left out of it, as the warnings leave them out. The latest
+labelled date is held out: a model fitted on the earlier ones is validated on it (AUC, Brier
+score, top-decile lift, calibration by decile, beside the two simple baselines, days since
+the last order and the purchase model's P(alive)); the model kept is then fitted on every
+labelled date. One record per company keeps it as figures (tools/churn_learning.py).
+"""
+
+import logging
+import time
+from datetime import date, timedelta
+
+import numpy as np
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..tools import churn_features, churn_learning
+from .churn_data import MODEL_FITTED, MODEL_INSUFFICIENT, MODEL_STATES
+
+_logger = logging.getLogger(__name__)
+
+# the labelled month ends a training reads, the latest first
+TRAINING_SNAPSHOTS = 12
+# fewer churned or fewer retained customers than this in the training rows or on the held-out
+# date leave the model undetermined
+MIN_CLASS_COUNT = 20
+# no training date before this one (the backtests' earliest date)
+EARLIEST_SNAPSHOT = date(1970, 1, 31)
+
+
+class CrmChurnRiskModel(models.Model):
+    _name = "crm.churn.risk.model"
+    _description = "Learned Churn Risk"
+    _order = "company_id"
+    _rec_name = "company_id"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    state = fields.Selection(MODEL_STATES, readonly=True)
+    notice = fields.Text(readonly=True, help="Why no churn risk could be learned.")
+    as_of = fields.Date(string="Trained As Of", readonly=True)
+    trained_on = fields.Datetime(readonly=True)
+    train_seconds = fields.Float(string="Training Time (s)", digits=(16, 2), readonly=True)
+    horizon_days = fields.Integer(
+        string="Horizon (days)",
+        readonly=True,
+        help="A customer counts as churned when no order follows within this many days.",
+    )
+    snapshot_count = fields.Integer(
+        string="Training Dates",
+        readonly=True,
+        help="The month ends the model learned from, each as the history stood on that date.",
+    )
+    first_snapshot = fields.Date(string="First Training Date", readonly=True)
+    training_count = fields.Integer(
+        string="Training Rows", readonly=True, help="Customers over all training dates."
+    )
+    training_churn_rate = fields.Float(digits=(16, 4), readonly=True)
+    validation_date = fields.Date(
+        readonly=True,
+        help="The latest training date, held out: a model fitted on the earlier dates is "
+        "judged on it.",
+    )
+    validation_count = fields.Integer(string="Validation Customers", readonly=True)
+    validation_churn_rate = fields.Float(digits=(16, 4), readonly=True)
+    validation_auc = fields.Float(string="AUC", digits=(16, 3), readonly=True)
+    validation_brier = fields.Float(string="Brier Score", digits=(16, 4), readonly=True)
+    validation_lift = fields.Float(string="Top-Decile Lift", digits=(16, 2), readonly=True)
+    recency_auc = fields.Float(
+        string="AUC of Days Since Last Order",
+        digits=(16, 3),
+        readonly=True,
+        help="The simple baseline on the held-out date: the longer since the last order, the "
+        "higher the risk.",
+    )
+    p_alive_auc = fields.Float(
+        string="AUC of P(alive)",
+        digits=(16, 3),
+        readonly=True,
+        help="The purchase model's baseline on the held-out date: the lower the probability of "
+        "being still active, the higher the risk.",
+    )
+    calibration = fields.Json(
+        readonly=True,
+        help="Per decile of predicted risk on the held-out date: customers, mean predicted "
+        "probability and share that churned.",
+    )
+    params = fields.Json(string="Model Parameters", readonly=True, groups="base.group_system")
+
+    _company_unique = models.Constraint(
+        "UNIQUE(company_id)", "A company has one learned churn risk."
+    )
+
+    # ------------------------------------------------------------------ actions
+    def action_retrain(self):
+        """Trains the models of these records' companies again, as of each company's today."""
+        if not self.env.user.has_group("crm_churn_warning.crm_churn_warning_group_manager"):
+            raise AccessError(self.env._("Only churn managers can train the churn risk."))
+        for model in self:
+            model.company_id._crm_check_user_company()
+            self._train_company(model.company_id)
+        return True
+
+    # ------------------------------------------------------------------ data
+    @api.model
+    def _get_days(self, company, as_of):
+        """The company's transaction days up to ``as_of`` (tools/churn_features.TransactionDays)."""
+        CustomerData = self.env["crm.customer.data"]
+        CustomerData._flush_transactions()
+        # days as ordinals (date.toordinal(): 1 January of year 1 is 1)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.partner_id, d.day - DATE '0001-01-01' + 1, d.orders, d.amount
+                  FROM (%s) d
+                 ORDER BY d.partner_id, d.day
+                """,
+                CustomerData._get_days_query(company, as_of),
+            )
+        )
+        return churn_features.TransactionDays(self.env.cr.fetchall())
+
+    @api.model
+    def _get_training_dates(self, as_of, horizon_days):
+        """The month ends whose horizon ended on or before ``as_of``, the latest
+        TRAINING_SNAPSHOTS of them, oldest first."""
+        latest = as_of - timedelta(days=horizon_days)
+        month_end = latest.replace(day=1) - timedelta(days=1)
+        if (latest + timedelta(days=1)).day == 1:
+            month_end = latest
+        dates = []
+        while len(dates) < TRAINING_SNAPSHOTS and month_end >= EARLIEST_SNAPSHOT:
+            dates.append(month_end)
+            month_end = month_end.replace(day=1) - timedelta(days=1)
+        return dates[::-1]
+
+    @api.model
+    def _describe(self, days, on, horizon_days, churn_days, labelled=True):
+        """(partner ids, features, labels or None) of the customers not churned on ``on`` (a
+        date), from the days known on that date; labels: 1 when no order followed within the
+        horizon."""
+        day = on.toordinal()
+        summary = days.summary(day)
+        params = churn_features.fit_purchase_model(summary, day)
+        features = churn_features.purchase_features(
+            summary, day, horizon_days, churn_features.median_interval(summary), params
+        )
+        population = (summary["order_days"] > 0) & (day - summary["last"] <= churn_days)
+        labels = None
+        if labelled:
+            labels = (~days.ordered_between(day, day + horizon_days)).astype(int)[population]
+        return days.partner_ids[population], features[population], labels
+
+    # ------------------------------------------------------------------ training
+    @api.model
+    def _train(self, company, as_of):
+        """The values of the company's record trained as of ``as_of`` (nothing after it read);
+        writes nothing."""
+        horizon = company.crm_churn_backtest_horizon
+        churn_days = company.crm_churn_days
+        days = self._get_days(company, as_of)
+        first_day = int(days.day.min()) if len(days.day) else as_of.toordinal()
+        dates = [
+            on for on in self._get_training_dates(as_of, horizon) if on.toordinal() >= first_day
+        ]
+        values = {
+            "as_of": as_of,
+            "horizon_days": horizon,
+            "snapshot_count": len(dates),
+            "first_snapshot": dates[0] if dates else False,
+            "validation_date": dates[-1] if dates else False,
+        }
+        if len(dates) < 2:
+            return dict(
+                values,
+                state=MODEL_INSUFFICIENT,
+                notice=self.env._(
+                    "The history holds fewer than two month ends since the first order whose "
+                    "%(days)s-day horizon had ended by %(date)s: the churn risk is learned from "
+                    "at least two.",
+                    days=horizon,
+                    date=as_of.isoformat(),
+                ),
+            )
+        snapshots = [self._describe(days, on, horizon, churn_days) for on in dates]
+        features = np.vstack([features for _ids, features, _labels in snapshots])
+        labels = np.concatenate([labels for _ids, _features, labels in snapshots])
+        _ids, held_features, held_labels = snapshots[-1]
+        train_labels = labels[: len(labels) - len(held_labels)]
+        for part in (train_labels, held_labels):
+            churned = int(part.sum())
+            if min(churned, len(part) - churned) < MIN_CLASS_COUNT:
+                return dict(
+                    values,
+                    state=MODEL_INSUFFICIENT,
+                    training_count=len(labels),
+                    notice=self.env._(
+                        "Too little history to learn from: the training dates hold %(churned)s "
+                        "customers who churned and %(retained)s who ordered again, the held-out "
+                        "date %(held_churned)s and %(held_retained)s; at least %(min)s of each "
+                        "are needed.",
+                        churned=int(train_labels.sum()),
+                        retained=len(train_labels) - int(train_labels.sum()),
+                        held_churned=int(held_labels.sum()),
+                        held_retained=len(held_labels) - int(held_labels.sum()),
+                        min=MIN_CLASS_COUNT,
+                    ),
+                )
+        names = churn_features.PURCHASE_FEATURES
+        validated = churn_learning.fit(features[: len(train_labels)], train_labels, names)
+        figures = churn_learning.evaluate(
+            held_labels, churn_learning.predict(validated, held_features)
+        )
+        recency = held_features[:, names.index("recency")]
+        p_alive = held_features[:, names.index("p_alive")]
+        return dict(
+            values,
+            state=MODEL_FITTED,
+            notice=False,
+            params=churn_learning.fit(features, labels, names),
+            training_count=len(labels),
+            training_churn_rate=float(labels.mean()),
+            validation_count=figures["count"],
+            validation_churn_rate=figures["churn_rate"],
+            validation_auc=figures["auc"] or 0.0,
+            validation_brier=figures["brier"] or 0.0,
+            validation_lift=figures["lift"] or 0.0,
+            recency_auc=churn_learning.auc(held_labels, recency) or 0.0,
+            p_alive_auc=churn_learning.auc(held_labels, -p_alive) or 0.0,
+            calibration=figures["calibration"],
+        )
+
+    @api.model
+    def _train_company(self, company, as_of=None):
+        """Trains the company's churn risk as of ``as_of`` (the company's today) and stores it;
+        returns the company's record."""
+        as_of = as_of or company._crm_today()
+        start = time.perf_counter()
+        # the notice is stored for every reader: in the company's language
+        lang = company.partner_id.lang or self.env.lang
+        values = self.with_context(lang=lang)._train(company, as_of)
+        values.update(trained_on=fields.Datetime.now(), train_seconds=time.perf_counter() - start)
+        if values["state"] != MODEL_FITTED:
+            values.update(params=False, calibration=False)
+        _logger.info(
+            "Churn risk of %s as of %s: %s, AUC %.3f on %s (%.2f s)",
+            company.name,
+            as_of,
+            values["state"],
+            values.get("validation_auc") or 0.0,
+            values.get("validation_date"),
+            values["train_seconds"],
+        )
+        model = self.sudo().search([("company_id", "=", company.id)], limit=1)
+        if model:
+            model.write(values)
+        else:
+            model = self.sudo().create({"company_id": company.id, **values})
+        return self.browse(model.id)
+
+    @api.model
+    def _get_training(self, company):
+        """What the company's last training learned and measured: its stored values but the
+        time it ran and how long it took."""
+        model = self.sudo().search([("company_id", "=", company.id)], limit=1)
+        skip = {"id", "company_id", "trained_on", "train_seconds"}
+        skip |= {"create_uid", "create_date", "write_uid", "write_date"}
+        return {
+            fname: model[fname]
+            for fname, field in self._fields.items()
+            if field.store and fname not in skip
+        }
+
+    # ------------------------------------------------------------------ scoring
+    @api.model
+    def _predict(self, company, as_of, params):
+        """{partner id: (probability 0-1, {feature: contribution 0-1})} of the company's
+        customers not churned on ``as_of``, from the stored ``params``."""
+        days = self._get_days(company, as_of)
+        partner_ids, features, _labels = self._describe(
+            days,
+            as_of,
+            company.crm_churn_backtest_horizon,
+            company.crm_churn_days,
+            labelled=False,
+        )
+        probabilities = churn_learning.predict(params, features)
+        parts = churn_learning.contributions(params, features)
+        names = params["names"]
+        return {
+            int(partner_id): (float(p), dict(zip(names, part.tolist(), strict=True)))
+            for partner_id, p, part in zip(partner_ids, probabilities, parts, strict=True)
+        }

@@ -1,0 +1,163 @@
+"""The learned churn risk on the CDNOW sample: trained as of 31 March 1998 on the month ends whose
+90-day horizon had ended by then, it ranks the 590 customers not yet churned on that date
+better than both simple baselines (P(alive) 0.71, days since the last order 0.67 on the same
+customers); it reads nothing after its date; too little history gives a notice, not a model."""
+
+from datetime import date, timedelta
+
+from odoo.exceptions import AccessError
+
+from odoo.addons.crm_churn_warning.models.churn_data import MODEL_FITTED, MODEL_INSUFFICIENT
+from odoo.addons.crm_churn_warning.tools import churn_learning
+from odoo.addons.crm_lifecycle_tiering.tests.common import (
+    CrmCase,
+    insert_orders,
+    make_company_user,
+)
+
+from .test_churn_model import cdnow_rows, load_orders
+
+AS_OF = date(1998, 3, 31)
+HORIZON = 90
+
+
+class TestChurnRiskModel(CrmCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Risk = cls.env["crm.churn.risk.model"]
+        usd = cls.env.ref("base.USD")
+        cls.company = cls.env["res.company"].create(
+            {"name": "CDNOW Risk", "currency_id": usd.id, "crm_churn_backtest_horizon": HORIZON}
+        )
+        cls.env.user.company_ids |= cls.company
+        cls.cdnow = load_orders(cls.env, cls.company, cdnow_rows(), "CDNOWRISK")
+
+    def outcome(self, as_of):
+        """{partner id: (probability, days since the last order, P(alive), churned)} of the
+        customers not churned on ``as_of``, scored by the model trained as of that date;
+        churned: no order within the horizon, from the whole history."""
+        model = self.Risk._train_company(self.company, as_of)
+        self.assertEqual(model.state, MODEL_FITTED, model.notice)
+        scored = self.Risk._predict(self.company, as_of, model.sudo().params)
+        days = self.Risk._get_days(self.company, as_of)
+        summary = days.summary(as_of.toordinal())
+        partner_ids, features, _labels = self.Risk._describe(
+            days, as_of, HORIZON, self.company.crm_churn_days, labelled=False
+        )
+        later = self.Risk._get_days(self.company, as_of + timedelta(days=HORIZON))
+        ordered = dict(
+            zip(
+                later.partner_ids.tolist(),
+                later.ordered_between(as_of.toordinal(), as_of.toordinal() + HORIZON).tolist(),
+                strict=True,
+            )
+        )
+        last = dict(zip(days.partner_ids.tolist(), summary["last"].tolist(), strict=True))
+        p_alive = features[:, list(model.sudo().params["names"]).index("p_alive")]
+        return {
+            pid: (scored[pid][0], as_of.toordinal() - last[pid], alive, not ordered[pid])
+            for pid, alive in zip(partner_ids.tolist(), p_alive.tolist(), strict=True)
+        }
+
+    def test_beats_the_baselines_on_unseen_customers(self):
+        model = self.Risk._train_company(self.company, AS_OF)
+        # twelve month ends, the latest one held out for validation
+        self.assertRecordValues(
+            model,
+            [
+                {
+                    "state": MODEL_FITTED,
+                    "snapshot_count": 12,
+                    "first_snapshot": date(1997, 1, 31),
+                    "validation_date": date(1997, 12, 31),
+                    "horizon_days": HORIZON,
+                }
+            ],
+        )
+        self.assertEqual(len(model.calibration), 10)
+        self.assertEqual(sum(row["count"] for row in model.calibration), model.validation_count)
+        self.assertGreater(model.validation_auc, model.recency_auc)
+
+        outcome = self.outcome(AS_OF)
+        probability, recency, p_alive, churned = zip(*outcome.values(), strict=True)
+        self.assertEqual(len(outcome), 590)
+        self.assertEqual(sum(churned), 383)
+        learned = churn_learning.auc(churned, probability)
+        by_recency = churn_learning.auc(churned, recency)
+        by_p_alive = churn_learning.auc(churned, [-p for p in p_alive])
+        self.assertAlmostEqual(by_recency, 0.672, places=3)
+        self.assertAlmostEqual(by_p_alive, 0.71, delta=0.01)
+        self.assertGreaterEqual(learned, 0.72)
+        self.assertGreater(learned, by_p_alive)
+        # probabilities are calibrated: their mean is near the share that churned (64.9%)
+        self.assertAlmostEqual(sum(probability) / len(probability), 0.649, delta=0.1)
+
+    def test_reads_nothing_after_its_date(self):
+        """Orders after the training date, added or removed, change neither the model nor the
+        scores."""
+        self.Risk._train_company(self.company, AS_OF)
+        before = self.Risk._get_training(self.company)
+        scores = self.Risk._predict(self.company, AS_OF, before["params"])
+        # more orders after the date, for the first 50 customers
+        partners = self.env["res.partner"].browse(sorted(self.cdnow.values())[:50])
+        insert_orders(
+            self.env,
+            self.company,
+            [(partner, AS_OF + timedelta(days=3), 25.0) for partner in partners],
+            prefix="LATER",
+        )
+        self.Risk._train_company(self.company, AS_OF)
+        self.assertEqual(self.Risk._get_training(self.company), before)
+        self.assertEqual(self.Risk._predict(self.company, AS_OF, before["params"]), scores)
+        # every order after the date removed
+        self.env["sale.order"].search(
+            [("company_id", "=", self.company.id), ("date_order", ">", AS_OF + timedelta(1))]
+        ).write({"state": "cancel"})
+        self.Risk._train_company(self.company, AS_OF)
+        self.assertEqual(self.Risk._get_training(self.company), before)
+
+    def test_too_little_history_gives_a_notice(self):
+        model = self.Risk._train_company(self.company, date(1997, 4, 30))
+        self.assertEqual(model.state, MODEL_INSUFFICIENT)
+        self.assertFalse(model.sudo().params)
+        self.assertIn("fewer than two month ends", model.notice)
+        # two month ends, but a handful of customers
+        small = self.env["res.company"].create({"name": "Tiny Risk"})
+        customers = [self.make_customer(f"Tiny {n}") for n in range(5)]
+        insert_orders(
+            self.env,
+            small,
+            [
+                (c, date(2025, 1, 10) + timedelta(days=30 * k), 10.0)
+                for c in customers
+                for k in range(8)
+            ],
+        )
+        model = self.Risk._train_company(small, date(2025, 12, 31))
+        self.assertEqual(model.state, MODEL_INSUFFICIENT)
+        self.assertIn("Too little history", model.notice)
+
+    def test_access(self):
+        user = make_company_user(
+            self.env, "risk_user", "crm_churn_warning.crm_churn_warning_group_user", self.company
+        )
+        manager = make_company_user(
+            self.env,
+            "risk_manager",
+            "crm_churn_warning.crm_churn_warning_group_manager",
+            self.company,
+        )
+        model = self.Risk._train_company(self.company, date(1997, 4, 30))
+        self.assertEqual(model.with_user(user).state, MODEL_INSUFFICIENT)
+        with self.assertRaisesRegex(AccessError, "not allowed to modify"):
+            model.with_user(manager).write({"validation_auc": 0.99})
+        with self.assertRaisesRegex(AccessError, "Only churn managers"):
+            model.with_user(user).action_retrain()
+        other = make_company_user(
+            self.env,
+            "risk_other",
+            "crm_churn_warning.crm_churn_warning_group_manager",
+            self.env.ref("base.main_company"),
+        )
+        self.assertFalse(self.Risk.with_user(other).search([("id", "=", model.id)]))

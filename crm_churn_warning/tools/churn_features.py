@@ -1,0 +1,172 @@
+"""Purchase features of a company's customers at given dates, from their transaction days.
+
+The learned churn risk (crm.churn.risk.model) describes each customer at a date with continuous
+figures of the purchase history known on that date: days since the last order and that gap
+over the customer's usual interval, order days and revenue in the last WINDOW_DAYS and the
+WINDOW_DAYS before, tenure, mean order value, and the purchase model's probability of being
+still active and expected purchases (BG/NBD fitted on that date's history). Several dates are
+described from one read of the days: for each date only the days up to it count, so a
+snapshot never sees what happened after it.
+
+Everything here is numpy on whole arrays: one pass over the days per date.
+"""
+
+import numpy as np
+
+from . import churn_stats
+
+# the "recent" window of the order and revenue figures, and the one before it
+WINDOW_DAYS = 90
+# a BG/NBD fit per date reads at most this many customers (a random sample, always the same
+# for the same data): the population's parameters do not need every customer
+FIT_SAMPLE = 20000
+
+PURCHASE_FEATURES = (
+    "recency",  # log(1 + days since the last order day)
+    "overdue",  # log(1 + days since the last order / usual interval)
+    "repeat",  # 1 for a customer who ordered on several days, else 0
+    "tenure",  # log(1 + days since the first order day)
+    "order_days",  # log(1 + order days so far)
+    "recent_orders",  # log(1 + orders in the last WINDOW_DAYS)
+    "previous_orders",  # log(1 + orders in the WINDOW_DAYS before)
+    "recent_revenue",  # log(1 + revenue in the last WINDOW_DAYS)
+    "previous_revenue",  # log(1 + revenue in the WINDOW_DAYS before)
+    "mean_value",  # log(1 + revenue per order day)
+    "p_alive",  # BG/NBD probability of still being an active customer
+    "expected_purchases",  # log(1 + BG/NBD expected purchases in the horizon)
+)
+
+
+class TransactionDays:
+    """The (partner, day, orders, amount) rows of a company, as arrays: partners as indexes
+    into ``partner_ids``, days as ordinals (``date.toordinal()``)."""
+
+    def __init__(self, rows):
+        data = np.array(rows, dtype=float).reshape(-1, 4)
+        self.partner_ids, self.index = np.unique(data[:, 0].astype(np.int64), return_inverse=True)
+        self.index = self.index.reshape(-1)
+        self.day = data[:, 1].astype(np.int64)
+        self.orders = data[:, 2]
+        self.amount = data[:, 3]
+        self.size = len(self.partner_ids)
+
+    def summary(self, day):
+        """Per customer (index into partner_ids), on ``day`` (an ordinal): order days, first
+        and last order day (-1 without any), and the sums the features need."""
+        size = self.size
+        known = self.day <= day
+        ordered = known & (self.orders > 0)
+        index = self.index[ordered]
+        days = self.day[ordered]
+        order_days = np.bincount(index, minlength=size).astype(float)
+        first = np.full(size, np.iinfo(np.int64).max)
+        np.minimum.at(first, index, days)
+        last = np.full(size, -1)
+        np.maximum.at(last, index, days)
+        first[order_days == 0] = -1
+
+        def window(values, mask, start, end):
+            # sum of values of the known days in (day - end, day - start]
+            age = day - self.day
+            inside = mask & (age >= start) & (age < end)
+            return np.bincount(self.index[inside], weights=values[inside], minlength=size)
+
+        return {
+            "order_days": order_days,
+            "first": first,
+            "last": last,
+            "revenue": np.bincount(self.index[known], weights=self.amount[known], minlength=size),
+            "first_amount": self._first_amounts(ordered, first),
+            "recent_orders": window(self.orders, known, 0, WINDOW_DAYS),
+            "previous_orders": window(self.orders, known, WINDOW_DAYS, 2 * WINDOW_DAYS),
+            "recent_revenue": window(self.amount, known, 0, WINDOW_DAYS),
+            "previous_revenue": window(self.amount, known, WINDOW_DAYS, 2 * WINDOW_DAYS),
+        }
+
+    def _first_amounts(self, ordered, first):
+        """The amount of each customer's first order day (0 without any)."""
+        on_first = ordered & (self.day == first[self.index])
+        return np.bincount(self.index[on_first], weights=self.amount[on_first], minlength=self.size)
+
+    def ordered_between(self, start, end):
+        """Whether each customer ordered on a day in (start, end] (ordinals)."""
+        inside = (self.day > start) & (self.day <= end) & (self.orders > 0)
+        return np.bincount(self.index[inside], minlength=self.size) > 0
+
+
+def fit_purchase_model(summary, day, seed=0):
+    """BG/NBD parameters fitted on the customers known on ``day`` (a sample of FIT_SAMPLE at
+    most), or None when the history gives no finite fit."""
+    known = summary["order_days"] > 0
+    x = summary["order_days"][known] - 1
+    t_x = (summary["last"][known] - summary["first"][known]) / 7.0
+    T = (day - summary["first"][known]) / 7.0
+    if len(x) > FIT_SAMPLE:
+        pick = np.random.default_rng(seed).choice(len(x), FIT_SAMPLE, replace=False)
+        x, t_x, T = x[pick], t_x[pick], T[pick]
+    if not len(x) or not np.count_nonzero(x):
+        return None
+    try:
+        return churn_stats.fit_bgnbd(x, t_x, T)
+    except churn_stats.FitError:
+        return None
+
+
+def purchase_features(summary, day, horizon_days, median_interval, params):
+    """The PURCHASE_FEATURES matrix (one row per customer of ``summary``) on ``day``.
+
+    ``median_interval`` stands in for the usual interval of customers of a single order day;
+    without ``params`` (no purchase model) P(alive) is 1 and the expected purchases 0."""
+    order_days = summary["order_days"]
+    first, last = summary["first"], summary["last"]
+    recency = np.where(order_days > 0, day - last, 0).astype(float)
+    tenure = np.where(order_days > 0, day - first, 0).astype(float)
+    repeat = order_days > 1
+    interval = np.divide(
+        last - first, order_days - 1, out=np.zeros_like(order_days), where=repeat
+    ).astype(float)
+    usual = np.where(repeat & (interval > 0), interval, median_interval or 30.0)
+    mean_value = np.divide(
+        np.maximum(summary["revenue"], 0.0),
+        order_days,
+        out=np.zeros_like(order_days),
+        where=order_days > 0,
+    )
+    if params:
+        x = np.maximum(order_days - 1, 0)
+        t_x = np.maximum(last - first, 0) / 7.0
+        T = tenure / 7.0
+        p_alive = np.clip(np.nan_to_num(churn_stats.p_alive(params, x, t_x, T), nan=1.0), 0, 1)
+        expected = churn_stats.finite(
+            churn_stats.conditional_expected_purchases(params, horizon_days / 7.0, x, t_x, T)
+        )
+    else:
+        p_alive = np.ones_like(order_days)
+        expected = np.zeros_like(order_days)
+    columns = {
+        "recency": np.log1p(recency),
+        "overdue": np.log1p(recency / usual),
+        "repeat": repeat.astype(float),
+        "tenure": np.log1p(tenure),
+        "order_days": np.log1p(order_days),
+        "recent_orders": np.log1p(np.maximum(summary["recent_orders"], 0.0)),
+        "previous_orders": np.log1p(np.maximum(summary["previous_orders"], 0.0)),
+        "recent_revenue": np.log1p(np.maximum(summary["recent_revenue"], 0.0)),
+        "previous_revenue": np.log1p(np.maximum(summary["previous_revenue"], 0.0)),
+        "mean_value": np.log1p(mean_value),
+        "p_alive": p_alive,
+        "expected_purchases": np.log1p(np.maximum(expected, 0.0)),
+    }
+    return np.column_stack([columns[name] for name in PURCHASE_FEATURES])
+
+
+def median_interval(summary):
+    """Median of the mean intervals (days) between order days of the customers who ordered
+    on several days; None without any."""
+    repeat = summary["order_days"] > 1
+    if not np.any(repeat):
+        return None
+    intervals = (summary["last"][repeat] - summary["first"][repeat]) / (
+        summary["order_days"][repeat] - 1
+    )
+    return float(np.median(intervals))
