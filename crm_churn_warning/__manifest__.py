@@ -25,6 +25,7 @@
         "data/ir_cron_data.xml",
         "views/crm_churn_signal_views.xml",
         "views/crm_churn_model_views.xml",
+        "views/crm_churn_risk_model_views.xml",
         "views/crm_churn_playbook_views.xml",
         "views/crm_churn_warning_views.xml",
         "views/crm_churn_report_views.xml",

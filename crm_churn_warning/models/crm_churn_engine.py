@@ -113,11 +113,13 @@ class CrmChurnEngine(models.AbstractModel):
     # ------------------------------------------------------------------ entry points
     @api.model
     def _cron_score(self):
-        """Nightly: refit the purchase model when due, score every customer of every company
-        (resumable), then close the warnings whose outcome is known."""
+        """Nightly: refit the purchase model and retrain the learned churn risk when due, score
+        every customer of every company (resumable), then close the warnings whose outcome is
+        known."""
         for company in self.env["res.company"].search([], order="id"):
             today = fields.Date.context_today(self.with_context(tz=company._crm_tz()))
             self.env["crm.churn.model"]._fit_if_due(company, today)
+            self.env["crm.churn.risk.model"]._train_if_due(company, today)
             result = self._score_company(company, as_of=today, resumable=True)
             if not result["done"]:
                 return  # out of time: the cron is re-triggered and resumes

@@ -18,10 +18,11 @@ import time
 from datetime import date, timedelta
 
 import numpy as np
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from ..tools import churn_features, churn_learning
 from .churn_data import MODEL_FITTED, MODEL_INSUFFICIENT, MODEL_STATES
@@ -93,20 +94,98 @@ class CrmChurnRiskModel(models.Model):
         help="Per decile of predicted risk on the held-out date: customers, mean predicted "
         "probability and share that churned.",
     )
+    calibration_chart = fields.Html(
+        compute="_compute_calibration_chart",
+        sanitize=False,
+        help="Predicted risk against the share that churned, per tenth of the held-out date's "
+        "customers.",
+    )
     params = fields.Json(string="Model Parameters", readonly=True, groups="base.group_system")
 
     _company_unique = models.Constraint(
         "UNIQUE(company_id)", "A company has one learned churn risk."
     )
 
+    @api.depends("calibration")
+    @api.depends_context("lang")
+    def _compute_calibration_chart(self):
+        """The held-out date's customers in ten groups, from the lowest predicted risk to the
+        highest: the mean predicted risk and the share that churned of each, as percentages
+        and as bars, in the reader's language."""
+
+        def bar(value, color):
+            return Markup(
+                '<div class="progress" style="height: 0.6rem;">'
+                '<div class="progress-bar %s" role="progressbar" style="width: %s%%;"></div>'
+                "</div>"
+            ) % (color, round(100.0 * value, 1))
+
+        def percent(value):
+            return formatLang(self.env, 100.0 * value, digits=1) + " %"
+
+        for model in self:
+            if not model.calibration:
+                model.calibration_chart = False
+                continue
+            head = Markup(
+                "<thead><tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
+                "<th class='text-end'>%s</th><th class='w-50'></th></tr></thead>"
+            ) % (
+                self.env._("Customers by predicted risk"),
+                self.env._("Customers"),
+                self.env._("Predicted"),
+                self.env._("Churned"),
+            )
+            rows = [
+                Markup(
+                    "<tr class='o_crm_churn_risk_calibration_row'><td>%s</td>"
+                    "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
+                    "<td class='text-end'>%s</td><td>%s%s</td></tr>"
+                )
+                % (
+                    self.env._("Tenth %(decile)s", decile=index),
+                    formatLang(self.env, row["count"], digits=0),
+                    percent(row["predicted"]),
+                    percent(row["actual"]),
+                    bar(row["predicted"], "bg-info"),
+                    bar(row["actual"], "bg-danger"),
+                )
+                for index, row in enumerate(model.calibration, start=1)
+            ]
+            legend = Markup(
+                "<p class='text-muted small mb-0'><span class='badge text-bg-info'>%s</span> "
+                "<span class='badge text-bg-danger'>%s</span></p>"
+            ) % (self.env._("Predicted risk"), self.env._("Share churned"))
+            model.calibration_chart = (
+                Markup(
+                    "<table class='table table-sm o_crm_churn_risk_calibration'>%s<tbody>%s"
+                    "</tbody></table>"
+                )
+                % (head, Markup("").join(rows))
+                + legend
+            )
+
     # ------------------------------------------------------------------ actions
+    def _check_manager(self):
+        if not self.env.su and not self.env.user.has_group(
+            "crm_churn_warning.crm_churn_warning_group_manager"
+        ):
+            raise AccessError(self.env._("Only churn managers can train the churn risk."))
+
     def action_retrain(self):
         """Trains the models of these records' companies again, as of each company's today."""
-        if not self.env.user.has_group("crm_churn_warning.crm_churn_warning_group_manager"):
-            raise AccessError(self.env._("Only churn managers can train the churn risk."))
+        self._check_manager()
         for model in self:
             model.company_id._crm_check_user_company()
             self._train_company(model.company_id)
+        return True
+
+    @api.model
+    def action_train_companies(self):
+        """Trains (again) the churn risk of every company the user works in."""
+        self._check_manager()
+        for company in self.env.companies:
+            self._train_company(company)
         return True
 
     # ------------------------------------------------------------------ data
@@ -278,6 +357,20 @@ class CrmChurnRiskModel(models.Model):
             for fname, field in self._fields.items()
             if field.store and fname not in skip
         }
+
+    @api.model
+    def _train_if_due(self, company, as_of):
+        """Trains the company's churn risk when it never was or its training date is at least
+        the company's refit period before ``as_of``; returns the company's record."""
+        model = self.sudo().search([("company_id", "=", company.id)], limit=1)
+        if (
+            model
+            and model.as_of
+            and model.state
+            and (as_of - model.as_of).days < company.crm_churn_refit_days
+        ):
+            return self.browse(model.id)
+        return self._train_company(company, as_of)
 
     # ------------------------------------------------------------------ scoring
     @api.model

@@ -4,6 +4,7 @@ better than both simple baselines (P(alive) 0.71, days since the last order 0.67
 customers); it reads nothing after its date; too little history gives a notice, not a model."""
 
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 
@@ -161,3 +162,37 @@ class TestChurnRiskModel(CrmCase):
             self.env.ref("base.main_company"),
         )
         self.assertFalse(self.Risk.with_user(other).search([("id", "=", model.id)]))
+
+    def test_trained_again_when_due_and_by_the_nightly_run(self):
+        self.company.crm_churn_refit_days = 30
+        first = self.Risk._train_company(self.company, AS_OF)
+        trained_on = first.trained_on
+        # within the refit period: kept as it is
+        self.assertEqual(self.Risk._train_if_due(self.company, AS_OF + timedelta(days=29)), first)
+        self.assertEqual((first.as_of, first.trained_on), (AS_OF, trained_on))
+        later = AS_OF + timedelta(days=30)
+        self.assertEqual(self.Risk._train_if_due(self.company, later), first)
+        self.assertEqual(first.as_of, later)
+        # the nightly run trains each company as of its today, once (its batches not
+        # committed: a test runs in one transaction)
+        with patch.object(
+            type(self.env["ir.cron"]), "_commit_progress", lambda cron, *args, **kwargs: 1000.0
+        ):
+            self.env["crm.churn.engine"]._cron_score()
+            self.assertEqual(first.as_of, self.company._crm_today())
+            trained_on = first.trained_on
+            self.env["crm.churn.engine"]._cron_score()
+        self.assertEqual(first.trained_on, trained_on)
+        self.assertEqual(self.Risk.search_count([("company_id", "=", self.company.id)]), 1)
+
+    def test_calibration_chart_in_the_readers_language(self):
+        model = self.Risk._train_company(self.company, AS_OF)
+        chart = model.calibration_chart
+        self.assertEqual(chart.count("o_crm_churn_risk_calibration_row"), 10)
+        self.assertIn("Customers by predicted risk", chart)
+        first = model.calibration[0]
+        self.assertIn(f"{100 * first['predicted']:.1f} %", chart)
+        self.env["res.lang"]._activate_lang("zh_CN")
+        chinese = model.with_context(lang="zh_CN").calibration_chart
+        self.assertNotIn("Customers by predicted risk", chinese)
+        self.assertIn("按预测风险", chinese)
