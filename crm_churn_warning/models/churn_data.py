@@ -118,6 +118,19 @@ PLAYBOOK_RESPONSIBLES = [
 MODEL_FITTED = "fitted"
 MODEL_INSUFFICIENT = "insufficient"
 MODEL_STATES = [(MODEL_FITTED, "Fitted"), (MODEL_INSUFFICIENT, "Not enough history")]
+# how the churn score is computed: the weighted rule signals, or the churn risk learned from
+# the company's history (the rules stand in while it has too little history to learn from)
+SCORE_RULES = "rules"
+SCORE_LEARNED = "learned"
+SCORE_METHODS = [(SCORE_RULES, "Weighted rules"), (SCORE_LEARNED, "Learned from history")]
+# the signals whose reasons the learned risk's features explain: a reason shows the points of
+# probability its features add
+LEARNED_FEATURE_SIGNALS = {
+    SIGNAL_OVERDUE: ("recency", "overdue"),
+    SIGNAL_FREQUENCY_DROP: ("recent_orders", "previous_orders", "order_days", "repeat"),
+    SIGNAL_SPEND_DROP: ("recent_revenue", "previous_revenue", "mean_value"),
+    SIGNAL_P_ALIVE: ("p_alive", "expected_purchases"),
+}
 EXPECTED_PURCHASES_DAYS = 90  # crm_expected_purchases: the next 90 days
 CLV_MONTHS = 12  # crm_predicted_clv: the next 12 months
 # a customer counts as likely still active at a probability alive of at least this

@@ -43,6 +43,7 @@ from .churn_data import (
     LEVEL_LOW,
     LEVEL_MEDIUM,
     LEVEL_NONE,
+    SCORE_LEARNED,
     SIGNAL_COMPLAINTS,
     SIGNAL_FREQUENCY_DROP,
     SIGNAL_P_ALIVE,
@@ -103,6 +104,10 @@ class ScoreContext:
     evaluators: dict  # code -> crm.churn.signal's method evaluating it for one customer
     strengths: dict  # code -> crm.churn.signal's method measuring how strongly it triggered
     currency_id: int  # the currency of the amounts of the reasons: the company's
+    method: str  # the company's score method (SCORE_METHODS)
+    # partner id -> (churn probability, {feature: what it adds}) of the learned risk; empty
+    # with the rules, or while the company has too little history to learn from
+    learned: dict
 
 
 class CrmChurnEngine(models.AbstractModel):
@@ -175,6 +180,8 @@ class CrmChurnEngine(models.AbstractModel):
             ctx.predictions = self.env["crm.churn.model"]._predict(
                 company, as_of, ctx.params, summary=self._get_summary(as_of)
             )
+        if ctx.method == SCORE_LEARNED:
+            ctx.learned = self.env["crm.churn.risk.model"]._get_learned(company, as_of, dry_run)
         result = {"done": True, "scored": 0, "written": 0, "results": []}
 
         def run_batch(batch):
@@ -237,6 +244,8 @@ class CrmChurnEngine(models.AbstractModel):
             evaluators=Signal._get_evaluators(),
             strengths=Signal._get_strengths(),
             currency_id=company.currency_id.id,
+            method=company.crm_churn_score_method,
+            learned={},
         )
 
     # ------------------------------------------------------------------ 2. aggregation
@@ -548,11 +557,19 @@ class CrmChurnEngine(models.AbstractModel):
         reasons = self.env["crm.churn.signal"]._evaluate(ctx, data)
         prediction = ctx.predictions.get(data["partner_id"]) if ctx.has_model else None
         p_alive, expected, clv = prediction or (None, None, None)
-        score = self._compute_score(ctx, data, reasons, p_alive)
+        rule_score = self._compute_score(ctx, data, reasons, p_alive)
+        learned = ctx.learned.get(data["partner_id"])
+        if learned:
+            probability, parts = learned
+            score = round(100.0 * probability, 1)
+            reasons = self.env["crm.churn.risk.model"]._rank_reasons(ctx, data, reasons, parts)
+        else:
+            score = rule_score
         last_day = data["last_day"]
         return {
             "partner_id": data["partner_id"],
             "score": score,
+            "rule_score": rule_score,
             "level": self._level(ctx, score),
             "reasons": reasons,
             "reason_data": [[reason["code"], reason["details"]] for reason in reasons],

@@ -77,6 +77,8 @@ class CrmChurnReason(models.AbstractModel):
         templates = self._get_templates()
         kinds = self._get_figures()
         separator = self.env._("; ")
+        # what a reason's signal adds to a learned churn risk, in points of probability
+        points_template = self.env._(" (+%(points)s points)")
         # figures are written as the customer value reasons write theirs (whole numbers,
         # amounts in their currency), each distinct one formatted once
         number = self.env["crm.value.reason"]._get_figure_formatter()
@@ -93,10 +95,13 @@ class CrmChurnReason(models.AbstractModel):
             if template is None:
                 return ""
             currency_id = figures.get("currency_id")
-            return template % {
+            text = template % {
                 name: figure(kind, figures.get(name), currency_id)
                 for name, kind in kinds.get(code, {}).items()
             }
+            if figures.get("points"):
+                text += points_template % {"points": number(figures["points"])}
+            return text
 
         def render(document, line=False):
             if not document:

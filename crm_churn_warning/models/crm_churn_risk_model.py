@@ -25,7 +25,13 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL, formatLang
 
 from ..tools import churn_features, churn_learning
-from .churn_data import MODEL_FITTED, MODEL_INSUFFICIENT, MODEL_STATES
+from .churn_data import (
+    LEARNED_FEATURE_SIGNALS,
+    MODEL_FITTED,
+    MODEL_INSUFFICIENT,
+    MODEL_STATES,
+    SIGNAL_OVERDUE,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -374,8 +380,59 @@ class CrmChurnRiskModel(models.Model):
 
     # ------------------------------------------------------------------ scoring
     @api.model
+    def _rank_reasons(self, ctx, data, reasons, parts):
+        """The reasons of a learned score, most telling first: each with the points (of 100)
+        of probability its signal's features add to the customer's risk (LEARNED_FEATURE_SIGNALS;
+        a "points" figure on its first part from one point up, and as its weight). A customer
+        whose features of the overdue signal add a point or more gets the overdue reason even
+        when the rule's factor was not reached: the days without an order are why the risk is
+        high."""
+        points = {code: round(100.0 * added) for code, added in parts.items()}
+        signal = ctx.signals.get(SIGNAL_OVERDUE)
+        if (
+            signal
+            and points[SIGNAL_OVERDUE] >= 1
+            and all(reason["code"] != SIGNAL_OVERDUE for reason in reasons)
+        ):
+            found = ctx.evaluators[SIGNAL_OVERDUE](ctx, dict(signal, factor=0.0), data)
+            if found:
+                value, details = found
+                reasons = [
+                    *reasons,
+                    {
+                        "signal_id": signal["id"],
+                        "code": SIGNAL_OVERDUE,
+                        "value": value,
+                        "details": details,
+                        "weight": 0.0,
+                    },
+                ]
+        ranked = []
+        for reason in reasons:
+            gained = points.get(reason["code"], 0)
+            details = [list(part) for part in reason["details"]]
+            if gained >= 1 and details:
+                details[0] = [details[0][0], dict(details[0][1], points=gained)]
+            ranked.append(dict(reason, details=details, weight=float(max(gained, 0))))
+        ranked.sort(key=lambda reason: -reason["weight"])
+        return ranked
+
+    @api.model
+    def _get_learned(self, company, as_of, dry_run=False):
+        """The learned risk of the company's customers as of ``as_of`` (see _predict): with
+        the stored model, or for a dry run (a backtest replaying a date) with a model trained
+        on what was known on that date, not stored; {} without a model."""
+        if dry_run:
+            params = self._train(company, as_of).get("params")
+        else:
+            model = self.sudo().search([("company_id", "=", company.id)], limit=1)
+            params = model.params if model.state == MODEL_FITTED else None
+        return self._predict(company, as_of, params) if params else {}
+
+    @api.model
     def _predict(self, company, as_of, params):
-        """{partner id: (probability 0-1, {feature: contribution 0-1})} of the company's
+        """{partner id: (probability 0-1, {signal code: what the features of the signal add to
+        it, 0-1 (LEARNED_FEATURE_SIGNALS)})} of the company's
         customers not churned on ``as_of``, from the stored ``params``."""
         days = self._get_days(company, as_of)
         partner_ids, features, _labels = self._describe(
@@ -386,9 +443,11 @@ class CrmChurnRiskModel(models.Model):
             labelled=False,
         )
         probabilities = churn_learning.predict(params, features)
-        parts = churn_learning.contributions(params, features)
-        names = params["names"]
+        parts = churn_learning.contributions(params, features, LEARNED_FEATURE_SIGNALS)
         return {
-            int(partner_id): (float(p), dict(zip(names, part.tolist(), strict=True)))
-            for partner_id, p, part in zip(partner_ids, probabilities, parts, strict=True)
+            int(partner_id): (
+                float(probabilities[index]),
+                {code: float(values[index]) for code, values in parts.items()},
+            )
+            for index, partner_id in enumerate(partner_ids)
         }

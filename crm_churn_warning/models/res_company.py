@@ -14,6 +14,8 @@ from .churn_data import (
     DEFAULT_WARNING_CAPACITY,
     DEFAULT_WIN_BACK_DAYS,
     LEVEL_MEDIUM,
+    SCORE_METHODS,
+    SCORE_RULES,
     WARNING_LEVELS,
 )
 
@@ -21,6 +23,16 @@ from .churn_data import (
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    crm_churn_score_method = fields.Selection(
+        SCORE_METHODS,
+        string="Churn Score",
+        default=SCORE_RULES,
+        required=True,
+        help="Weighted rules: the score adds up the warning signs the signals find. Learned from "
+        "history: the score is the probability (0-100) that the customer places no order within "
+        "the backtest horizon, learned each refit period from the company's own orders; while "
+        "the history is too short to learn from, the weighted rules stand in.",
+    )
     crm_churn_level_low = fields.Float(
         string="Low Risk From",
         default=DEFAULT_LEVEL_LOW,

@@ -4,6 +4,9 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    crm_churn_score_method = fields.Selection(
+        related="company_id.crm_churn_score_method", readonly=False
+    )
     crm_churn_level_low = fields.Float(related="company_id.crm_churn_level_low", readonly=False)
     crm_churn_level_medium = fields.Float(
         related="company_id.crm_churn_level_medium", readonly=False

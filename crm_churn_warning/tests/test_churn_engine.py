@@ -678,6 +678,7 @@ class TestChurnScore(ChurnCase):
             {
                 "partner_id",
                 "score",
+                "rule_score",
                 "level",
                 "reasons",
                 "reason_data",
@@ -690,6 +691,8 @@ class TestChurnScore(ChurnCase):
                 "last_order_date",
             },
         )
+        # the weighted rules score: the rule score is the score
+        self.assertEqual(slow["rule_score"], slow["score"])
         self.assertEqual(slow["user_id"], self.churn_user.id)
         self.assertEqual(slow["tier_id"], tier.id)
         self.assertEqual(slow["stage"], "loyal")

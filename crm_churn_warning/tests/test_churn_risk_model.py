@@ -196,3 +196,62 @@ class TestChurnRiskModel(CrmCase):
         chinese = model.with_context(lang="zh_CN").calibration_chart
         self.assertNotIn("Customers by predicted risk", chinese)
         self.assertIn("按预测风险", chinese)
+
+    def test_learned_score_and_reasons_ranked_by_what_they_add(self):
+        """With the learned score, a customer's score is the probability of no order within
+        the horizon, and the reasons come most telling first, with the points they add."""
+        self.company.crm_churn_score_method = "learned"
+        Engine = self.env["crm.churn.engine"]
+        rows = Engine._score_company(self.company, as_of=AS_OF, dry_run=True)["results"]
+        params = self.Risk._train(self.company, AS_OF)["params"]
+        learned = self.Risk._predict(self.company, AS_OF, params)
+        scored = [row for row in rows if row["partner_id"] in learned]
+        self.assertEqual(len(scored), 590)
+        for row in scored:
+            self.assertEqual(row["score"], round(100.0 * learned[row["partner_id"]][0], 1))
+            weights = [reason["weight"] for reason in row["reasons"]]
+            self.assertEqual(weights, sorted(weights, reverse=True))
+        # the reasons a learned score gives first: those whose features add a point or more
+        render = self.env["crm.churn.reason"]._render
+        telling = [row for row in scored if row["reasons"] and row["reasons"][0]["weight"] >= 1]
+        self.assertGreater(len(telling), 100)
+        overdue = max(
+            (row for row in telling if row["reasons"][0]["code"] == "overdue"),
+            key=lambda row: row["reasons"][0]["weight"],
+        )
+        self.assertNotEqual(overdue["score"], overdue["rule_score"])
+        points = int(overdue["reasons"][0]["weight"])
+        self.assertRegex(
+            render(overdue["reason_data"]).splitlines()[0],
+            rf"^No order for \d+ days; usual interval [\d.,]+ days \(\+{points} points\)$",
+        )
+        # the backtest replays the date through the same path: trained on what was known then
+        backtest = self.env["crm.churn.backtest"]._run_backtest(self.company, AS_OF, HORIZON)
+        self.assertEqual(backtest.scored_count - backtest.excluded_count, 590)
+        self.assertGreaterEqual(backtest.auc, 0.72)
+        self.assertGreater(backtest.auc, backtest.recency_auc)
+
+    def test_rules_stand_in_while_too_little_history(self):
+        small = self.env["res.company"].create(
+            {"name": "Short History", "crm_churn_score_method": "learned"}
+        )
+        customers = [self.make_customer(f"Short {n}") for n in range(3)]
+        insert_orders(
+            self.env,
+            small,
+            [
+                (customer, AS_OF - timedelta(days=40 * k), 10.0)
+                for customer in customers
+                for k in (1, 3)
+            ],
+        )
+        self.assertEqual(self.Risk._train_company(small, AS_OF).state, MODEL_INSUFFICIENT)
+        rows = self.env["crm.churn.engine"]._score_company(small, as_of=AS_OF, dry_run=True)[
+            "results"
+        ]
+        self.assertEqual(len(rows), 3)
+        for row in rows:
+            self.assertEqual(row["score"], row["rule_score"])
+            self.assertFalse(
+                any("points" in part[1] for reason in row["reasons"] for part in reason["details"])
+            )

@@ -59,14 +59,20 @@ def predict(model, features):
     return _probability(model, _decision(model, features)[1])
 
 
-def contributions(model, features):
-    """Per row and feature: the probability (0-1) minus the probability the row would have with
-    that feature at the training average, i.e. what the feature adds to the risk."""
+def contributions(model, features, groups):
+    """{group: per row, the probability (0-1) minus the probability the row would have with
+    the group's features (``groups``: {group: feature names}) at the training average}, i.e.
+    what the group adds to the risk."""
     scaled, decision = _decision(model, features)
     probability = _probability(model, decision)
     weighted = scaled * np.array(model["coef"])
-    without = _probability(model, decision[:, None] - weighted)
-    return probability[:, None] - without
+    names = model["names"]
+    result = {}
+    for group, members in groups.items():
+        columns = [names.index(name) for name in members if name in names]
+        without = _probability(model, decision - weighted[:, columns].sum(axis=1))
+        result[group] = probability - without
+    return result
 
 
 def auc(labels, scores):
