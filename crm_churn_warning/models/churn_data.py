@@ -123,6 +123,14 @@ MODEL_STATES = [(MODEL_FITTED, "Fitted"), (MODEL_INSUFFICIENT, "Not enough histo
 SCORE_RULES = "rules"
 SCORE_LEARNED = "learned"
 SCORE_METHODS = [(SCORE_RULES, "Weighted rules"), (SCORE_LEARNED, "Learned from history")]
+# how the risk levels are set: from the score thresholds, or (with the learned score) as the
+# shares of the customers most at risk
+LEVEL_BASIS_SCORE = "score"
+LEVEL_BASIS_SHARE = "share"
+LEVEL_BASES = [(LEVEL_BASIS_SCORE, "Score thresholds"), (LEVEL_BASIS_SHARE, "Shares of customers")]
+DEFAULT_SHARE_HIGH = 5.0  # percent of the customers most at risk: high risk
+DEFAULT_SHARE_MEDIUM = 15.0  # ... at medium risk or above
+DEFAULT_SHARE_LOW = 30.0  # ... at low risk or above
 # the signals whose reasons the learned risk's features explain: a reason shows the points of
 # probability its features add
 LEARNED_FEATURE_SIGNALS = {

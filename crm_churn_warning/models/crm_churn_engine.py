@@ -38,6 +38,7 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
 )
 
 from .churn_data import (
+    LEVEL_BASIS_SHARE,
     LEVEL_CHURNED,
     LEVEL_HIGH,
     LEVEL_LOW,
@@ -182,6 +183,8 @@ class CrmChurnEngine(models.AbstractModel):
             )
         if ctx.method == SCORE_LEARNED:
             ctx.learned = self.env["crm.churn.risk.model"]._get_learned(company, as_of, dry_run)
+            if ctx.learned and company.crm_churn_level_basis == LEVEL_BASIS_SHARE:
+                ctx.levels = self._get_share_levels(company, ctx.learned)
         result = {"done": True, "scored": 0, "written": 0, "results": []}
 
         def run_batch(batch):
@@ -587,6 +590,24 @@ class CrmChurnEngine(models.AbstractModel):
         """The band the customer shows: win-back once churned (the lifecycle stage as of the
         run's date), else the risk level of the score."""
         return LEVEL_CHURNED if row["stage"] == STAGE_CHURNED else row["level"]
+
+    @api.model
+    def _get_share_levels(self, company, learned):
+        """The score thresholds (low, medium, high) that put the company's shares of the
+        customers most at risk at each level: the scores of the learned risk ranked, the
+        threshold of a level is the lowest score of its share (customers tied on it share
+        its level)."""
+        scores = np.sort(np.round([100.0 * p for p, _parts in learned.values()], 1))[::-1]
+
+        def threshold(share):
+            count = max(1, int(np.ceil(len(scores) * share / 100.0)))
+            return float(scores[min(count, len(scores)) - 1])
+
+        return (
+            threshold(company.crm_churn_share_low),
+            threshold(company.crm_churn_share_medium),
+            threshold(company.crm_churn_share_high),
+        )
 
     @api.model
     def _level(self, ctx, score):

@@ -10,9 +10,14 @@ from .churn_data import (
     DEFAULT_LEVEL_MEDIUM,
     DEFAULT_MODEL_MIN_CUSTOMERS,
     DEFAULT_REFIT_DAYS,
+    DEFAULT_SHARE_HIGH,
+    DEFAULT_SHARE_LOW,
+    DEFAULT_SHARE_MEDIUM,
     DEFAULT_SNOOZE_DAYS,
     DEFAULT_WARNING_CAPACITY,
     DEFAULT_WIN_BACK_DAYS,
+    LEVEL_BASES,
+    LEVEL_BASIS_SCORE,
     LEVEL_MEDIUM,
     SCORE_METHODS,
     SCORE_RULES,
@@ -47,6 +52,34 @@ class ResCompany(models.Model):
         string="High Risk From",
         default=DEFAULT_LEVEL_HIGH,
         help="Churn score (0-100) from which a customer is at high risk.",
+    )
+    crm_churn_level_basis = fields.Selection(
+        LEVEL_BASES,
+        string="Risk Levels By",
+        default=LEVEL_BASIS_SCORE,
+        required=True,
+        help="Score thresholds: a customer's level follows the score, from the thresholds "
+        "below. Shares of customers (with the learned score): each night the given share of "
+        "the customers most at risk are at high risk, the next ones at medium and low risk, "
+        "whatever the probabilities; with the weighted rules the thresholds apply.",
+    )
+    crm_churn_share_high = fields.Float(
+        string="High Risk: Top (%)",
+        default=DEFAULT_SHARE_HIGH,
+        help="With levels by shares: the percentage of customers most at risk who are at high "
+        "risk.",
+    )
+    crm_churn_share_medium = fields.Float(
+        string="Medium Risk or Above: Top (%)",
+        default=DEFAULT_SHARE_MEDIUM,
+        help="With levels by shares: the percentage of customers most at risk who are at medium "
+        "risk or above.",
+    )
+    crm_churn_share_low = fields.Float(
+        string="Low Risk or Above: Top (%)",
+        default=DEFAULT_SHARE_LOW,
+        help="With levels by shares: the percentage of customers most at risk who are at low "
+        "risk or above.",
     )
     crm_churn_warning_level = fields.Selection(
         WARNING_LEVELS,
@@ -119,6 +152,12 @@ class ResCompany(models.Model):
         f" AND crm_churn_backtest_horizon <= {MAX_PERIOD_DAYS})",
         "The snooze, the win-back horizon, the refit period and the backtest horizon cannot "
         "exceed 3650 days (ten years).",
+    )
+    _crm_churn_shares_ordered = models.Constraint(
+        "CHECK(0 < crm_churn_share_high AND crm_churn_share_high <= crm_churn_share_medium"
+        " AND crm_churn_share_medium <= crm_churn_share_low AND crm_churn_share_low <= 100)",
+        "The shares of customers at high, medium and low risk must grow from high to low, "
+        "above 0 and at most 100%.",
     )
     _crm_churn_warning_capacity_range = models.Constraint(
         "CHECK(crm_churn_warning_capacity >= 0 AND crm_churn_warning_capacity <= 1000)",

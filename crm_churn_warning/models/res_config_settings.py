@@ -7,6 +7,14 @@ class ResConfigSettings(models.TransientModel):
     crm_churn_score_method = fields.Selection(
         related="company_id.crm_churn_score_method", readonly=False
     )
+    crm_churn_level_basis = fields.Selection(
+        related="company_id.crm_churn_level_basis", readonly=False
+    )
+    crm_churn_share_high = fields.Float(related="company_id.crm_churn_share_high", readonly=False)
+    crm_churn_share_medium = fields.Float(
+        related="company_id.crm_churn_share_medium", readonly=False
+    )
+    crm_churn_share_low = fields.Float(related="company_id.crm_churn_share_low", readonly=False)
     crm_churn_level_low = fields.Float(related="company_id.crm_churn_level_low", readonly=False)
     crm_churn_level_medium = fields.Float(
         related="company_id.crm_churn_level_medium", readonly=False

@@ -3,10 +3,14 @@
 better than both simple baselines (P(alive) 0.71, days since the last order 0.67 on the same
 customers); it reads nothing after its date; too little history gives a notice, not a model."""
 
+from collections import Counter
 from datetime import date, timedelta
 from unittest.mock import patch
 
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError
+from odoo.tools import mute_logger
 
 from odoo.addons.crm_churn_warning.models.churn_data import MODEL_FITTED, MODEL_INSUFFICIENT
 from odoo.addons.crm_churn_warning.tools import churn_learning
@@ -255,3 +259,49 @@ class TestChurnRiskModel(CrmCase):
             self.assertFalse(
                 any("points" in part[1] for reason in row["reasons"] for part in reason["details"])
             )
+
+    def test_levels_by_shares_of_the_customers_most_at_risk(self):
+        """With levels by shares, the 5% of customers most at risk are at high risk, the 15%
+        at medium risk or above, the 30% at low risk or above, whatever their probabilities
+        (most CDNOW customers have more than a 60% probability of no order in 90 days)."""
+        self.company.write(
+            {
+                "crm_churn_score_method": "learned",
+                "crm_churn_level_basis": "share",
+                "crm_churn_share_high": 5.0,
+                "crm_churn_share_medium": 15.0,
+                "crm_churn_share_low": 30.0,
+            }
+        )
+        rows = self.env["crm.churn.engine"]._score_company(self.company, as_of=AS_OF, dry_run=True)[
+            "results"
+        ]
+        learned = [row for row in rows if row["stage"] != "churned"]
+        self.assertEqual(len(learned), 590)
+        levels = Counter(row["level"] for row in learned)
+        # ceil(590 x 5%) = 30, ceil(590 x 15%) = 89, ceil(590 x 30%) = 177: each level holds
+        # its share, and the customers tied on its lowest score
+        for level, count in (
+            (("high",), 30),
+            (("high", "medium"), 89),
+            (("high", "medium", "low"), 177),
+        ):
+            lowest = min(row["score"] for row in learned if row["level"] in level)
+            self.assertEqual(
+                sum(levels[name] for name in level),
+                sum(1 for row in learned if row["score"] >= lowest),
+            )
+            self.assertGreaterEqual(sum(levels[name] for name in level), count)
+            self.assertLess(sum(1 for row in learned if row["score"] > lowest), count)
+        self.assertLess(levels["high"], 35)
+        # with score thresholds, the same customers: most of them at high risk (60 and up)
+        self.company.crm_churn_level_basis = "score"
+        rows = self.env["crm.churn.engine"]._score_company(self.company, as_of=AS_OF, dry_run=True)[
+            "results"
+        ]
+        levels = Counter(row["level"] for row in rows if row["stage"] != "churned")
+        self.assertGreater(levels["high"], 295)
+        with self.assertRaisesRegex(IntegrityError, "crm_churn_shares_ordered"):
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                self.company.write({"crm_churn_share_high": 20.0, "crm_churn_share_medium": 10.0})
+                self.env.flush_all()
