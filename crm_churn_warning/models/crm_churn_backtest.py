@@ -168,6 +168,33 @@ class CrmChurnBacktest(models.Model):
         help="The same measure for the simplest ranking, by days since the last order: the "
         "score is worth its signals only when it ranks better than this.",
     )
+    score_method = fields.Selection(
+        churn_data.SCORE_METHODS,
+        string="Score Replayed",
+        readonly=True,
+        help="The score the replay ranked the customers by: the learned churn risk (trained on "
+        "what was known on the date) or the weighted rules (also when the history was too short "
+        "to learn from).",
+    )
+    rule_auc = fields.Float(
+        string="Weighted Rules (AUC)",
+        digits=(5, 4),
+        readonly=True,
+        help="The ranking quality of the weighted rules' score on the same customers.",
+    )
+    p_alive_auc = fields.Float(
+        string="P(alive) Baseline (AUC)",
+        digits=(5, 4),
+        readonly=True,
+        help="The ranking quality of the purchase model's probability of being still active (the "
+        "lower, the higher the risk) on the same customers; 0 without a purchase model.",
+    )
+    brier_score = fields.Float(
+        digits=(5, 4),
+        readonly=True,
+        help="With the learned score: the mean squared gap between each customer's predicted "
+        "probability and what happened (0 is perfect; lower is better).",
+    )
     duration_replay = fields.Float(
         string="Replay (seconds)",
         digits=(10, 2),
@@ -229,12 +256,14 @@ class CrmChurnBacktest(models.Model):
         min_level = min_level or company.crm_churn_warning_level
         self._check_period(company, as_of, horizon_days)
         started = time.monotonic()
-        rows = (
+        result = (
             self.env["crm.churn.engine"]
             .with_company(company)
             .sudo()
-            ._score_company(company, as_of=as_of, dry_run=True)["results"]
+            ._score_company(company, as_of=as_of, dry_run=True)
         )
+        rows = result["results"]
+        learned = result.get("learned", False)
         replayed = time.monotonic()
         population = [row for row in rows if row.get("stage") != STAGE_CHURNED]
         if not population:
@@ -251,6 +280,19 @@ class CrmChurnBacktest(models.Model):
         )
         churned_ids = {row["partner_id"] for row in population} - ordered
         metrics = self._compute_metrics(population, churned_ids, min_level)
+        metrics["score_method"] = churn_data.SCORE_LEARNED if learned else churn_data.SCORE_RULES
+        metrics["brier_score"] = (
+            float(
+                np.mean(
+                    [
+                        (row["score"] / 100.0 - (row["partner_id"] in churned_ids)) ** 2
+                        for row in population
+                    ]
+                )
+            )
+            if learned
+            else 0.0
+        )
         # without a model fitted as of the date, the engine leaves the statistical signal out
         configuration = self._get_configuration(
             company, min_level, with_model=any(row.get("p_alive") is not None for row in rows)
@@ -419,6 +461,12 @@ class CrmChurnBacktest(models.Model):
             "recency_auc": (
                 self._auc([-day.toordinal() for day in last_orders], outcome)
                 if all(last_orders)
+                else 0.0
+            ),
+            "rule_auc": self._auc([row.get("rule_score", row["score"]) for row in rows], outcome),
+            "p_alive_auc": (
+                self._auc([-row["p_alive"] for row in rows], outcome)
+                if rows and all(row.get("p_alive") is not None for row in rows)
                 else 0.0
             ),
             "lines": lines,

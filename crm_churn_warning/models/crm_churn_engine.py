@@ -185,7 +185,14 @@ class CrmChurnEngine(models.AbstractModel):
             ctx.learned = self.env["crm.churn.risk.model"]._get_learned(company, as_of, dry_run)
             if ctx.learned and company.crm_churn_level_basis == LEVEL_BASIS_SHARE:
                 ctx.levels = self._get_share_levels(company, ctx.learned)
-        result = {"done": True, "scored": 0, "written": 0, "results": []}
+        result = {
+            "done": True,
+            "scored": 0,
+            "written": 0,
+            "results": [],
+            # whether the scores are the learned risk's (else the weighted rules')
+            "learned": bool(ctx.learned),
+        }
 
         def run_batch(batch):
             rows, changes = self._compute_batch(ctx, batch)
