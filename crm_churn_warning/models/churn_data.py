@@ -138,6 +138,9 @@ LEARNED_FEATURE_SIGNALS = {
     SIGNAL_FREQUENCY_DROP: ("recent_orders", "previous_orders", "order_days", "repeat"),
     SIGNAL_SPEND_DROP: ("recent_revenue", "previous_revenue", "mean_value"),
     SIGNAL_P_ALIVE: ("p_alive", "expected_purchases"),
+    SIGNAL_COMPLAINTS: ("open_complaints", "recent_complaints"),
+    SIGNAL_LOW_SATISFACTION: ("csat_gap", "has_csat", "nps_gap", "has_nps", "satisfaction_drop"),
+    SIGNAL_NO_ENGAGEMENT: ("contact_days",),
 }
 EXPECTED_PURCHASES_DAYS = 90  # crm_expected_purchases: the next 90 days
 CLV_MONTHS = 12  # crm_predicted_clv: the next 12 months

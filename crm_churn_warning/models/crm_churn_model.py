@@ -283,7 +283,6 @@ class CrmChurnModel(models.Model):
             self._fit_company(model.company_id)
         return True
 
-    @api.model
     def action_fit_companies(self):
         """Fits (or refits) the model of every company the user works in."""
         self._check_manager()

@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL, format_date, formatLang
 
 from ..tools import churn_features, churn_learning
 from .churn_data import (
@@ -30,6 +30,7 @@ from .churn_data import (
     MODEL_FITTED,
     MODEL_INSUFFICIENT,
     MODEL_STATES,
+    SIGNAL_COMPLAINTS,
     SIGNAL_OVERDUE,
 )
 
@@ -40,6 +41,9 @@ TRAINING_SNAPSHOTS = 12
 # fewer churned or fewer retained customers than this in the training rows or on the held-out
 # date leave the model undetermined
 MIN_CLASS_COUNT = 20
+# why no churn risk could be learned (notice_data's code)
+NOTICE_FEW_DATES = "few_dates"
+NOTICE_FEW_CUSTOMERS = "few_customers"
 # no training date before this one (the backtests' earliest date)
 EARLIEST_SNAPSHOT = date(1970, 1, 31)
 
@@ -52,9 +56,14 @@ class CrmChurnRiskModel(models.Model):
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     state = fields.Selection(MODEL_STATES, readonly=True)
-    notice = fields.Text(readonly=True, help="Why no churn risk could be learned.")
+    notice_data = fields.Json(
+        readonly=True, help="Why no churn risk could be learned, as a code and its figures."
+    )
+    notice = fields.Text(
+        compute="_compute_notice", help="Why no churn risk could be learned, in your language."
+    )
     as_of = fields.Date(string="Trained As Of", readonly=True)
-    trained_on = fields.Datetime(readonly=True)
+    trained_on = fields.Datetime(string="Last Training Run", readonly=True)
     train_seconds = fields.Float(string="Training Time (s)", digits=(16, 2), readonly=True)
     horizon_days = fields.Integer(
         string="Horizon (days)",
@@ -78,9 +87,27 @@ class CrmChurnRiskModel(models.Model):
     )
     validation_count = fields.Integer(string="Validation Customers", readonly=True)
     validation_churn_rate = fields.Float(digits=(16, 4), readonly=True)
-    validation_auc = fields.Float(string="AUC", digits=(16, 3), readonly=True)
-    validation_brier = fields.Float(string="Brier Score", digits=(16, 4), readonly=True)
-    validation_lift = fields.Float(string="Top-Decile Lift", digits=(16, 2), readonly=True)
+    validation_auc = fields.Float(
+        string="AUC",
+        digits=(16, 3),
+        readonly=True,
+        help="Probability that a customer who churned got a higher risk than one who did not: "
+        "0.5 is chance, 1 a perfect ranking; higher is better.",
+    )
+    validation_brier = fields.Float(
+        string="Brier Score",
+        digits=(16, 4),
+        readonly=True,
+        help="Mean squared gap between the predicted probability and what happened: 0 is "
+        "perfect; lower is better.",
+    )
+    validation_lift = fields.Float(
+        string="Top-Decile Lift",
+        digits=(16, 2),
+        readonly=True,
+        help="Churn rate of the tenth of customers with the highest risk, divided by the churn "
+        "rate of all: how many times better than chance; higher is better.",
+    )
     recency_auc = fields.Float(
         string="AUC of Days Since Last Order",
         digits=(16, 3),
@@ -112,6 +139,46 @@ class CrmChurnRiskModel(models.Model):
         "UNIQUE(company_id)", "A company has one learned churn risk."
     )
 
+    @api.depends("notice_data", "as_of")
+    @api.depends_context("lang")
+    def _compute_notice(self):
+        """The notice in the reader's language, from its code and figures, with what stands in
+        meanwhile."""
+        for model in self:
+            data = model.notice_data or {}
+            figures = {
+                key: formatLang(self.env, value, digits=0)
+                for key, value in data.items()
+                if key != "code"
+            }
+            if data.get("code") == NOTICE_FEW_DATES:
+                text = self.env._(
+                    "The history holds fewer than two month ends since the first order whose "
+                    "%(days)s-day horizon had ended by %(date)s: the churn risk is learned from "
+                    "at least two.",
+                    date=format_date(self.env, model.as_of),
+                    **figures,
+                )
+            elif data.get("code") == NOTICE_FEW_CUSTOMERS:
+                text = self.env._(
+                    "Too little history to learn from: the training dates hold %(churned)s "
+                    "customers who churned and %(retained)s who ordered again; the held-out date "
+                    "holds %(held_churned)s who churned and %(held_retained)s who ordered again. "
+                    "At least %(min)s of each are needed.",
+                    **figures,
+                )
+            else:
+                model.notice = False
+                continue
+            model.notice = (
+                text
+                + " "
+                + self.env._(
+                    "Until then, the churn score uses the weighted rules; the nightly run tries "
+                    "again each refit period."
+                )
+            )
+
     @api.depends("calibration")
     @api.depends_context("lang")
     def _compute_calibration_chart(self):
@@ -121,13 +188,25 @@ class CrmChurnRiskModel(models.Model):
 
         def bar(value, color):
             return Markup(
-                '<div class="progress" style="height: 0.6rem;">'
+                '<div class="progress mb-1" style="height: 0.6rem;">'
                 '<div class="progress-bar %s" role="progressbar" style="width: %s%%;"></div>'
                 "</div>"
             ) % (color, round(100.0 * value, 1))
 
         def percent(value):
-            return formatLang(self.env, 100.0 * value, digits=1) + " %"
+            return formatLang(self.env, 100.0 * value, digits=1) + "%"
+
+        legend_badges = Markup(
+            "<span class='badge text-bg-info'>%s</span> "
+            "<span class='badge text-bg-danger'>%s</span>"
+        ) % (self.env._("Predicted risk"), self.env._("Share churned"))
+
+        def label(index):
+            if index == 1:
+                return self.env._("Decile 1 (lowest risk)")
+            if index == 10:
+                return self.env._("Decile 10 (highest risk)")
+            return self.env._("Decile %(decile)s", decile=index)
 
         for model in self:
             if not model.calibration:
@@ -135,12 +214,13 @@ class CrmChurnRiskModel(models.Model):
                 continue
             head = Markup(
                 "<thead><tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
-                "<th class='text-end'>%s</th><th class='w-50'></th></tr></thead>"
+                "<th class='text-end'>%s</th><th class='w-50'>%s</th></tr></thead>"
             ) % (
                 self.env._("Customers by predicted risk"),
                 self.env._("Customers"),
                 self.env._("Predicted"),
                 self.env._("Churned"),
+                legend_badges,
             )
             rows = [
                 Markup(
@@ -149,7 +229,7 @@ class CrmChurnRiskModel(models.Model):
                     "<td class='text-end'>%s</td><td>%s%s</td></tr>"
                 )
                 % (
-                    self.env._("Tenth %(decile)s", decile=index),
+                    label(index),
                     formatLang(self.env, row["count"], digits=0),
                     percent(row["predicted"]),
                     percent(row["actual"]),
@@ -158,18 +238,10 @@ class CrmChurnRiskModel(models.Model):
                 )
                 for index, row in enumerate(model.calibration, start=1)
             ]
-            legend = Markup(
-                "<p class='text-muted small mb-0'><span class='badge text-bg-info'>%s</span> "
-                "<span class='badge text-bg-danger'>%s</span></p>"
-            ) % (self.env._("Predicted risk"), self.env._("Share churned"))
-            model.calibration_chart = (
-                Markup(
-                    "<table class='table table-sm o_crm_churn_risk_calibration'>%s<tbody>%s"
-                    "</tbody></table>"
-                )
-                % (head, Markup("").join(rows))
-                + legend
-            )
+            model.calibration_chart = Markup(
+                "<table class='table table-sm o_crm_churn_risk_calibration'>%s<tbody>%s"
+                "</tbody></table>"
+            ) % (head, Markup("").join(rows))
 
     # ------------------------------------------------------------------ actions
     def _check_manager(self):
@@ -186,9 +258,9 @@ class CrmChurnRiskModel(models.Model):
             self._train_company(model.company_id)
         return True
 
-    @api.model
     def action_train_companies(self):
-        """Trains (again) the churn risk of every company the user works in."""
+        """Trains (again) the churn risk of every company the user works in (the list's
+        button: whichever records are selected)."""
         self._check_manager()
         for company in self.env.companies:
             self._train_company(company)
@@ -228,10 +300,10 @@ class CrmChurnRiskModel(models.Model):
         return dates[::-1]
 
     @api.model
-    def _describe(self, days, on, horizon_days, churn_days, labelled=True):
-        """(partner ids, features, labels or None) of the customers not churned on ``on`` (a
-        date), from the days known on that date; labels: 1 when no order followed within the
-        horizon."""
+    def _describe(self, company, days, on, horizon_days, churn_days, labelled=True):
+        """(partner ids, features (churn_features.FEATURES), labels or None) of the customers
+        not churned on ``on`` (a date), from what was known on that date; labels: 1 when no
+        order followed within the horizon."""
         day = on.toordinal()
         summary = days.summary(day)
         params = churn_features.fit_purchase_model(summary, day)
@@ -242,7 +314,79 @@ class CrmChurnRiskModel(models.Model):
         labels = None
         if labelled:
             labels = (~days.ordered_between(day, day + horizon_days)).astype(int)[population]
-        return days.partner_ids[population], features[population], labels
+        partner_ids = days.partner_ids[population]
+        context = self._get_context_features(
+            company, on, partner_ids, day - summary["first"][population]
+        )
+        return partner_ids, np.hstack([features[population], context]), labels
+
+    @api.model
+    def _get_context_features(self, company, on, partner_ids, tenure_days):
+        """The CONTEXT_FEATURES of the customers ``partner_ids`` (customers for
+        ``tenure_days`` days) on the date ``on``: their complaints and satisfaction answers as
+        they stood that day (the satisfaction addon's facts) and their last contact (the churn
+        engine's contacts), in three queries."""
+        names = churn_features.CONTEXT_FEATURES
+        values = np.zeros((len(partner_ids), len(names)))
+        if not len(partner_ids):
+            return values
+        row_of = {int(pid): index for index, pid in enumerate(partner_ids)}
+        ids = list(row_of)
+        scope = SQL("SELECT unnest(%s::int[])", ids)
+        cr = self.env.cr
+        column = {name: index for index, name in enumerate(names)}
+        cr.execute(
+            self.env["crm.complaint"]._get_complaint_facts_query(
+                company, on, churn_features.WINDOW_DAYS, partner_ids=scope
+            )
+        )
+        for partner_id, open_critical, recent in cr.fetchall():
+            row = row_of[partner_id]
+            values[row, column["open_complaints"]] = np.log1p(open_critical or 0)
+            values[row, column["recent_complaints"]] = np.log1p(recent or 0)
+        cr.execute(
+            SQL(
+                "SELECT f.partner_id, f.csat_last, f.nps_last, f.recent_avg, f.previous_avg"
+                " FROM (%s) f",
+                self.env["crm.satisfaction.response"]._get_satisfaction_facts_query(
+                    company, on, partner_ids=scope
+                ),
+            )
+        )
+        for partner_id, csat, nps, recent_avg, previous_avg in cr.fetchall():
+            row = row_of[partner_id]
+            if csat is not None:
+                values[row, column["csat_gap"]] = 5.0 - float(csat)
+                values[row, column["has_csat"]] = 1.0
+            if nps is not None:
+                values[row, column["nps_gap"]] = 10.0 - float(nps)
+                values[row, column["has_nps"]] = 1.0
+            if recent_avg is not None and previous_avg is not None:
+                values[row, column["satisfaction_drop"]] = max(previous_avg - recent_avg, 0) / 100
+        # days since the last contact; a customer never contacted: since the first order
+        contact = np.asarray(tenure_days, dtype=float).copy()
+        cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id, MAX(e.day)
+                  FROM (%(sources)s) e
+                  JOIN res_partner p ON p.id = e.partner_id
+                 WHERE p.commercial_partner_id = ANY(%(ids)s)
+                 GROUP BY p.commercial_partner_id
+                """,
+                sources=SQL(" UNION ALL ").join(
+                    self.env["crm.churn.engine"]._get_engagement_queries(on)
+                ),
+                ids=ids,
+            )
+        )
+        for partner_id, last_day in cr.fetchall():
+            if last_day:
+                contact[row_of[partner_id]] = min(
+                    contact[row_of[partner_id]], max((on - last_day).days, 0)
+                )
+        values[:, column["contact_days"]] = np.log1p(np.maximum(contact, 0.0))
+        return values
 
     # ------------------------------------------------------------------ training
     @api.model
@@ -267,15 +411,9 @@ class CrmChurnRiskModel(models.Model):
             return dict(
                 values,
                 state=MODEL_INSUFFICIENT,
-                notice=self.env._(
-                    "The history holds fewer than two month ends since the first order whose "
-                    "%(days)s-day horizon had ended by %(date)s: the churn risk is learned from "
-                    "at least two.",
-                    days=horizon,
-                    date=as_of.isoformat(),
-                ),
+                notice_data={"code": NOTICE_FEW_DATES, "days": horizon},
             )
-        snapshots = [self._describe(days, on, horizon, churn_days) for on in dates]
+        snapshots = [self._describe(company, days, on, horizon, churn_days) for on in dates]
         features = np.vstack([features for _ids, features, _labels in snapshots])
         labels = np.concatenate([labels for _ids, _features, labels in snapshots])
         _ids, held_features, held_labels = snapshots[-1]
@@ -287,19 +425,16 @@ class CrmChurnRiskModel(models.Model):
                     values,
                     state=MODEL_INSUFFICIENT,
                     training_count=len(labels),
-                    notice=self.env._(
-                        "Too little history to learn from: the training dates hold %(churned)s "
-                        "customers who churned and %(retained)s who ordered again, the held-out "
-                        "date %(held_churned)s and %(held_retained)s; at least %(min)s of each "
-                        "are needed.",
-                        churned=int(train_labels.sum()),
-                        retained=len(train_labels) - int(train_labels.sum()),
-                        held_churned=int(held_labels.sum()),
-                        held_retained=len(held_labels) - int(held_labels.sum()),
-                        min=MIN_CLASS_COUNT,
-                    ),
+                    notice_data={
+                        "code": NOTICE_FEW_CUSTOMERS,
+                        "churned": int(train_labels.sum()),
+                        "retained": len(train_labels) - int(train_labels.sum()),
+                        "held_churned": int(held_labels.sum()),
+                        "held_retained": len(held_labels) - int(held_labels.sum()),
+                        "min": MIN_CLASS_COUNT,
+                    },
                 )
-        names = churn_features.PURCHASE_FEATURES
+        names = churn_features.FEATURES
         validated = churn_learning.fit(features[: len(train_labels)], train_labels, names)
         figures = churn_learning.evaluate(
             held_labels, churn_learning.predict(validated, held_features)
@@ -309,7 +444,7 @@ class CrmChurnRiskModel(models.Model):
         return dict(
             values,
             state=MODEL_FITTED,
-            notice=False,
+            notice_data=False,
             params=churn_learning.fit(features, labels, names),
             training_count=len(labels),
             training_churn_rate=float(labels.mean()),
@@ -329,9 +464,7 @@ class CrmChurnRiskModel(models.Model):
         returns the company's record."""
         as_of = as_of or company._crm_today()
         start = time.perf_counter()
-        # the notice is stored for every reader: in the company's language
-        lang = company.partner_id.lang or self.env.lang
-        values = self.with_context(lang=lang)._train(company, as_of)
+        values = self._train(company, as_of)
         values.update(trained_on=fields.Datetime.now(), train_seconds=time.perf_counter() - start)
         if values["state"] != MODEL_FITTED:
             values.update(params=False, calibration=False)
@@ -384,24 +517,27 @@ class CrmChurnRiskModel(models.Model):
         """The reasons of a learned score, most telling first: each with the points (of 100)
         of probability its signal's features add to the customer's risk (LEARNED_FEATURE_SIGNALS;
         a "points" figure on its first part from one point up, and as its weight). A customer
-        whose features of the overdue signal add a point or more gets the overdue reason even
-        when the rule's factor was not reached: the days without an order are why the risk is
+        whose features of the overdue or the complaints signal add a point or more gets that
+        reason even when the rule did not trigger (its factor not reached, fewer complaints
+        than its count): the days without an order, or the complaint, are why the risk is
         high."""
         points = {code: round(100.0 * added) for code, added in parts.items()}
-        signal = ctx.signals.get(SIGNAL_OVERDUE)
-        if (
-            signal
-            and points[SIGNAL_OVERDUE] >= 1
-            and all(reason["code"] != SIGNAL_OVERDUE for reason in reasons)
+        found_codes = {reason["code"] for reason in reasons}
+        for code, relaxed in (
+            (SIGNAL_OVERDUE, {"factor": 0.0}),
+            (SIGNAL_COMPLAINTS, {"min_count": 1}),
         ):
-            found = ctx.evaluators[SIGNAL_OVERDUE](ctx, dict(signal, factor=0.0), data)
+            signal = ctx.signals.get(code)
+            if not signal or points.get(code, 0) < 1 or code in found_codes:
+                continue
+            found = ctx.evaluators[code](ctx, dict(signal, **relaxed), data)
             if found:
                 value, details = found
                 reasons = [
                     *reasons,
                     {
                         "signal_id": signal["id"],
-                        "code": SIGNAL_OVERDUE,
+                        "code": code,
                         "value": value,
                         "details": details,
                         "weight": 0.0,
@@ -436,6 +572,7 @@ class CrmChurnRiskModel(models.Model):
         customers not churned on ``as_of``, from the stored ``params``."""
         days = self._get_days(company, as_of)
         partner_ids, features, _labels = self._describe(
+            company,
             days,
             as_of,
             company.crm_churn_backtest_horizon,

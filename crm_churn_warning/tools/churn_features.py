@@ -8,7 +8,9 @@ still active and expected purchases (BG/NBD fitted on that date's history). Seve
 described from one read of the days: for each date only the days up to it count, so a
 snapshot never sees what happened after it.
 
-Everything here is numpy on whole arrays: one pass over the days per date.
+Everything here is numpy on whole arrays: one pass over the days per date. What the customer's
+complaints, satisfaction answers and contacts said on the date (CONTEXT_FEATURES) is read from
+the satisfaction addon's facts as of that date by crm.churn.risk.model.
 """
 
 import numpy as np
@@ -35,6 +37,20 @@ PURCHASE_FEATURES = (
     "p_alive",  # BG/NBD probability of still being an active customer
     "expected_purchases",  # log(1 + BG/NBD expected purchases in the horizon)
 )
+
+# what the customer's complaints, answers and contacts said on the date (see
+# crm.churn.risk.model._get_context_features)
+CONTEXT_FEATURES = (
+    "open_complaints",  # log(1 + complaints open and urgent or past their SLA)
+    "recent_complaints",  # log(1 + complaints reported in the last WINDOW_DAYS)
+    "csat_gap",  # 5 - the last CSAT answer (1-5), 0 without one
+    "has_csat",  # 1 with a CSAT answer
+    "nps_gap",  # 10 - the last recommendation score (0-10), 0 without one
+    "has_nps",  # 1 with a recommendation answer
+    "satisfaction_drop",  # fall of the average satisfaction (0-1) against the period before
+    "contact_days",  # log(1 + days since the last contact, or since the first order)
+)
+FEATURES = PURCHASE_FEATURES + CONTEXT_FEATURES
 
 
 class TransactionDays:
