@@ -530,14 +530,21 @@ class CrmChurnModel(models.Model):
         """Refits the company's model when it was never fitted or its history date is at least
         the company's refit period before as_of; returns the company's record."""
         model = self._get_model(company)
-        if (
-            model
-            and model.as_of
-            and model.state
-            and (as_of - model.as_of).days < company.crm_churn_refit_days
-        ):
+        if not self._is_due(model, company, as_of):
             return self.browse(model.id)
         return self._fit_company(company, as_of)
+
+    @api.model
+    def _is_due(self, record, company, as_of):
+        """Whether a company's ``record`` (its purchase model, its learned churn risk) is to be
+        fitted again as of ``as_of``: it never was, or its history date is at least the
+        company's refit period before."""
+        return not (
+            record
+            and record.as_of
+            and record.state
+            and (as_of - record.as_of).days < company.crm_churn_refit_days
+        )
 
     @api.model
     def _get_params(self, company):

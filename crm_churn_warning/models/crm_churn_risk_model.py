@@ -502,12 +502,7 @@ class CrmChurnRiskModel(models.Model):
         """Trains the company's churn risk when it never was or its training date is at least
         the company's refit period before ``as_of``; returns the company's record."""
         model = self.sudo().search([("company_id", "=", company.id)], limit=1)
-        if (
-            model
-            and model.as_of
-            and model.state
-            and (as_of - model.as_of).days < company.crm_churn_refit_days
-        ):
+        if not self.env["crm.churn.model"]._is_due(model, company, as_of):
             return self.browse(model.id)
         return self._train_company(company, as_of)
 
