@@ -270,11 +270,19 @@ class CrmChurnModel(models.Model):
             )
 
     # ------------------------------------------------------------------ actions
-    def _check_manager(self):
+    @api.model
+    def _check_churn_manager(self, message):
+        """Raises an AccessError saying ``message`` unless the user is a churn manager (or
+        the system): the check of the buttons that fit the company's models."""
         if not self.env.su and not self.env.user.has_group(
             "crm_churn_warning.crm_churn_warning_group_manager"
         ):
-            raise AccessError(self.env._("Only churn warning managers can refit purchase models."))
+            raise AccessError(message)
+
+    def _check_manager(self):
+        self._check_churn_manager(
+            self.env._("Only churn warning managers can refit purchase models.")
+        )
 
     def action_refit(self):
         """Refits the models now, on the history up to today."""

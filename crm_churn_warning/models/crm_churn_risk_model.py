@@ -21,7 +21,6 @@ import numpy as np
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_date, formatLang
 
 from ..tools import churn_features, churn_learning
@@ -245,10 +244,9 @@ class CrmChurnRiskModel(models.Model):
 
     # ------------------------------------------------------------------ actions
     def _check_manager(self):
-        if not self.env.su and not self.env.user.has_group(
-            "crm_churn_warning.crm_churn_warning_group_manager"
-        ):
-            raise AccessError(self.env._("Only churn managers can train the churn risk."))
+        self.env["crm.churn.model"]._check_churn_manager(
+            self.env._("Only churn managers can train the churn risk.")
+        )
 
     def action_retrain(self):
         """Trains the models of these records' companies again, as of each company's today."""
