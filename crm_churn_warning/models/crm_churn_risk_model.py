@@ -388,12 +388,12 @@ class CrmChurnRiskModel(models.Model):
 
     # ------------------------------------------------------------------ training
     @api.model
-    def _train(self, company, as_of):
-        """The values of the company's record trained as of ``as_of`` (nothing after it read);
-        writes nothing."""
+    def _train(self, company, as_of, days=None):
+        """The values of the company's record trained as of ``as_of`` (nothing after it read;
+        ``days``: the company's days up to it, when already read); writes nothing."""
         horizon = company.crm_churn_backtest_horizon
         churn_days = company.crm_churn_days
-        days = self._get_days(company, as_of)
+        days = days or self._get_days(company, as_of)
         first_day = int(days.day.min()) if len(days.day) else as_of.toordinal()
         dates = [
             on for on in self._get_training_dates(as_of, horizon) if on.toordinal() >= first_day
@@ -551,19 +551,23 @@ class CrmChurnRiskModel(models.Model):
         """The learned risk of the company's customers as of ``as_of`` (see _predict): with
         the stored model, or for a dry run (a backtest replaying a date) with a model trained
         on what was known on that date, not stored; {} without a model."""
+        days = None
         if dry_run:
-            params = self._train(company, as_of).get("params")
+            # one read of the days for the training and the scoring
+            days = self._get_days(company, as_of)
+            params = self._train(company, as_of, days=days).get("params")
         else:
             model = self.sudo().search([("company_id", "=", company.id)], limit=1)
             params = model.params if model.state == MODEL_FITTED else None
-        return self._predict(company, as_of, params) if params else {}
+        return self._predict(company, as_of, params, days=days) if params else {}
 
     @api.model
-    def _predict(self, company, as_of, params):
+    def _predict(self, company, as_of, params, days=None):
         """{partner id: (probability 0-1, {signal code: what the features of the signal add to
         it, 0-1 (LEARNED_FEATURE_SIGNALS)})} of the company's
-        customers not churned on ``as_of``, from the stored ``params``."""
-        days = self._get_days(company, as_of)
+        customers not churned on ``as_of``, from the stored ``params`` (``days``: the
+        company's days up to ``as_of``, when already read)."""
+        days = days or self._get_days(company, as_of)
         partner_ids, features, _labels = self._describe(
             company,
             days,
