@@ -181,9 +181,16 @@ class CrmChurnRiskModel(models.Model):
     @api.depends("calibration")
     @api.depends_context("lang")
     def _compute_calibration_chart(self):
-        """The held-out date's customers in ten groups, from the lowest predicted risk to the
-        highest: the mean predicted risk and the share that churned of each, as percentages
-        and as bars, in the reader's language."""
+        for model in self:
+            model.calibration_chart = self._render_calibration(model.calibration)
+
+    @api.model
+    def _render_calibration(self, table):
+        """A calibration table (per tenth of the customers, lowest predicted risk first:
+        count, mean predicted probability, share churned) as percentages and bars, in the
+        reader's language; False without a table."""
+        if not table:
+            return False
 
         def bar(value, color):
             return Markup(
@@ -207,40 +214,35 @@ class CrmChurnRiskModel(models.Model):
                 return self.env._("Decile 10 (highest risk)")
             return self.env._("Decile %(decile)s", decile=index)
 
-        for model in self:
-            if not model.calibration:
-                model.calibration_chart = False
-                continue
-            head = Markup(
-                "<thead><tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
-                "<th class='text-end'>%s</th><th class='w-50'>%s</th></tr></thead>"
-            ) % (
-                self.env._("Customers by predicted risk"),
-                self.env._("Customers"),
-                self.env._("Predicted"),
-                self.env._("Churned"),
-                legend_badges,
+        head = Markup(
+            "<thead><tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th><th class='w-50'>%s</th></tr></thead>"
+        ) % (
+            self.env._("Customers by predicted risk"),
+            self.env._("Customers"),
+            self.env._("Predicted"),
+            self.env._("Churned"),
+            legend_badges,
+        )
+        rows = [
+            Markup(
+                "<tr class='o_crm_churn_risk_calibration_row'><td>%s</td>"
+                "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
+                "<td class='text-end'>%s</td><td>%s%s</td></tr>"
             )
-            rows = [
-                Markup(
-                    "<tr class='o_crm_churn_risk_calibration_row'><td>%s</td>"
-                    "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
-                    "<td class='text-end'>%s</td><td>%s%s</td></tr>"
-                )
-                % (
-                    label(index),
-                    formatLang(self.env, row["count"], digits=0),
-                    percent(row["predicted"]),
-                    percent(row["actual"]),
-                    bar(row["predicted"], "bg-info"),
-                    bar(row["actual"], "bg-danger"),
-                )
-                for index, row in enumerate(model.calibration, start=1)
-            ]
-            model.calibration_chart = Markup(
-                "<table class='table table-sm o_crm_churn_risk_calibration'>%s<tbody>%s"
-                "</tbody></table>"
-            ) % (head, Markup("").join(rows))
+            % (
+                label(index),
+                formatLang(self.env, row["count"], digits=0),
+                percent(row["predicted"]),
+                percent(row["actual"]),
+                bar(row["predicted"], "bg-info"),
+                bar(row["actual"], "bg-danger"),
+            )
+            for index, row in enumerate(table, start=1)
+        ]
+        return Markup(
+            "<table class='table table-sm o_crm_churn_risk_calibration'>%s<tbody>%s</tbody></table>"
+        ) % (head, Markup("").join(rows))
 
     # ------------------------------------------------------------------ actions
     def _check_manager(self):
