@@ -13,6 +13,9 @@ from . import crm_churn_warning_sync
 from . import crm_churn_warning_outcome
 from . import crm_churn_warning
 from . import crm_churn_warning_line
+from . import crm_churn_uplift
 from . import mail_activity
 from . import crm_churn_backtest
+from . import crm_churn_backtest_configuration
 from . import crm_churn_backtest_line
+from . import crm_churn_backtest_ranking

@@ -123,6 +123,18 @@ MODEL_STATES = [(MODEL_FITTED, "Fitted"), (MODEL_INSUFFICIENT, "Not enough histo
 SCORE_RULES = "rules"
 SCORE_LEARNED = "learned"
 SCORE_METHODS = [(SCORE_RULES, "Weighted rules"), (SCORE_LEARNED, "Learned from history")]
+# the ways a backtest ranks the same customers (crm.churn.backtest.ranking)
+RANKING_LEARNED = "learned"
+RANKING_RULES = "rules"
+RANKING_RECENCY = "recency"
+RANKING_P_ALIVE = "p_alive"
+RANKINGS = [
+    (RANKING_LEARNED, "Learned churn risk"),
+    (RANKING_RULES, "Weighted rules"),
+    (RANKING_RECENCY, "Days since last order"),
+    (RANKING_P_ALIVE, "Probability alive (purchase model)"),
+]
+RANKING_SEQUENCE = {key: index for index, (key, _label) in enumerate(RANKINGS)}
 # how the risk levels are set: from the score thresholds, or (with the learned score) as the
 # shares of the customers most at risk
 LEVEL_BASIS_SCORE = "score"
@@ -159,6 +171,12 @@ DEFAULT_SNOOZE_DAYS = 30
 DEFAULT_WIN_BACK_DAYS = 180
 DEFAULT_BACKTEST_HORIZON = 90
 DEFAULT_WARNING_CAPACITY = 10  # new warnings per salesperson and day (0: no limit)
+# the control group: this percentage of the new warnings (0: none, at most MAX_CONTROL_SHARE) gets
+# no playbook; the uplift of the playbooks is measured once each group has UPLIFT_MIN_CLOSED
+# closed warnings
+DEFAULT_CONTROL_SHARE = 0.0
+MAX_CONTROL_SHARE = 50.0
+UPLIFT_MIN_CLOSED = 30
 
 # res.partner values the churn engine computes (per company), by SQL
 PARTNER_CHURN_FIELDS = frozenset(
@@ -172,8 +190,9 @@ PARTNER_CHURN_FIELDS = frozenset(
         "crm_predicted_clv",
     }
 )
-# a warning's state, outcome, escalations and playbook work: the engine and the warning's
-# buttons (start, retained, lost, dismiss, reopen) write them, nobody else, not even at creation
+# a warning's state, outcome, escalations, playbook work and control group: the engine and the
+# warning's buttons (start, retained, lost, dismiss, reopen) write them, nobody else, not even at
+# creation
 WARNING_ENGINE_FIELDS = frozenset(
     {
         "state",
@@ -181,6 +200,7 @@ WARNING_ENGINE_FIELDS = frozenset(
         "last_escalation_date",
         "escalation_count",
         "playbook_id",
+        "is_control",
         "offer_sent_date",
         "outcome_date",
         "revenue_after",

@@ -29,18 +29,9 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
 )
 from odoo.addons.crm_lifecycle_tiering.report.crm_xlsx import download_action
 
+from ..tools import churn_learning
 from . import churn_data
 
-# the parameters each signal reads (the others are left out of the configuration snapshot)
-SIGNAL_PARAMETERS = {
-    churn_data.SIGNAL_OVERDUE: ("factor",),
-    churn_data.SIGNAL_SPEND_DROP: ("period_days", "threshold"),
-    churn_data.SIGNAL_FREQUENCY_DROP: ("period_days", "threshold"),
-    churn_data.SIGNAL_COMPLAINTS: ("period_days", "min_count"),
-    churn_data.SIGNAL_LOW_SATISFACTION: ("threshold",),
-    churn_data.SIGNAL_NO_ENGAGEMENT: ("period_days",),
-    churn_data.SIGNAL_P_ALIVE: ("threshold",),
-}
 # the lift compares the churn rate of the top 1/TOP_FRACTION of scores (rounded up) with all
 TOP_FRACTION = 10
 # the earliest date a backtest replays: the replay reaches years before it (windows, periods),
@@ -215,6 +206,20 @@ class CrmChurnBacktest(models.Model):
     )
     configuration_text = fields.Text(string="Configuration", readonly=True)
     line_ids = fields.One2many("crm.churn.backtest.line", "backtest_id", string="Risk Levels")
+    ranking_ids = fields.One2many(
+        "crm.churn.backtest.ranking", "backtest_id", string="Rankings Compared"
+    )
+    calibration = fields.Json(
+        readonly=True,
+        help="Per tenth of the customers by learned churn probability: customers, mean "
+        "predicted probability and share that churned.",
+    )
+    calibration_chart = fields.Html(
+        compute="_compute_calibration_chart",
+        sanitize=False,
+        help="The learned churn probability against the share that churned, per tenth of the "
+        "customers.",
+    )
     # every customer's replayed score and outcome, gzipped JSON (see _get_customer_results)
     result_file = fields.Binary(string="Customer Results", attachment=True, readonly=True)
     xlsx_file = fields.Binary(string="Workbook", attachment=True, readonly=True, copy=False)
@@ -240,12 +245,21 @@ class CrmChurnBacktest(models.Model):
                 days=backtest.horizon_days
             )
 
+    @api.depends("calibration")
+    @api.depends_context("lang")
+    def _compute_calibration_chart(self):
+        Risk = self.env["crm.churn.risk.model"]
+        for backtest in self:
+            backtest.calibration_chart = Risk._render_calibration(backtest.calibration)
+
     # ------------------------------------------------------------------ the run
     @api.model
     def _run_backtest(self, company, as_of, horizon_days, min_level=None):
         """Replays the scoring of ``company`` as of ``as_of``, measures it against the orders
         of the ``horizon_days`` that followed and stores the result. Returns the backtest."""
-        self.check_access("create")
+        # the results are the replay's: managers read and delete backtests, only the run
+        # writes them
+        self.check_access("read")
         if company not in self.env.user.company_ids:
             raise AccessError(
                 self.env._(
@@ -281,6 +295,22 @@ class CrmChurnBacktest(models.Model):
         churned_ids = {row["partner_id"] for row in population} - ordered
         metrics = self._compute_metrics(population, churned_ids, min_level)
         metrics["score_method"] = churn_data.SCORE_LEARNED if learned else churn_data.SCORE_RULES
+        probabilities = self._get_learned_probabilities(company, as_of, population, learned)
+        rank = churn_data.LEVEL_RANK[min_level]
+        rankings = self.env["crm.churn.backtest.ranking"]._measure(
+            self._get_rankings(population, probabilities),
+            churn_data.RANKING_LEARNED if learned else churn_data.RANKING_RULES,
+            {
+                row["partner_id"]
+                for row in population
+                if churn_data.LEVEL_RANK[row["level"]] >= rank
+            },
+            churned_ids,
+        )
+        if probabilities is not None:
+            metrics["calibration"] = churn_learning.evaluate(
+                [row["partner_id"] in churned_ids for row in population], probabilities
+            )["calibration"]
         metrics["brier_score"] = (
             float(
                 np.mean(
@@ -314,13 +344,57 @@ class CrmChurnBacktest(models.Model):
                 "signal_summary": self._format_signal_summary(configuration),
                 "configuration_text": self._format_configuration(configuration),
                 "line_ids": [Command.create(line) for line in metrics["lines"]],
+                "ranking_ids": [Command.create(line) for line in rankings],
                 "result_file": self._pack_results(metrics["customers"], churned_ids, min_level),
                 "duration_replay": replayed - started,
             }
         )
-        backtest = self.create(values)
+        backtest = self.sudo().create(values)
         backtest.duration = time.monotonic() - started
-        return backtest
+        return backtest.sudo(False)
+
+    @api.model
+    def _get_learned_probabilities(self, company, as_of, population, learned):
+        """The learned churn probabilities (0-1) of the ``population`` rows, in their order:
+        the replayed scores when the replay was learned, else the learned risk trained as of
+        the date (nothing after it read); None when the history is too short to learn from."""
+        if learned:
+            return [row["score"] / 100.0 for row in population]
+        Risk = self.env["crm.churn.risk.model"].with_company(company).sudo()
+        scored = Risk._get_learned(company, as_of, dry_run=True)
+        if not scored or any(row["partner_id"] not in scored for row in population):
+            return None
+        return [scored[row["partner_id"]][0] for row in population]
+
+    @api.model
+    def _get_rankings(self, rows, probabilities):
+        """{ranking: (partner ids, values: the higher, the higher the risk, probabilities or
+        None)} of the ways to rank the ``rows`` that can be measured on all of them."""
+        partner_ids = [row["partner_id"] for row in rows]
+        rankings = {
+            churn_data.RANKING_RULES: (
+                partner_ids,
+                [row.get("rule_score", row["score"]) for row in rows],
+                None,
+            )
+        }
+        if probabilities is not None:
+            rankings[churn_data.RANKING_LEARNED] = (partner_ids, probabilities, probabilities)
+        last_orders = [row.get("last_order_date") for row in rows]
+        if all(last_orders):
+            # days since the last order rank as the last order's day, earliest first
+            rankings[churn_data.RANKING_RECENCY] = (
+                partner_ids,
+                [-day.toordinal() for day in last_orders],
+                None,
+            )
+        if all(row.get("p_alive") is not None for row in rows):
+            rankings[churn_data.RANKING_P_ALIVE] = (
+                partner_ids,
+                [-row["p_alive"] for row in rows],
+                None,
+            )
+        return rankings
 
     @api.model
     def _check_period(self, company, as_of, horizon_days):
@@ -486,102 +560,6 @@ class CrmChurnBacktest(models.Model):
         ranks = rankdata(np.asarray(values, dtype=float))
         return float((ranks[positive].sum() - count * (count + 1) / 2) / (count * others))
 
-    # ------------------------------------------------------------------ configuration snapshot
-    @api.model
-    def _get_configuration(self, company, min_level, with_model=True):
-        """The settings the replay ran with: the signals that counted (as the engine chooses
-        them), level thresholds and the related company settings."""
-        chosen = self.env["crm.churn.signal"]._get_signals(company, with_model=with_model)
-        signals = (
-            self.env["crm.churn.signal"]
-            .sudo()
-            .browse([signal["id"] for signal in chosen.values()])
-            .sorted(lambda signal: (signal.sequence, signal.id))
-        )
-        return {
-            "signals": [
-                {
-                    "code": signal.code,
-                    "name": signal.name,
-                    "weight": signal.weight,
-                    "company_specific": bool(signal.company_id),
-                    **{name: signal[name] for name in SIGNAL_PARAMETERS.get(signal.code, ())},
-                }
-                for signal in signals
-            ],
-            "levels": {
-                "low": company.crm_churn_level_low,
-                "medium": company.crm_churn_level_medium,
-                "high": company.crm_churn_level_high,
-            },
-            "warning_level": company.crm_churn_warning_level,
-            "min_level": min_level,
-            "value_source": company.crm_value_source,
-            "churn_days": company.crm_churn_days,
-            "statistical_model": with_model,
-        }
-
-    @api.model
-    def _format_signal_summary(self, configuration):
-        return ", ".join(
-            f"{signal['name']} {signal['weight']:g}" for signal in configuration["signals"]
-        )
-
-    @api.model
-    def _format_configuration(self, configuration):
-        env = self.env
-        levels = dict(self._fields["min_level"]._description_selection(env))
-        sources = dict(
-            self.env["res.company"]._fields["crm_value_source"]._description_selection(env)
-        )
-        thresholds = configuration["levels"]
-        parameter_texts = {
-            "factor": env._("factor %(value)s"),
-            "period_days": env._("period %(value)s days"),
-            "threshold": env._("threshold %(value)s"),
-            "min_count": env._("at least %(value)s complaints"),
-        }
-        lines = [
-            env._(
-                "Levels: low from %(low)s, medium from %(medium)s, high from %(high)s; "
-                "flagged from %(level)s",
-                low=f"{thresholds['low']:g}",
-                medium=f"{thresholds['medium']:g}",
-                high=f"{thresholds['high']:g}",
-                level=levels.get(configuration["min_level"], configuration["min_level"]),
-            ),
-            env._(
-                "Value source: %(value_source)s; churned after %(days)s days without order",
-                value_source=sources.get(
-                    configuration["value_source"], configuration["value_source"]
-                ),
-                days=configuration["churn_days"],
-            ),
-        ]
-        if not configuration.get("statistical_model", True):
-            lines.append(
-                env._(
-                    "No statistical model as of the date (too little history): the probability "
-                    "alive signal did not count"
-                )
-            )
-        lines.append(env._("Signals:"))
-        for signal in configuration["signals"]:
-            parameters = [
-                parameter_texts[name] % {"value": f"{signal[name]:g}"}
-                for name in SIGNAL_PARAMETERS.get(signal["code"], ())
-                if name in signal
-            ]
-            text = env._(
-                "- %(signal)s, weight %(weight)s",
-                signal=signal["name"],
-                weight=f"{signal['weight']:g}",
-            )
-            lines.append(f"{text}: {', '.join(parameters)}" if parameters else text)
-        if not configuration["signals"]:
-            lines.append(env._("- none active"))
-        return "\n".join(lines)
-
     # ------------------------------------------------------------------ per-customer results
     @api.model
     def _pack_results(self, ranked, churned_ids, min_level):
@@ -624,12 +602,21 @@ class CrmChurnBacktest(models.Model):
         return json.loads(gzip.decompress(base64.b64decode(self.result_file)))
 
     # ------------------------------------------------------------------ actions
+    def action_compare(self):
+        """The rankings of the selected backtests side by side."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_churn_warning.crm_churn_backtest_ranking_action"
+        )
+        action["domain"] = [("backtest_id", "in", self.ids)]
+        return action
+
     def action_export_xlsx(self):
         self.ensure_one()
+        self.check_access("read")
         data = self.env["crm.churn.backtest.xlsx"]._build_workbook(self)
         name = self.env._(
             "churn-backtest-%(date)s-%(days)sd.xlsx",
             date=self.as_of.isoformat(),
             days=self.horizon_days,
         )
-        return download_action(self, data, name, "xlsx_file", "xlsx_name")
+        return download_action(self.sudo(), data, name, "xlsx_file", "xlsx_name")

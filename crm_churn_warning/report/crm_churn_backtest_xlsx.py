@@ -31,6 +31,12 @@ SUMMARY_FIELDS = [
     ("top_decile_churned", "int"),
     ("top_decile_rate", "percent"),
     ("lift_top_decile", "ratio"),
+    ("score_method", "selection"),
+    ("auc", "ratio"),
+    ("rule_auc", "ratio"),
+    ("recency_auc", "ratio"),
+    ("p_alive_auc", "ratio"),
+    ("brier_score", "ratio"),
     ("run_date", "datetime"),
     ("user_id", "m2o"),
     ("duration", "ratio"),
@@ -45,11 +51,24 @@ LEVEL_COLUMNS = [
     ("average_score", "number"),
 ]
 
+RANKING_COLUMNS = [
+    ("ranking", "selection", 30),
+    ("auc", "ratio", 12),
+    ("flagged_count", "int", 10),
+    ("true_positive", "int", 12),
+    ("precision", "percent", 10),
+    ("recall", "percent", 10),
+    ("f1_score", "ratio", 10),
+    ("top_decile_rate", "percent", 12),
+    ("lift_top_decile", "ratio", 12),
+]
+
 
 class CrmChurnBacktestXlsx(models.AbstractModel):
     """The workbook of a churn backtest: a summary (metrics and the configuration replayed),
-    the confusion matrix by risk level, and every customer with the replayed score and what
-    happened."""
+    the confusion matrix by risk level, the rankings compared on the same customers, the
+    calibration of the learned churn probability, and every customer with the replayed score
+    and what happened."""
 
     _name = "crm.churn.backtest.xlsx"
     _description = "Churn Backtest Workbook"
@@ -60,6 +79,9 @@ class CrmChurnBacktestXlsx(models.AbstractModel):
         book = Workbook()
         self._write_summary(book, backtest, book.cell_formats)
         self._write_levels(book, backtest, book.cell_formats)
+        self._write_rankings(book, backtest, book.cell_formats)
+        if backtest.calibration:
+            self._write_calibration(book, backtest, book.cell_formats)
         self._write_customers(book, backtest, book.cell_formats)
         return book.getvalue()
 
@@ -171,6 +193,42 @@ class CrmChurnBacktestXlsx(models.AbstractModel):
         sheet.write_number(row + 2, 2, backtest.true_negative)
         sheet.set_column(0, 0, 22)
         sheet.set_column(1, len(LEVEL_COLUMNS), 14)
+
+    def _write_rankings(self, book, backtest, formats):
+        sheet = book.add_worksheet(self.env._("Rankings"))
+        Ranking = self.env["crm.churn.backtest.ranking"]
+        columns = [
+            (self._label(Ranking, fname), fname, kind, width)
+            for fname, kind, width in RANKING_COLUMNS
+        ]
+        columns[1:1] = [
+            (
+                self._label(Ranking, "replayed"),
+                lambda ranking: self._yes_no(ranking.replayed),
+                "text",
+                12,
+            )
+        ]
+        columns.append(
+            (
+                self._label(Ranking, "brier_score"),
+                lambda ranking: ranking.brier_score if ranking.has_brier else None,
+                "ratio",
+                12,
+            )
+        )
+        write_records(sheet, columns, backtest.ranking_ids, formats)
+
+    def _write_calibration(self, book, backtest, formats):
+        sheet = book.add_worksheet(self.env._("Calibration"))
+        columns = [
+            (self.env._("Decile (lowest risk first)"), "decile", "int", 16),
+            (self.env._("Customers"), "count", "int", 12),
+            (self.env._("Predicted"), "predicted", "percent", 12),
+            (self.env._("Churned"), "actual", "percent", 12),
+        ]
+        rows = [dict(row, decile=index) for index, row in enumerate(backtest.calibration, start=1)]
+        write_records(sheet, columns, rows, formats)
 
     def _write_customers(self, book, backtest, formats):
         sheet = book.add_worksheet(self.env._("Customers"))

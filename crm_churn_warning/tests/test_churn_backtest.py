@@ -19,6 +19,8 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED, STAGE_REPEAT
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
+from .test_churn_model import cdnow_rows, load_orders
+
 AS_OF = date(2026, 3, 31)
 # valid thresholds of the signals that do not read a percentage
 THRESHOLDS = {"low_satisfaction": 2.0, "p_alive": 0.3}
@@ -301,6 +303,83 @@ class TestBacktestMetrics(BacktestCase):
         )
         self.assertEqual(results[1]["last_order_date"], (AS_OF - timedelta(days=1)).isoformat())
 
+    def test_rankings_at_the_same_warning_share(self):
+        """The replayed score (the weighted rules: the company's history is too short to learn
+        from) and the recency baseline on the same ten customers. Both flag five; ranked by
+        days since the last order, the five flagged are c9 to c5, of whom only c5 churned."""
+        with self.stub_engine():
+            backtest = self.run_backtest()
+        self.assertRecordValues(
+            backtest.ranking_ids,
+            [
+                {
+                    "ranking": "rules",
+                    "replayed": True,
+                    "customer_count": 10,
+                    "flagged_count": 5,
+                    "true_positive": 3,
+                    "has_brier": False,
+                },
+                {
+                    "ranking": "recency",
+                    "replayed": False,
+                    "customer_count": 10,
+                    "flagged_count": 5,
+                    "true_positive": 1,
+                    "has_brier": False,
+                },
+            ],
+        )
+        rules, recency = backtest.ranking_ids
+        # the replayed ranking's figures are the backtest's
+        for fname in ("precision", "recall", "f1_score", "auc", "lift_top_decile"):
+            self.assertAlmostEqual(rules[fname], backtest[fname], places=4)
+        self.assertAlmostEqual(recency.auc, backtest.recency_auc, places=4)
+        self.assertAlmostEqual(recency.precision, 0.2)
+        self.assertAlmostEqual(recency.recall, 0.25)
+        self.assertAlmostEqual(recency.f1_score, 2 * 0.2 * 0.25 / 0.45, places=4)
+        # the top decile by recency is c9, who ordered again
+        self.assertEqual(recency.top_decile_rate, 0.0)
+        self.assertEqual(recency.lift_top_decile, 0.0)
+        # no learned probability: no calibration
+        self.assertFalse(backtest.calibration)
+        self.assertFalse(backtest.calibration_chart)
+        # a second run warning from high only flags three (c0, c1, c2): the recency baseline
+        # then flags c9, c8 and c7, none of whom churned
+        with self.stub_engine():
+            strict = self.run_backtest(min_level=LEVEL_HIGH)
+        self.assertEqual(strict.ranking_ids.mapped("flagged_count"), [3, 3])
+        self.assertEqual(strict.ranking_ids.mapped("true_positive"), [2, 0])
+        # the comparison of the selected runs: their rankings only, side by side
+        Ranking = self.env["crm.churn.backtest.ranking"].with_user(self.manager)
+        action = (backtest | strict).with_user(self.manager).action_compare()
+        self.assertEqual(action["res_model"], "crm.churn.backtest.ranking")
+        groups = Ranking._read_group(
+            action["domain"], ["backtest_id", "ranking"], ["true_positive:sum"]
+        )
+        self.assertEqual(
+            sorted((group.id, ranking, tp) for group, ranking, tp in groups),
+            sorted(
+                [
+                    (backtest.id, "rules", 3),
+                    (backtest.id, "recency", 1),
+                    (strict.id, "rules", 2),
+                    (strict.id, "recency", 0),
+                ]
+            ),
+        )
+        action = backtest.with_user(self.manager).action_compare()
+        self.assertEqual(Ranking.search(action["domain"]), backtest.ranking_ids)
+        # the results are the run's: a manager can neither write nor create them
+        with self.assertRaises(AccessError):
+            backtest.with_user(self.manager).write({"auc": 0.99})
+        with self.assertRaises(AccessError):
+            rules.with_user(self.manager).write({"auc": 0.99})
+        with self.assertRaises(AccessError):
+            self.env["crm.churn.backtest.ranking"].with_user(self.manager).create(
+                {"backtest_id": backtest.id, "ranking": "learned", "auc": 0.99}
+            )
+
     def test_warning_level_changes_the_prediction(self):
         backtests = {}
         # low: c5 (low, churned) is now caught; c6 (low, ordered) becomes a false alarm
@@ -517,7 +596,26 @@ class TestBacktestMetrics(BacktestCase):
             "churn-backtest-2026-03-31-90d.xlsx?download=true",
         )
         book = load_workbook(io.BytesIO(base64.b64decode(backtest.xlsx_file)))
-        self.assertEqual(book.sheetnames, ["Summary", "Confusion Matrix", "Customers"])
+        self.assertEqual(book.sheetnames, ["Summary", "Confusion Matrix", "Rankings", "Customers"])
+        rankings = list(book["Rankings"].iter_rows(values_only=True))
+        self.assertEqual(
+            rankings[0][:5],
+            (
+                "Ranking",
+                "Score of the Run",
+                "Ranking Quality (AUC)",
+                "Flagged",
+                "Flagged and Churned",
+            ),
+        )
+        self.assertEqual(rankings[1][:2], ("Weighted rules", "Yes"))
+        self.assertEqual(rankings[1][3:5], (5, 3))
+        self.assertAlmostEqual(rankings[1][5], 0.6)
+        self.assertEqual(rankings[2][:2], ("Days since last order", "No"))
+        self.assertEqual(rankings[2][3:5], (5, 1))
+        self.assertAlmostEqual(rankings[2][2], 4 / 24, places=4)
+        # no Brier score without a probability
+        self.assertIsNone(rankings[1][-1])
 
         summary = list(book["Summary"].iter_rows(values_only=True))
         self.assertEqual(summary[0][0], "Churn backtest of Backtest Co")
@@ -712,3 +810,87 @@ class TestBacktestReplay(BacktestCase):
             backtest,
             [{"true_positive": 9, "false_positive": 1, "false_negative": 1, "true_negative": 9}],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestBacktestRankingsCdnow(CrmCase):
+    """The CDNOW sample replayed as of 31 March 1998 with a 90-day horizon."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create(
+            {
+                "name": "CDNOW Rankings",
+                "currency_id": cls.env.ref("base.USD").id,
+                "crm_churn_backtest_horizon": 90,
+            }
+        )
+        cls.env.user.company_ids |= cls.company
+        load_orders(cls.env, cls.company, cdnow_rows(), "CDNOWRANK")
+
+    def test_rankings_side_by_side(self):
+        """Warning the 15% most at risk (medium and above, levels by share), the learned risk
+        is right more often than the weighted rules and both baselines on the same number of
+        customers: 81 of its 93 churned, against 76 by days since the last order, 75 by
+        P(alive) and 70 by the rules. Its calibration table holds the 590 customers."""
+        Backtest = self.env["crm.churn.backtest"]
+        self.company.write({"crm_churn_score_method": "learned", "crm_churn_level_basis": "share"})
+        backtest = Backtest._run_backtest(self.company, date(1998, 3, 31), 90, LEVEL_MEDIUM)
+        self.assertEqual(backtest.customer_count, 590)
+        self.assertEqual(backtest.flagged_count, 93)
+        lines = {line.ranking: line for line in backtest.ranking_ids}
+        self.assertEqual(
+            backtest.ranking_ids.mapped("ranking"), ["learned", "rules", "recency", "p_alive"]
+        )
+        learned = lines["learned"]
+        self.assertTrue(learned.replayed)
+        self.assertEqual(set(backtest.ranking_ids.mapped("flagged_count")), {93})
+        self.assertEqual(
+            [lines[key].true_positive for key in ("learned", "recency", "p_alive", "rules")],
+            [81, 76, 75, 70],
+        )
+        self.assertAlmostEqual(learned.precision, 81 / 93, places=4)
+        self.assertAlmostEqual(learned.f1_score, backtest.f1_score, places=4)
+        for key in ("rules", "recency", "p_alive"):
+            self.assertGreater(learned.f1_score, lines[key].f1_score)
+            self.assertGreater(learned.auc, lines[key].auc)
+            self.assertGreater(learned.lift_top_decile, lines[key].lift_top_decile)
+            self.assertFalse(lines[key].has_brier)
+        self.assertAlmostEqual(learned.auc, backtest.auc, places=4)
+        self.assertAlmostEqual(lines["p_alive"].auc, backtest.p_alive_auc, places=4)
+        self.assertTrue(learned.has_brier)
+        self.assertAlmostEqual(learned.brier_score, backtest.brier_score, places=3)
+        # the calibration: ten groups of 59, predicted and actual rising together at the top
+        table = backtest.calibration
+        self.assertEqual([row["count"] for row in table], [59] * 10)
+        self.assertGreater(table[-1]["actual"], 3 * table[0]["actual"])
+        self.assertAlmostEqual(
+            sum(row["actual"] * row["count"] for row in table), backtest.churned_count, places=6
+        )
+        self.assertEqual(backtest.calibration_chart.count("o_crm_churn_risk_calibration_row"), 10)
+        # the workbook carries both
+        book = load_workbook(
+            io.BytesIO(self.env["crm.churn.backtest.xlsx"]._build_workbook(backtest))
+        )
+        self.assertEqual(
+            book.sheetnames,
+            ["Summary", "Confusion Matrix", "Rankings", "Calibration", "Customers"],
+        )
+        calibration = list(book["Calibration"].iter_rows(values_only=True))
+        self.assertEqual(calibration[1][:2], (1, 59))
+        self.assertAlmostEqual(calibration[10][3], table[-1]["actual"])
+        rankings = list(book["Rankings"].iter_rows(values_only=True))
+        self.assertEqual(rankings[1][:2], ("Learned churn risk", "Yes"))
+        self.assertAlmostEqual(rankings[1][-1], learned.brier_score, places=6)
+
+        # with the weighted rules as the company's score, the learned risk trained as of the
+        # date is still measured beside them on the same customers
+        self.company.crm_churn_score_method = "rules"
+        rules_run = Backtest._run_backtest(self.company, date(1998, 3, 31), 90, LEVEL_MEDIUM)
+        lines = {line.ranking: line for line in rules_run.ranking_ids}
+        self.assertEqual(rules_run.score_method, "rules")
+        self.assertTrue(lines["rules"].replayed)
+        self.assertFalse(lines["learned"].replayed)
+        self.assertAlmostEqual(lines["learned"].auc, learned.auc, places=3)
+        self.assertEqual(len(rules_run.calibration), 10)
