@@ -1,7 +1,7 @@
 """Benchmark of the churn scoring (crm_churn_warning).
 
     setup/bench tests/bench_churn.py [--customers 100000] [--orders 1000000] [--engine-only]
-        [--capacity N]
+        [--capacity N] [--score-method rules|learned] [--level-basis score|share]
 
 setup/bench recreates its database (ODOO_BENCH_DB, crm_bench by default) and builds the data
 each time. To measure again on data built before (e.g. a copy of a bench database made with
@@ -14,6 +14,9 @@ copy's name as db_name and dbfilter):
 
 ``--cron-only`` skips the runs of the engine alone, e.g. to measure the warnings of a first
 nightly run on a copy holding no warnings yet.
+
+``--score-method learned`` scores with the churn risk learned from the history: it is trained
+first (its time printed on its own line), then every run scores with it.
 
 Builds N customers with M confirmed sale orders over two years (set-wise SQL, skewed so that
 some customers buy often and many rarely), with messages, satisfaction answers and complaints
@@ -238,11 +241,13 @@ def main():
         help="the company's new warnings per salesperson and day (0: no limit); default: "
         "the company's setting",
     )
+    bench_common.add_churn_score(parser)
     args = parser.parse_args()
     with bench_common.bench_env(args) as env:
         cr = env.cr
         company = env.company
         today = odoo.fields.Date.context_today(env["crm.churn.engine"])
+        bench_common.apply_churn_score(env, company, args)
         if args.reuse_data:
             bench_common.print_reused(env)
         else:
@@ -257,6 +262,14 @@ def main():
             f"model fit: {time.perf_counter() - start:.2f} s "
             f"({'fitted' if params else 'not fitted'})"
         )
+        if company.crm_churn_score_method == "learned":
+            start = time.perf_counter()
+            risk = env["crm.churn.risk.model"]._train_company(company, today)
+            cr.commit()
+            print(
+                f"learned churn risk trained: {time.perf_counter() - start:.2f} s "
+                f"({risk.state}, validation AUC {risk.validation_auc:.3f})"
+            )
         if not args.cron_only:
             bench_engine(env, company, today, args.customers)
 

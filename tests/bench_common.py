@@ -26,6 +26,36 @@ def add_reuse_data(parser, help_text):
     parser.add_argument("--reuse-data", action="store_true", help=help_text)
 
 
+def add_churn_score(parser):
+    """The --score-method and --level-basis options: the company's churn score (weighted rules
+    or learned from history) and how its risk levels are set, for the runs of the benchmark."""
+    parser.add_argument(
+        "--score-method",
+        choices=("rules", "learned"),
+        help="the company's churn score; default: the company's setting",
+    )
+    parser.add_argument(
+        "--level-basis",
+        choices=("score", "share"),
+        help="risk levels by score thresholds or by shares of the customers (with the learned "
+        "score); default: the company's setting",
+    )
+
+
+def apply_churn_score(env, company, args):
+    """Writes the options of ``add_churn_score`` to the company and says which score runs."""
+    values = {}
+    if args.score_method:
+        values["crm_churn_score_method"] = args.score_method
+    if args.level_basis:
+        values["crm_churn_level_basis"] = args.level_basis
+    company.write(values)
+    env.cr.commit()
+    print(
+        f"churn score: {company.crm_churn_score_method}, levels by {company.crm_churn_level_basis}"
+    )
+
+
 @contextmanager
 def bench_env(args):
     """A superuser environment on the benchmark's database, Odoo configured from `args`."""

@@ -1,6 +1,7 @@
 """Benchmark of the first night after the installation on a database with years of history.
 
     setup/bench tests/bench_day_one.py [--customers 100000] [--orders 1000000] [--salespeople 20]
+        [--score-method rules|learned] [--level-basis score|share]
 
 A company already on Odoo installs the addons: setup/bench recreates its database (ODOO_BENCH_DB,
 crm_bench by default) with the addons installed, so the company's start date ("Customer
@@ -199,12 +200,14 @@ def main():
         "measure on the customers and orders already in the database (built by an earlier "
         "run, before its first night) instead of adding new ones",
     )
+    bench_common.add_churn_score(parser)
     args = parser.parse_args()
     orders = args.orders or args.customers * 10
     with bench_common.bench_env(args) as env:
         cr = env.cr
         company = env.company
         today = company._crm_today()
+        bench_common.apply_churn_score(env, company, args)
         # the addons were installed today: the company's start date
         company.crm_start_date = today
         if args.reuse_data:
