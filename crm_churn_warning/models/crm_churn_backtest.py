@@ -307,6 +307,13 @@ class CrmChurnBacktest(models.Model):
             },
             churned_ids,
         )
+        # the baselines' and the rules' ranking quality, 0 where they cannot rank everyone
+        aucs = {line["ranking"]: line["auc"] for line in rankings}
+        metrics.update(
+            recency_auc=aucs.get(churn_data.RANKING_RECENCY, 0.0),
+            rule_auc=aucs[churn_data.RANKING_RULES],
+            p_alive_auc=aucs.get(churn_data.RANKING_P_ALIVE, 0.0),
+        )
         if probabilities is not None:
             metrics["calibration"] = churn_learning.evaluate(
                 [row["partner_id"] in churned_ids for row in population], probabilities
@@ -490,7 +497,6 @@ class CrmChurnBacktest(models.Model):
         base_rate = churned_count / total if total else 0.0
         ranked = sorted(rows, key=lambda row: (-row["score"], row["partner_id"]))
         outcome = [row["partner_id"] in churned_ids for row in rows]
-        last_orders = [row.get("last_order_date") for row in rows]
         top = ranked[: -(-total // TOP_FRACTION)]
         top_churned = sum(1 for row in top if row["partner_id"] in churned_ids)
         top_rate = top_churned / len(top) if top else 0.0
@@ -531,18 +537,6 @@ class CrmChurnBacktest(models.Model):
             "top_decile_rate": top_rate,
             "lift_top_decile": top_rate / base_rate if base_rate else 0.0,
             "auc": self._auc([row["score"] for row in rows], outcome),
-            # days since the last order rank as the last order's day, earliest first
-            "recency_auc": (
-                self._auc([-day.toordinal() for day in last_orders], outcome)
-                if all(last_orders)
-                else 0.0
-            ),
-            "rule_auc": self._auc([row.get("rule_score", row["score"]) for row in rows], outcome),
-            "p_alive_auc": (
-                self._auc([-row["p_alive"] for row in rows], outcome)
-                if rows and all(row.get("p_alive") is not None for row in rows)
-                else 0.0
-            ),
             "lines": lines,
             "customers": ranked,
         }
