@@ -8,6 +8,12 @@ window. Predicted churn = a risk level at or above the backtest's warning level.
 
 The population is every customer scored as of T who had not already churned on T (lifecycle
 stage as of T other than churned): the customers who could still churn within the horizon.
+
+Beside the replayed score, the same customers are ranked by the learned churn risk (trained on
+what was known on T, also when the company scores with the weighted rules), the weighted rules
+and the two simple baselines, days since the last order and P(alive), each measured at the
+same warning share (crm.churn.backtest.ranking); the learned probabilities' calibration table
+is kept with the run.
 """
 
 import base64
