@@ -13,6 +13,7 @@ from . import crm_churn_warning_sync
 from . import crm_churn_warning_outcome
 from . import crm_churn_warning
 from . import crm_churn_warning_line
+from . import crm_churn_uplift
 from . import mail_activity
 from . import crm_churn_backtest
 from . import crm_churn_backtest_configuration

@@ -171,6 +171,12 @@ DEFAULT_SNOOZE_DAYS = 30
 DEFAULT_WIN_BACK_DAYS = 180
 DEFAULT_BACKTEST_HORIZON = 90
 DEFAULT_WARNING_CAPACITY = 10  # new warnings per salesperson and day (0: no limit)
+# the control group: this percentage of the new warnings (0: none, at most MAX_CONTROL_SHARE) gets
+# no playbook; the uplift of the playbooks is measured once each group has UPLIFT_MIN_CLOSED
+# closed warnings
+DEFAULT_CONTROL_SHARE = 0.0
+MAX_CONTROL_SHARE = 50.0
+UPLIFT_MIN_CLOSED = 30
 
 # res.partner values the churn engine computes (per company), by SQL
 PARTNER_CHURN_FIELDS = frozenset(
@@ -184,8 +190,9 @@ PARTNER_CHURN_FIELDS = frozenset(
         "crm_predicted_clv",
     }
 )
-# a warning's state, outcome, escalations and playbook work: the engine and the warning's
-# buttons (start, retained, lost, dismiss, reopen) write them, nobody else, not even at creation
+# a warning's state, outcome, escalations, playbook work and control group: the engine and the
+# warning's buttons (start, retained, lost, dismiss, reopen) write them, nobody else, not even at
+# creation
 WARNING_ENGINE_FIELDS = frozenset(
     {
         "state",
@@ -193,6 +200,7 @@ WARNING_ENGINE_FIELDS = frozenset(
         "last_escalation_date",
         "escalation_count",
         "playbook_id",
+        "is_control",
         "offer_sent_date",
         "outcome_date",
         "revenue_after",

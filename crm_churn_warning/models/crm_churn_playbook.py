@@ -199,7 +199,10 @@ class CrmChurnPlaybook(models.Model):
         playbook is written with one update per playbook, the activities with one create; the
         managers get one message listing the warnings their playbooks flag. The activities
         carry no summary (the name of their type, translated for each reader, says what to do)
-        and the playbook's instructions in the language of the person who gets them."""
+        and the playbook's instructions in the language of the person who gets them. The
+        warnings of the control group get nothing, when raised or escalated: no playbook, no
+        activity, no offer, no note and no line in the managers' message."""
+        warnings = warnings.filtered(lambda warning: not warning.is_control)
         activity_vals, offers = [], defaultdict(list)
         by_playbook = defaultdict(list)
         withheld = []  # warnings whose offer e-mail was not sent

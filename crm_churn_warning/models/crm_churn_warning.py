@@ -3,7 +3,9 @@
 The warning itself, its states and the actions of the people who work it. How the nightly
 scoring raises, escalates and refreshes warnings is in ``crm_churn_warning_sync.py``; how their
 outcomes are measured and closed, in ``crm_churn_warning_outcome.py``; the playbooks' activities,
-offers and the churn managers' digest, in ``crm_churn_playbook.py``.
+offers and the churn managers' digest, in ``crm_churn_playbook.py``. A warning of the control
+group (``is_control``) gets no playbook and nobody works it; ``crm_churn_uplift.py`` compares its
+outcomes with the treated warnings'.
 """
 
 from datetime import timedelta
@@ -150,6 +152,15 @@ class CrmChurnWarning(models.Model):
     )
     playbook_id = fields.Many2one(
         "crm.churn.playbook", readonly=True, copy=False, check_company=True, ondelete="set null"
+    )
+    is_control = fields.Boolean(
+        string="Control Group",
+        readonly=True,
+        copy=False,
+        help="Drawn at random into the control group when raised: no playbook, no activity, no "
+        "e-mail and no notification, and hidden from the salespeople, so that its outcome, "
+        "measured as any other, tells what the playbooks add (Playbook Uplift). It stays in the "
+        "control group for its whole life.",
     )
     offer_sent_date = fields.Date(
         string="Offer Sent on",
@@ -321,6 +332,19 @@ class CrmChurnWarning(models.Model):
         return super().write(vals)
 
     # ------------------------------------------------------------------ actions
+    def _check_treated(self):
+        """Nobody works a warning of the control group: its outcome must show what happens
+        without the playbooks."""
+        control = self.filtered("is_control")
+        if control:
+            raise UserError(
+                self.env._(
+                    "These warnings are in the control group: nobody works them, their outcome "
+                    "is measured by the nightly run: %(names)s",
+                    names=", ".join(control.mapped("name")),
+                )
+            )
+
     def _check_open(self):
         closed = self.filtered(lambda w: w.state not in OPEN_STATES)
         if closed:
@@ -332,6 +356,7 @@ class CrmChurnWarning(models.Model):
             )
 
     def action_start(self):
+        self._check_treated()
         engine_write(self.filtered(lambda w: w.state == STATE_NEW)).write(
             {"state": STATE_IN_PROGRESS}
         )
@@ -339,6 +364,7 @@ class CrmChurnWarning(models.Model):
 
     def action_retain(self):
         """The customer is retained: revenue since the warning is counted from now on."""
+        self._check_treated()
         self._check_open()
         for company, warnings in self.grouped("company_id").items():
             warnings._close(STATE_RETAINED, company._crm_today())
@@ -350,6 +376,7 @@ class CrmChurnWarning(models.Model):
         return True
 
     def action_lose(self):
+        self._check_treated()
         self._check_open()
         for company, warnings in self.grouped("company_id").items():
             warnings._close(STATE_LOST, company._crm_today())
@@ -358,6 +385,7 @@ class CrmChurnWarning(models.Model):
     def action_open_dismiss(self):
         """Asks for the snooze date before dismissing."""
         self.ensure_one()
+        self._check_treated()
         self._check_open()
         return {
             "type": "ir.actions.act_window",
@@ -374,6 +402,7 @@ class CrmChurnWarning(models.Model):
     def action_dismiss(self):
         """Closes the warning without outcome; the customer is not warned again before the
         snooze date (by default today plus the company's snooze days)."""
+        self._check_treated()
         self._check_open()
         for warning in self:
             snooze = warning.snooze_until or warning.snooze_default_date
@@ -387,6 +416,7 @@ class CrmChurnWarning(models.Model):
         return {"type": "ir.actions.act_window_close"}
 
     def action_reopen(self):
+        self._check_treated()
         closed = self.filtered(lambda w: w.state not in OPEN_STATES)
         if not closed:
             return True

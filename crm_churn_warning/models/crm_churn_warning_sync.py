@@ -19,9 +19,17 @@ per warning and marked sent in the same transaction, so a run cut short and run 
 nothing; it never goes to a win-back customer who churned before the company's start date
 (customers found lost in the history at installation are contacted by their salesperson, not by
 an e-mail).
+
+With a control group (the company's ``crm_churn_control_share``), a share of the new warnings of
+each night is drawn at random (``_draw_control``) and marked ``is_control``: the playbooks skip
+them, the salespeople do not see them, and their outcomes are measured as any other's. They take
+no place in a salesperson's capacity, which counts the warnings someone works.
 """
 
+import hashlib
 import logging
+import math
+import random
 from collections import defaultdict
 
 from odoo import Command, api, models
@@ -110,8 +118,9 @@ class CrmChurnWarningSync(models.AbstractModel):
                 continue
             to_create.append((row, kind))
 
-        to_create = Warning._limit_to_capacity(company, as_of, to_create)
-        created = Warning._create_from_rows(company, as_of, to_create)
+        control = Warning._draw_control(company, as_of, to_create)
+        to_create = Warning._limit_to_capacity(company, as_of, to_create, control)
+        created = Warning._create_from_rows(company, as_of, to_create, control)
         escalated = Warning._escalate_from_rows(as_of, to_escalate)
         Warning._refresh_from_rows(to_refresh)
         last_orders = {
@@ -128,7 +137,35 @@ class CrmChurnWarningSync(models.AbstractModel):
         return result
 
     @api.model
-    def _limit_to_capacity(self, company, as_of, rows_kinds):
+    def _draw_control(self, company, as_of, rows_kinds):
+        """The customers of ``rows_kinds`` ((row, kind) pairs of the new warnings of a batch)
+        whose warnings go to the control group: within each kind and risk level, the company's
+        control share of them, drawn at random. The count of a stratum is its share rounded up
+        or down at random in proportion to the fraction (3.4 gives 3 six times in ten, 4 four
+        times in ten), so that every customer has exactly the share's chance, in small strata
+        too; a plain rounding would hold none back of a stratum of two at 20% and make the
+        control group poorer in the rare levels than the treated one. The draw is seeded with
+        the company, the night, the stratum and its customers: a run of the same night again
+        (after a rollback) draws the same customers, and another batch or night draws anew."""
+        share = company.crm_churn_control_share / 100.0
+        if share <= 0 or not rows_kinds:
+            return frozenset()
+        strata = defaultdict(list)
+        for row, kind in rows_kinds:
+            strata[kind, row["level"]].append(row["partner_id"])
+        control = set()
+        for (kind, level), partner_ids in sorted(strata.items()):
+            partner_ids.sort()
+            seed = f"{company.id}/{as_of.isoformat()}/{kind}/{level}/{partner_ids}"
+            rng = random.Random(hashlib.sha256(seed.encode()).hexdigest())
+            expected = share * len(partner_ids)
+            count = math.floor(expected)
+            count += rng.random() < expected - count
+            control.update(rng.sample(partner_ids, count))
+        return frozenset(control)
+
+    @api.model
+    def _limit_to_capacity(self, company, as_of, rows_kinds, control=frozenset()):
         """The (row, kind) pairs of ``rows_kinds`` that become warnings today, highest risk
         first (score, then level, then customer id): at most the company's capacity of new
         warnings per salesperson and day, counting the warnings already raised that day (read
@@ -138,7 +175,14 @@ class CrmChurnWarningSync(models.AbstractModel):
         The others are left out: they keep their score and are considered again the next
         night. A capacity of 0 leaves every pair in. The order holds within a batch; batches
         follow customer ids, so a salesperson's day filled by an earlier batch leaves a higher
-        risk of a later batch for the next night."""
+        risk of a later batch for the next night.
+
+        The capacity is the work of the salespeople: the warnings of the control group
+        (customers of ``control``, see ``_draw_control``) take no place in it, neither today's
+        nor the batch's. They come in with the salesperson's customers of the same ranks, while
+        the salesperson still has room, so that the control and the treated warnings are drawn
+        from the same customers; once the day is full, neither group takes more (a run of the
+        same day again adds nothing)."""
         rows_kinds = sorted(
             rows_kinds,
             key=lambda row_kind: (
@@ -151,7 +195,9 @@ class CrmChurnWarningSync(models.AbstractModel):
         if not capacity or not rows_kinds:
             return rows_kinds
         raised = self._read_group(
-            [("company_id", "=", company.id), ("date", "=", as_of)], ["user_id"], ["__count"]
+            [("company_id", "=", company.id), ("date", "=", as_of), ("is_control", "=", False)],
+            ["user_id"],
+            ["__count"],
         )
         left = defaultdict(lambda: capacity)
         for user, count in raised:
@@ -160,7 +206,8 @@ class CrmChurnWarningSync(models.AbstractModel):
         for row, kind in rows_kinds:
             user_id = row.get("user_id") or None
             if left[user_id] > 0:
-                left[user_id] -= 1
+                if row["partner_id"] not in control:
+                    left[user_id] -= 1
                 admitted.append((row, kind))
         if len(admitted) < len(rows_kinds):
             preview = self.env.context.get(PREVIEW_KEY)
@@ -242,12 +289,13 @@ class CrmChurnWarningSync(models.AbstractModel):
         return user.sale_team_id if user.sale_team_id in teams else teams[:1]
 
     @api.model
-    def _create_from_rows(self, company, as_of, rows_kinds):
+    def _create_from_rows(self, company, as_of, rows_kinds, control=frozenset()):
         """New warnings, one per (row, kind), with their reasons and a note, in one create:
         the scoring rows hold the values; ``create`` takes the customer's commercial partner,
         the highest level and a reference from the sequence, the ORM computes the salesperson,
         the team and the outcome figures. No tracking, no follower: the note of the "raised"
-        subtype tells what happened."""
+        subtype tells what happened. The warnings of the customers of ``control`` are marked
+        as the control group (their note says so too)."""
         if not rows_kinds:
             return self.browse()
         warnings = (
@@ -263,6 +311,7 @@ class CrmChurnWarningSync(models.AbstractModel):
                         "score": row["score"],
                         "reason_data": row.get("reason_data") or None,
                         "date": as_of,
+                        "is_control": row["partner_id"] in control,
                         "line_ids": [Command.create(vals) for vals in self._get_line_values(row)],
                     }
                     for row, kind in rows_kinds
@@ -277,6 +326,7 @@ class CrmChurnWarningSync(models.AbstractModel):
                     ("kind", False, kind),
                     ("level", False, row["level"]),
                     ("score", 0.0, round(row["score"], 1)),
+                    *([("is_control", False, True)] if warning.is_control else []),
                 ]
                 for warning, (row, kind) in zip(warnings, rows_kinds, strict=True)
             },

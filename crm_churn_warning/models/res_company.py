@@ -1,10 +1,12 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
 
 from .churn_data import (
     DEFAULT_BACKTEST_HORIZON,
     DEFAULT_CLV_DISCOUNT,
+    DEFAULT_CONTROL_SHARE,
     DEFAULT_LEVEL_HIGH,
     DEFAULT_LEVEL_LOW,
     DEFAULT_LEVEL_MEDIUM,
@@ -19,6 +21,7 @@ from .churn_data import (
     LEVEL_BASES,
     LEVEL_BASIS_SCORE,
     LEVEL_MEDIUM,
+    MAX_CONTROL_SHARE,
     SCORE_METHODS,
     SCORE_RULES,
     WARNING_LEVELS,
@@ -97,6 +100,16 @@ class ResCompany(models.Model):
         "salesperson share one such allowance for the whole company. Escalations of open "
         "warnings are not limited. 0: no limit.",
     )
+    crm_churn_control_share = fields.Float(
+        string="Control Group (%)",
+        default=DEFAULT_CONTROL_SHARE,
+        digits=(4, 1),
+        help="This percentage of the new churn warnings, drawn at random within each risk "
+        "level, forms a control group: no playbook, no activity, no e-mail and no notification, "
+        "hidden from the salespeople, so that the Playbook Uplift report can measure what the "
+        "playbooks retain. The cost: the customers of the control group get no follow-up. "
+        "0: no control group; at most 50.",
+    )
     crm_churn_snooze_days = fields.Integer(
         string="Snooze (days)",
         default=DEFAULT_SNOOZE_DAYS,
@@ -163,10 +176,29 @@ class ResCompany(models.Model):
         "CHECK(crm_churn_warning_capacity >= 0 AND crm_churn_warning_capacity <= 1000)",
         "The new churn warnings per salesperson a day lie between 0 (no limit) and 1000.",
     )
+    _crm_churn_control_share_range = models.Constraint(
+        f"CHECK(crm_churn_control_share >= 0 AND crm_churn_control_share <= {MAX_CONTROL_SHARE})",
+        "The control group's share of the new churn warnings lies between 0 and 50%.",
+    )
     _crm_churn_clv_discount_range = models.Constraint(
         "CHECK(crm_churn_clv_discount >= 0 AND crm_churn_clv_discount < 1)",
         "The monthly discount rate lies between 0 and 1.",
     )
+
+    @api.constrains("crm_churn_control_share")
+    def _check_crm_churn_control_share(self):
+        for company in self:
+            if not 0 <= company.crm_churn_control_share <= MAX_CONTROL_SHARE:
+                raise ValidationError(
+                    self.env._(
+                        "The control group of %(company)s cannot hold %(share)s%% of the new "
+                        "churn warnings: choose between 0 (no control group) and %(max)s%%. "
+                        "Above half, most customers at risk would get no follow-up.",
+                        company=company.name,
+                        share=f"{company.crm_churn_control_share:g}",
+                        max=f"{MAX_CONTROL_SHARE:g}",
+                    )
+                )
 
     @api.model
     def _crm_load_churn_demo(self):

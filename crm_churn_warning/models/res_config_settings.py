@@ -26,6 +26,9 @@ class ResConfigSettings(models.TransientModel):
     crm_churn_warning_capacity = fields.Integer(
         related="company_id.crm_churn_warning_capacity", readonly=False
     )
+    crm_churn_control_share = fields.Float(
+        related="company_id.crm_churn_control_share", readonly=False
+    )
     crm_churn_snooze_days = fields.Integer(
         related="company_id.crm_churn_snooze_days", readonly=False
     )

@@ -22,3 +22,4 @@ from . import test_capacity
 from . import test_bad_input
 from . import test_access_engine_fields
 from . import test_getting_started
+from . import test_churn_control_group
