@@ -202,6 +202,31 @@ class TestGettingStartedChurn(ChurnCase):
         self.assertEqual((win_back, offers), (1, 1))
         self.assertEqual(self.snapshot(), before, "the previews left something behind")
 
+    def test_control_group_and_score_in_the_preview(self):
+        """With half of the new warnings drawn into the control group and no capacity limit,
+        the salespeople's table counts only the treated warnings, the control group is counted
+        apart and gets no activity; the company's history is too short to learn from, so the
+        preview says the weighted rules rank the customers."""
+        self.company.crm_churn_control_share = 50
+        wizard = self.open_wizard(churn_warning_capacity=0)
+        before = self.snapshot()
+        wizard.action_preview()
+        created, held, _win_back, _offers, activities = self.previewed(wizard)
+        churn = wizard.preview_data["churn"]
+        treated = sum(created.values())
+        # 9 customers at risk: 5 high (at least 2 of them drawn), 3 medium, W (win-back)
+        self.assertEqual(treated + churn["control"], 9)
+        self.assertGreaterEqual(churn["control"], 2)
+        self.assertEqual((held, activities), ({}, treated))
+        self.assertFalse(churn["learned"])
+        html = wizard.preview_html
+        self.assertIn(
+            f"{churn['control']} more drawn into the control group: no playbook, no follow-up.",
+            html,
+        )
+        self.assertIn("Ranked by the weighted rules", html)
+        self.assertEqual(self.snapshot(), before, "the preview left something behind")
+
     def test_capacity_for_churn_warning_managers(self):
         wizard = self.open_wizard(user=self.value_manager)
         self.assertEqual(wizard.churn_warning_capacity, 10)

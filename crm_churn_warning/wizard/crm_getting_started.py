@@ -64,9 +64,11 @@ class CrmGettingStarted(models.TransientModel):
 
     def _preview_step_churn(self, night):
         """The churn scoring of the company, as its cron runs it (the purchase model refitted
-        when due, every customer scored, warnings raised within the capacity, outcomes closed):
-        the warnings it raised by salesperson, level and kind, and the customers the capacity
-        held back for the next nights."""
+        and the learned churn risk trained when due, every customer scored, warnings raised
+        within the capacity, outcomes closed): the warnings it raised for the salespeople by
+        salesperson, level and kind, those drawn into the control group (nobody's work), the
+        customers the capacity held back for the next nights, and the score it ranked them by
+        (learned, or the weighted rules)."""
         company = self.company_id
         cr = self.env.cr
         preview = ChurnPreview()
@@ -74,23 +76,25 @@ class CrmGettingStarted(models.TransientModel):
         warnings_before = self._preview_max_id("crm_churn_warning")
         activities_before = self._preview_max_id("mail_activity")
         env["crm.churn.model"]._fit_if_due(company, night)
-        env["crm.churn.engine"]._score_company(company, as_of=night)
+        env["crm.churn.risk.model"]._train_if_due(company, night)
+        scored = env["crm.churn.engine"]._score_company(company, as_of=night)
         env["crm.churn.warning"]._close_outcomes(company, night)
         self.env.flush_all()
         cr.execute(
             SQL(
                 """
-                SELECT w.user_id, w.level, w.kind, count(*),
+                SELECT w.user_id, w.level, w.kind, w.is_control, count(*),
                        count(*) FILTER (WHERE w.offer_sent_date IS NOT NULL)
                   FROM crm_churn_warning w
                  WHERE w.company_id = %(company)s AND w.id > %(before)s
-                 GROUP BY 1, 2, 3
+                 GROUP BY 1, 2, 3, 4
                 """,
                 company=company.id,
                 before=warnings_before,
             )
         )
-        created = cr.fetchall()
+        rows = cr.fetchall()
+        created = [row[:3] + row[4:] for row in rows if not row[3]]
         cr.execute(
             SQL(
                 """
@@ -111,6 +115,8 @@ class CrmGettingStarted(models.TransientModel):
                 [user_id, level, kind, count] for user_id, level, kind, count, _o in created
             ],
             "offers": sum(offers for *_keys, offers in created),
+            "control": sum(row[4] for row in rows if row[3]),
+            "learned": scored.get("learned", False),
             "activities": activities,
             "held_back": [[user_id, count] for user_id, count in preview.held_back.items()],
         }
@@ -184,4 +190,21 @@ class CrmGettingStarted(models.TransientModel):
             activities=churn["activities"],
             offers=churn["offers"],
         )
-        return table + Markup("<p class='text-muted'>%s<br/>%s</p>") % (limit, summary)
+        if churn.get("control"):
+            summary += " " + self.env._(
+                "%(control)s more drawn into the control group: no playbook, no follow-up.",
+                control=churn["control"],
+            )
+        score = (
+            self.env._("Ranked by the churn risk learned from the company's history.")
+            if churn.get("learned")
+            else self.env._(
+                "Ranked by the weighted rules (the churn score chosen in the settings, or too "
+                "little history to learn from: see Learned Churn Risk)."
+            )
+        )
+        return table + Markup("<p class='text-muted'>%s<br/>%s<br/>%s</p>") % (
+            limit,
+            summary,
+            score,
+        )
