@@ -6,7 +6,10 @@ date T. It describes the customers at the month ends whose horizon had ended by 
 TRAINING_SNAPSHOTS of them, the latest), each from the days known on that date
 (tools/churn_features.py), and labels a customer churned when no order followed within the
 horizon (the company's backtest horizon). Customers already churned on a date (no order for
-the company's churn days) are left out of it, as the warnings leave them out. The latest
+the company's churn days) are left out of it, as the warnings leave them out. Their lifecycle
+stage on a date follows from the days known then; their tier on a date, from the history of
+the tier changes (unknown before it begins: the model learns the tier's weight from the dates
+it covers). The nightly scoring describes today the same way. The latest
 labelled date is held out: a model fitted on the earlier ones is validated on it (AUC, Brier
 score, top-decile lift, calibration by decile, beside the two simple baselines, days since
 the last order and the purchase model's P(alive)); the model kept is then fitted on every
@@ -22,6 +25,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date, formatLang
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import EVENT_TIER
 
 from ..tools import churn_features, churn_learning
 from .churn_data import (
@@ -310,6 +315,14 @@ class CrmChurnRiskModel(models.Model):
         features = churn_features.purchase_features(
             summary, day, horizon_days, churn_features.median_interval(summary), params
         )
+        stages = churn_features.stage_features(
+            days,
+            summary,
+            day,
+            churn_days,
+            company.crm_loyal_min_orders,
+            company.crm_loyal_min_tenure_days,
+        )
         population = (summary["order_days"] > 0) & (day - summary["last"] <= churn_days)
         labels = None
         if labelled:
@@ -318,7 +331,9 @@ class CrmChurnRiskModel(models.Model):
         context = self._get_context_features(
             company, on, partner_ids, day - summary["first"][population]
         )
-        return partner_ids, np.hstack([features[population], context]), labels
+        tiers = self._get_tier_features(company, on, partner_ids)
+        matrix = np.hstack([features[population], stages[population], context, tiers])
+        return partner_ids, matrix, labels
 
     @api.model
     def _get_context_features(self, company, on, partner_ids, tenure_days):
@@ -388,6 +403,55 @@ class CrmChurnRiskModel(models.Model):
         values[:, column["contact_days"]] = np.log1p(np.maximum(contact, 0.0))
         return values
 
+    @api.model
+    def _get_tier_features(self, company, on, partner_ids):
+        """The TIER_FEATURES of the customers ``partner_ids`` on the date ``on``, in one
+        query: the tier a customer held is the new tier of its last tier change in the
+        company's lifecycle history (crm.lifecycle.event) dated on or before ``on``. The
+        history starts when the value engine first assigns tiers (it records that first
+        assignment too): before a customer's first recorded change, or when its last change
+        took its tier away, the tier is unknown (both features 0). A tier's level is its rank
+        among the company's tiers (archived ones too), the best 1 down to the lowest 0."""
+        values = np.zeros((len(partner_ids), len(churn_features.TIER_FEATURES)))
+        if not len(partner_ids):
+            return values
+        self.env["crm.lifecycle.event"].flush_model(
+            ["partner_id", "company_id", "date", "kind", "new_tier_id"]
+        )
+        self.env["crm.customer.tier"].flush_model(["sequence", "company_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT e.partner_id, t.level
+                  FROM (SELECT DISTINCT ON (e.partner_id) e.partner_id, e.new_tier_id
+                          FROM crm_lifecycle_event e
+                         WHERE e.company_id = %(company)s
+                           AND e.kind = %(kind)s
+                           AND e.date <= %(on)s
+                           AND e.partner_id = ANY(%(ids)s)
+                         ORDER BY e.partner_id, e.date DESC, e.id DESC) e
+                  JOIN (SELECT id,
+                               COALESCE((count(*) OVER () - row_number() OVER (
+                                            ORDER BY sequence, id))::float8
+                                        / NULLIF(count(*) OVER () - 1, 0), 1.0) AS level
+                          FROM crm_customer_tier
+                         WHERE company_id = %(company)s OR company_id IS NULL) t
+                    ON t.id = e.new_tier_id
+                """,
+                company=company.id,
+                kind=EVENT_TIER,
+                on=on,
+                ids=[int(pid) for pid in partner_ids],
+            )
+        )
+        known = np.array(self.env.cr.fetchall(), dtype=float).reshape(-1, 2)
+        order = np.argsort(partner_ids)
+        rows = order[np.searchsorted(partner_ids, known[:, 0], sorter=order)]
+        column = {name: index for index, name in enumerate(churn_features.TIER_FEATURES)}
+        values[rows, column["tier_known"]] = 1.0
+        values[rows, column["tier_level"]] = known[:, 1]
+        return values
+
     # ------------------------------------------------------------------ training
     @api.model
     def _train(self, company, as_of, days=None):
@@ -435,17 +499,24 @@ class CrmChurnRiskModel(models.Model):
                     },
                 )
         names = churn_features.FEATURES
-        validated = churn_learning.fit(features[: len(train_labels)], train_labels, names)
+        recency = held_features[:, names.index("recency")]
+        p_alive = held_features[:, names.index("p_alive")]
+        # a feature of one value on every row (no complaints in the history, no tier known
+        # yet) tells nothing: its weight would be 0; the fits leave it out, which costs less
+        varying = np.flatnonzero(np.ptp(features, axis=0) > 0)
+        fitted = [names[column] for column in varying]
+        features, held_features = features[:, varying], held_features[:, varying]
+        validated = churn_learning.fit(features[: len(train_labels)], train_labels, fitted)
         figures = churn_learning.evaluate(
             held_labels, churn_learning.predict(validated, held_features)
         )
-        recency = held_features[:, names.index("recency")]
-        p_alive = held_features[:, names.index("p_alive")]
+        params = churn_learning.fit(features, labels, fitted)
         return dict(
             values,
             state=MODEL_FITTED,
             notice_data=False,
-            params=churn_learning.fit(features, labels, names),
+            # the features described when it was trained, of which it was fitted on "names"
+            params=dict(params, features=list(names)),
             training_count=len(labels),
             training_churn_rate=float(labels.mean()),
             validation_count=figures["count"],
@@ -499,12 +570,25 @@ class CrmChurnRiskModel(models.Model):
 
     @api.model
     def _train_if_due(self, company, as_of):
-        """Trains the company's churn risk when it never was or its training date is at least
-        the company's refit period before ``as_of``; returns the company's record."""
+        """Trains the company's churn risk when it never was, its training date is at least
+        the company's refit period before ``as_of``, or it was fitted on other features than
+        today's (a model of an earlier version: it scores with the features it knows until
+        then); returns the company's record."""
         model = self.sudo().search([("company_id", "=", company.id)], limit=1)
-        if not self.env["crm.churn.model"]._is_due(model, company, as_of):
+        current = model.state != MODEL_FITTED or self._has_current_features(model.params)
+        if current and not self.env["crm.churn.model"]._is_due(model, company, as_of):
             return self.browse(model.id)
         return self._train_company(company, as_of)
+
+    @api.model
+    def _has_current_features(self, params):
+        """Whether the stored ``params`` were trained on today's features
+        (churn_features.FEATURES), in their order (a model of an earlier version keeps only
+        the names it was fitted on)."""
+        params = params or {}
+        return list(params.get("features") or params.get("names") or ()) == list(
+            churn_features.FEATURES
+        )
 
     # ------------------------------------------------------------------ scoring
     @api.model
@@ -578,6 +662,20 @@ class CrmChurnRiskModel(models.Model):
             company.crm_churn_days,
             labelled=False,
         )
+        # the columns the model was fitted on, by name: a model fitted before features were
+        # added scores with those it knows; one that needs a feature no longer described
+        # cannot score (the rules stand in until the next training, see _train_if_due)
+        names = churn_features.FEATURES
+        unknown = [name for name in params["names"] if name not in names]
+        if unknown:
+            _logger.warning(
+                "Churn risk of %s: the stored model needs the features %s, no longer "
+                "described; the weighted rules score until it is trained again",
+                company.name,
+                ", ".join(unknown),
+            )
+            return {}
+        features = features[:, [names.index(name) for name in params["names"]]]
         probabilities = churn_learning.predict(params, features)
         parts = churn_learning.contributions(params, features, LEARNED_FEATURE_SIGNALS)
         return {

@@ -4,6 +4,7 @@ from . import test_churn_backtest
 from . import test_churn_model
 from . import test_churn_model_summary
 from . import test_churn_risk_model
+from . import test_churn_risk_features
 from . import test_churn_score
 from . import test_churn_engine
 from . import test_churn_cron

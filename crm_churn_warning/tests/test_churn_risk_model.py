@@ -15,7 +15,7 @@ from odoo.service.model import call_kw
 from odoo.tools import mute_logger
 
 from odoo.addons.crm_churn_warning.models.churn_data import MODEL_FITTED, MODEL_INSUFFICIENT
-from odoo.addons.crm_churn_warning.tools import churn_learning
+from odoo.addons.crm_churn_warning.tools import churn_features, churn_learning
 from odoo.addons.crm_lifecycle_tiering.tests.common import (
     CrmCase,
     insert_orders,
@@ -28,16 +28,29 @@ AS_OF = date(1998, 3, 31)
 HORIZON = 90
 
 
-class TestChurnRiskModel(CrmCase):
+class RiskCase(CrmCase):
+    """A test of the learned churn risk, on companies of its own."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.Risk = cls.env["crm.churn.risk.model"]
-        usd = cls.env.ref("base.USD")
-        cls.company = cls.env["res.company"].create(
-            {"name": "CDNOW Risk", "currency_id": usd.id, "crm_churn_backtest_horizon": HORIZON}
+
+    @classmethod
+    def make_shop(cls, name, **values):
+        """A company of the test's user, its backtest horizon HORIZON."""
+        company = cls.env["res.company"].create(
+            {"name": name, "crm_churn_backtest_horizon": HORIZON, **values}
         )
-        cls.env.user.company_ids |= cls.company
+        cls.env.user.company_ids |= company
+        return company
+
+
+class TestChurnRiskModel(RiskCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.make_shop("CDNOW Risk", currency_id=cls.env.ref("base.USD").id)
         cls.cdnow = load_orders(cls.env, cls.company, cdnow_rows(), "CDNOWRISK")
 
     def outcome(self, as_of):
@@ -61,7 +74,7 @@ class TestChurnRiskModel(CrmCase):
             )
         )
         last = dict(zip(days.partner_ids.tolist(), summary["last"].tolist(), strict=True))
-        p_alive = features[:, list(model.sudo().params["names"]).index("p_alive")]
+        p_alive = features[:, churn_features.FEATURES.index("p_alive")]
         return {
             pid: (scored[pid][0], as_of.toordinal() - last[pid], alive, not ordered[pid])
             for pid, alive in zip(partner_ids.tolist(), p_alive.tolist(), strict=True)
@@ -330,7 +343,7 @@ class TestChurnRiskModel(CrmCase):
                 self.env.flush_all()
 
 
-class TestLearnedComplaintEffect(CrmCase):
+class TestLearnedComplaintEffect(RiskCase):
     """A shop whose customers order about monthly; a third of them file a complaint at some
     point, and four in five of those stop ordering a few days later (the known effect), while
     the others stop at random far more rarely. The learned risk puts positive weight on recent
@@ -339,11 +352,7 @@ class TestLearnedComplaintEffect(CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Risk = cls.env["crm.churn.risk.model"]
-        cls.company = cls.env["res.company"].create(
-            {"name": "Complaint Shop", "crm_churn_backtest_horizon": HORIZON}
-        )
-        cls.env.user.company_ids |= cls.company
+        cls.company = cls.make_shop("Complaint Shop")
         rng = np.random.default_rng(7)
         start, end = date(2024, 1, 1), date(2025, 12, 31)
         orders, complaints = [], []

@@ -4,16 +4,25 @@ The learned churn risk (crm.churn.risk.model) describes each customer at a date 
 figures of the purchase history known on that date: days since the last order and that gap
 over the customer's usual interval, order days and revenue in the last WINDOW_DAYS and the
 WINDOW_DAYS before, tenure, mean order value, and the purchase model's probability of being
-still active and expected purchases (BG/NBD fitted on that date's history). Several dates are
-described from one read of the days: for each date only the days up to it count, so a
-snapshot never sees what happened after it.
+still active and expected purchases (BG/NBD fitted on that date's history); and the lifecycle
+stage the customer was at on that date (STAGE_FEATURES), by the lifecycle engine's own tests
+and the company's thresholds. Several dates are described from one read of the days: for
+each date only the days up to it count, so a snapshot never sees what happened after it.
 
 Everything here is numpy on whole arrays: one pass over the days per date. What the customer's
 complaints, satisfaction answers and contacts said on the date (CONTEXT_FEATURES) is read from
-the satisfaction addon's facts as of that date by crm.churn.risk.model.
+the satisfaction addon's facts as of that date by crm.churn.risk.model, and so is the tier the
+customer held on the date (TIER_FEATURES), from the history of the tier changes.
 """
 
 import numpy as np
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
+    STAGE_FIRST_PURCHASE,
+    STAGE_LOYAL,
+    STAGE_REPEAT,
+    buyer_stage_tests,
+)
 
 from . import churn_stats
 
@@ -38,6 +47,14 @@ PURCHASE_FEATURES = (
     "expected_purchases",  # log(1 + BG/NBD expected purchases in the horizon)
 )
 
+# the customer's lifecycle stage on the date, first purchase the base (churned customers are
+# left out of the snapshots): see stage_features
+STAGE_FEATURES = (
+    "stage_repeat",  # 1 at the repeat purchase stage
+    "stage_loyal",  # 1 at the loyal stage
+    "reactivated",  # 1 for a customer who came back after more than the churn days
+)
+
 # what the customer's complaints, answers and contacts said on the date (see
 # crm.churn.risk.model._get_context_features)
 CONTEXT_FEATURES = (
@@ -50,12 +67,19 @@ CONTEXT_FEATURES = (
     "satisfaction_drop",  # fall of the average satisfaction (0-1) against the period before
     "contact_days",  # log(1 + days since the last contact, or since the first order)
 )
-FEATURES = PURCHASE_FEATURES + CONTEXT_FEATURES
+# the customer's tier on the date, as the history of the tier changes tells it (see
+# crm.churn.risk.model._get_tier_features): before the first recorded change it is unknown
+TIER_FEATURES = (
+    "tier_known",  # 1 when the tier on the date is known
+    "tier_level",  # the tier's rank, 1 for the best tier down to 0 for the lowest; 0 unknown
+)
+FEATURES = PURCHASE_FEATURES + STAGE_FEATURES + CONTEXT_FEATURES + TIER_FEATURES
 
 
 class TransactionDays:
     """The (partner, day, orders, amount) rows of a company, as arrays: partners as indexes
-    into ``partner_ids``, days as ordinals (``date.toordinal()``)."""
+    into ``partner_ids``, days as ordinals (``date.toordinal()``), the rows in the order of
+    the partners and of their days."""
 
     def __init__(self, rows):
         data = np.array(rows, dtype=float).reshape(-1, 4)
@@ -65,6 +89,11 @@ class TransactionDays:
         self.orders = data[:, 2]
         self.amount = data[:, 3]
         self.size = len(self.partner_ids)
+        step, gap = np.diff(self.index), np.diff(self.day)
+        if np.any((step < 0) | ((step == 0) & (gap < 0))):
+            order = np.lexsort((self.day, self.index))
+            self.index, self.day = self.index[order], self.day[order]
+            self.orders, self.amount = self.orders[order], self.amount[order]
 
     def summary(self, day):
         """Per customer (index into partner_ids), on ``day`` (an ordinal): order days, first
@@ -89,6 +118,7 @@ class TransactionDays:
 
         return {
             "order_days": order_days,
+            "orders": np.bincount(index, weights=self.orders[ordered], minlength=size),
             "first": first,
             "last": last,
             "revenue": np.bincount(self.index[known], weights=self.amount[known], minlength=size),
@@ -103,6 +133,14 @@ class TransactionDays:
         """The amount of each customer's first order day (0 without any)."""
         on_first = ordered & (self.day == first[self.index])
         return np.bincount(self.index[on_first], weights=self.amount[on_first], minlength=self.size)
+
+    def came_back(self, day, gap_days):
+        """Whether each customer, by ``day`` (an ordinal), ordered again after more than
+        ``gap_days`` days without an order."""
+        ordered = (self.day <= day) & (self.orders > 0)
+        index, days = self.index[ordered], self.day[ordered]
+        back = (index[1:] == index[:-1]) & (days[1:] - days[:-1] > gap_days)
+        return np.bincount(index[1:][back], minlength=self.size) > 0
 
     def ordered_between(self, start, end):
         """Whether each customer ordered on a day in (start, end] (ordinals)."""
@@ -174,6 +212,33 @@ def purchase_features(summary, day, horizon_days, median_interval, params):
         "expected_purchases": np.log1p(np.maximum(expected, 0.0)),
     }
     return np.column_stack([columns[name] for name in PURCHASE_FEATURES])
+
+
+def stage_features(days, summary, day, churn_days, loyal_orders, loyal_tenure_days):
+    """The STAGE_FEATURES matrix (one row per customer of ``summary``) on ``day``: the
+    lifecycle stage by the lifecycle engine's tests (lifecycle_data.buyer_stage_tests) with
+    the company's thresholds (churn days, loyal customers' minimum orders and tenure), and
+    whether the customer was reactivated: came back after more than the churn days without an
+    order, as the lifecycle engine tells a churned customer who bought again."""
+    tests = buyer_stage_tests(
+        summary["orders"],
+        day - summary["first"],
+        day - summary["last"],
+        churn_days,
+        loyal_orders,
+        loyal_tenure_days,
+    )
+    stage = np.select(
+        [passed for _stage, passed in tests],
+        [stage for stage, _passed in tests],
+        default=STAGE_FIRST_PURCHASE,
+    )
+    columns = {
+        "stage_repeat": stage == STAGE_REPEAT,
+        "stage_loyal": stage == STAGE_LOYAL,
+        "reactivated": days.came_back(day, churn_days),
+    }
+    return np.column_stack([columns[name] for name in STAGE_FEATURES]).astype(float)
 
 
 def median_interval(summary):

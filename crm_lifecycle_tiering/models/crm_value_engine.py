@@ -42,11 +42,9 @@ from .lifecycle_data import (
     REASON_GRACE,
     REASON_LOCKED,
     RFM_SCORE_MAX,
-    STAGE_CHURNED,
     STAGE_FIRST_PURCHASE,
-    STAGE_LOYAL,
     STAGE_PROSPECT,
-    STAGE_REPEAT,
+    buyer_stage_tests,
     dump_reason,
 )
 
@@ -527,12 +525,15 @@ class CrmValueEngine(models.AbstractModel):
 
     def _compute_stage(self, ctx, row):
         s, as_of = ctx.settings, ctx.as_of
-        count = row["order_count"]
-        if (as_of - row["last_date"]).days > s["churn_days"]:
-            return STAGE_CHURNED
-        if count >= s["loyal_orders"] and (as_of - row["first_date"]).days >= s["loyal_tenure"]:
-            return STAGE_LOYAL
-        return STAGE_REPEAT if count >= 2 else STAGE_FIRST_PURCHASE
+        tests = buyer_stage_tests(
+            row["order_count"],
+            (as_of - row["first_date"]).days,
+            (as_of - row["last_date"]).days,
+            s["churn_days"],
+            s["loyal_orders"],
+            s["loyal_tenure"],
+        )
+        return next((stage for stage, passed in tests if passed), STAGE_FIRST_PURCHASE)
 
     def _compute_figures(self, ctx, row):
         """A buyer's stored figures, and the metrics tier rules test."""

@@ -26,6 +26,23 @@ ACTIVE_STAGES = (STAGE_FIRST_PURCHASE, STAGE_REPEAT, STAGE_LOYAL)
 # stages of customers who bought at least once
 BUYER_STAGES = (*ACTIVE_STAGES, STAGE_CHURNED)
 
+
+def buyer_stage_tests(
+    order_count, tenure_days, idle_days, churn_days, loyal_orders, loyal_tenure_days
+):
+    """The tests that set a buyer's lifecycle stage, in the order they apply, as (stage,
+    passed): churned (no order for more than ``churn_days`` days), loyal (at least
+    ``loyal_orders`` orders and ``loyal_tenure_days`` days since the first), repeat purchase
+    (two orders or more); a buyer who passes none is at first purchase. The figures (orders,
+    days since the first and since the last order) are numbers, or numpy arrays of them: then
+    each test holds one answer per customer."""
+    return (
+        (STAGE_CHURNED, idle_days > churn_days),
+        (STAGE_LOYAL, (order_count >= loyal_orders) & (tenure_days >= loyal_tenure_days)),
+        (STAGE_REPEAT, order_count >= 2),
+    )
+
+
 POTENTIAL_UNKNOWN = "0"
 POTENTIALS = [
     (POTENTIAL_UNKNOWN, "Unknown"),
