@@ -19,11 +19,11 @@ from .churn_data import (
     DEFAULT_WARNING_CAPACITY,
     DEFAULT_WIN_BACK_DAYS,
     LEVEL_BASES,
-    LEVEL_BASIS_SCORE,
+    LEVEL_BASIS_SHARE,
     LEVEL_MEDIUM,
     MAX_CONTROL_SHARE,
+    SCORE_LEARNED,
     SCORE_METHODS,
-    SCORE_RULES,
     WARNING_LEVELS,
 )
 
@@ -34,7 +34,7 @@ class ResCompany(models.Model):
     crm_churn_score_method = fields.Selection(
         SCORE_METHODS,
         string="Churn Score",
-        default=SCORE_RULES,
+        default=SCORE_LEARNED,
         required=True,
         help="Weighted rules: the score adds up the warning signs the signals find. Learned from "
         "history: the score is the probability (0-100) that the customer places no order within "
@@ -59,7 +59,7 @@ class ResCompany(models.Model):
     crm_churn_level_basis = fields.Selection(
         LEVEL_BASES,
         string="Risk Levels By",
-        default=LEVEL_BASIS_SCORE,
+        default=LEVEL_BASIS_SHARE,
         required=True,
         help="Score thresholds: a customer's level follows the score, from the thresholds "
         "below. Shares of customers (with the learned score): each night the given share of "
