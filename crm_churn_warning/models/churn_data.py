@@ -172,11 +172,11 @@ DEFAULT_WIN_BACK_DAYS = 180
 DEFAULT_BACKTEST_HORIZON = 90
 DEFAULT_WARNING_CAPACITY = 10  # new warnings per salesperson and day (0: no limit)
 # the control group: this percentage of the new warnings (0: none, at most MAX_CONTROL_SHARE) gets
-# no playbook; the uplift of the playbooks is measured once each group has UPLIFT_MIN_CLOSED
-# closed warnings
+# no playbook; the uplift of the playbooks is measured once each group has UPLIFT_MIN_WARNINGS
+# warnings whose horizon is over
 DEFAULT_CONTROL_SHARE = 0.0
 MAX_CONTROL_SHARE = 50.0
-UPLIFT_MIN_CLOSED = 30
+UPLIFT_MIN_WARNINGS = 30
 
 # res.partner values the churn engine computes (per company), by SQL
 PARTNER_CHURN_FIELDS = frozenset(

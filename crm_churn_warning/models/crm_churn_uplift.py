@@ -1,30 +1,34 @@
 """Playbook Uplift: what the churn playbooks retain, measured against the control group.
 
 The control group (``crm.churn.warning.is_control``, drawn each night from the new warnings, see
-``crm_churn_warning_sync.py``) gets no playbook. Its warnings close as the treated ones do, by
-the nightly outcomes: retained when the customer orders again, lost when a risk customer churns
-or a win-back finds no order within the horizon. This screen compares the two groups over the
-closed warnings (retained or lost) of a company raised on the nights that drew a control group,
-so that both groups come from the same nights and the same candidates (nights before the control
-group was set up, or after it was set to 0, hold only treated warnings and are left out):
+``crm_churn_warning_sync.py``) gets no playbook. The screen compares the two groups as they were
+drawn (intention to treat): every warning of the company raised on a night that drew a control
+group, once the company's horizon (its churn horizon, ``crm_churn_backtest_horizon`` days) has
+passed since, counts with what its customer did in those days, whatever became of the warning:
+retained when the customer ordered within them, with the revenue of those days. Both groups come
+from the same nights and the same candidates (nights before the control group was set up, or
+after it was set to 0, hold only treated warnings and are left out), and what the salespeople do
+with a warning (mark it retained or lost, dismiss it), which only treated warnings can undergo,
+changes neither its group nor its outcome:
 
 - the retained rate of each group and the uplift, treated minus control, with its 95% interval;
-- the revenue retained attributable to the playbooks: the mean revenue after a closed treated
-  warning minus that after a closed control warning, times the closed treated warnings, with its
-  95% interval (see ``tools/churn_uplift.py`` for the formulas).
+- the revenue retained attributable to the playbooks: the mean revenue after a treated warning
+  minus that after a control warning, times the treated warnings, with its 95% interval (see
+  ``tools/churn_uplift.py`` for the formulas).
 
-With fewer than UPLIFT_MIN_CLOSED closed warnings in either group, it says why no figure is
-given, with the counts. Warnings closed by hand (marked retained, lost or dismissed by a
-salesperson) count as the nightly outcomes do; only the treated ones can be, which the reader of
-the figures should know when salespeople close many warnings by hand.
+With fewer than UPLIFT_MIN_WARNINGS measured warnings in either group, it says why no figure is
+given, with the counts.
 """
 
+from datetime import timedelta
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools.misc import formatLang
 
 from ..tools import churn_uplift
-from .churn_data import CLOSED_OUTCOMES, STATE_RETAINED, UPLIFT_MIN_CLOSED
+from .churn_data import UPLIFT_MIN_WARNINGS
 
 GROUPS = ("treated", "control")
 
@@ -42,15 +46,30 @@ class CrmChurnUplift(models.TransientModel):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_from = fields.Date(string="Raised from")
     date_to = fields.Date(string="Raised until")
-    treated_closed = fields.Integer(string="Closed", compute="_compute_figures")
-    treated_retained = fields.Integer(string="Retained", compute="_compute_figures")
+    horizon_days = fields.Integer(
+        related="company_id.crm_churn_backtest_horizon",
+        string="Measured Over (days)",
+        help="A warning counts once this many days have passed since it was raised (the "
+        "company's churn horizon): retained when its customer ordered within them.",
+    )
+    treated_count = fields.Integer(
+        string="Measured",
+        compute="_compute_figures",
+        help="Warnings raised on the nights that drew a control group, at least the horizon's "
+        "days ago, whatever became of them.",
+    )
+    treated_retained = fields.Integer(
+        string="Retained",
+        compute="_compute_figures",
+        help="Of those, the warnings whose customer ordered within the horizon's days after it.",
+    )
     treated_rate = fields.Float(string="Retained Rate", compute="_compute_figures")
     treated_revenue = fields.Monetary(
         string="Revenue per Warning",
         compute="_compute_figures",
-        help="Mean revenue since the warning of the closed warnings (lost ones count 0).",
+        help="Mean revenue of the horizon's days after the warning (0 without an order).",
     )
-    control_closed = fields.Integer(string="Closed", compute="_compute_figures")
+    control_count = fields.Integer(string="Measured", compute="_compute_figures")
     control_retained = fields.Integer(string="Retained", compute="_compute_figures")
     control_rate = fields.Float(string="Retained Rate", compute="_compute_figures")
     control_revenue = fields.Monetary(string="Revenue per Warning", compute="_compute_figures")
@@ -64,13 +83,36 @@ class CrmChurnUplift(models.TransientModel):
     revenue_uplift = fields.Monetary(
         string="Revenue by Playbooks",
         compute="_compute_figures",
-        help="Revenue retained attributable to the playbooks: the mean revenue per closed "
-        "treated warning minus that per closed control warning, times the closed treated "
-        "warnings.",
+        help="Revenue retained attributable to the playbooks: the mean revenue per treated "
+        "warning minus that per control warning, times the treated warnings.",
     )
     revenue_uplift_low = fields.Monetary(string="Revenue: 95% From", compute="_compute_figures")
     revenue_uplift_high = fields.Monetary(string="Revenue: 95% To", compute="_compute_figures")
     summary = fields.Text(compute="_compute_figures")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        uplifts = super().create(vals_list)
+        uplifts._check_user_company()
+        return uplifts
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "company_id" in vals:
+            self._check_user_company()
+        return result
+
+    def _check_user_company(self):
+        """The uplift of a company is for those who work in it."""
+        for uplift in self:
+            if uplift.company_id not in self.env.user.company_ids:
+                raise AccessError(
+                    self.env._(
+                        "You cannot measure the playbooks' uplift of %(company)s, a company you "
+                        "do not work in.",
+                        company=uplift.company_id.name,
+                    )
+                )
 
     def _compute_display_name(self):
         for uplift in self:
@@ -99,11 +141,13 @@ class CrmChurnUplift(models.TransientModel):
             domain &= Domain("date", "<=", self.date_to)
         return domain
 
-    def _get_closed_revenues(self):
-        """{group: [revenue after of each closed warning]} of the closed warnings of the nights
-        that drew a control group, {group: retained warnings} and whether any night of the
-        dates drew one, in two grouped reads."""
-        Warning = self.env["crm.churn.warning"]
+    def _get_revenues(self):
+        """{group: [revenue of the horizon's days after each measured warning]}, {group:
+        warnings whose customer ordered within them} and whether any night of the dates drew a
+        control group: the warnings of those nights raised at least the horizon's days ago, in
+        one grouped read and one query of the orders."""
+        company = self.company_id
+        Warning = self.env["crm.churn.warning"].sudo().with_company(company)
         domain = self._get_warning_domain()
         nights = [
             day
@@ -113,16 +157,19 @@ class CrmChurnUplift(models.TransientModel):
         ]
         revenues = {group: [] for group in GROUPS}
         retained = dict.fromkeys(GROUPS, 0)
-        if nights:
-            for is_control, state, amounts in Warning._read_group(
-                domain & Domain("date", "in", nights) & Domain("state", "in", CLOSED_OUTCOMES),
-                ["is_control", "state"],
-                ["revenue_after:array_agg"],
-            ):
-                group = GROUPS[is_control]
-                revenues[group] += [float(amount) for amount in amounts]
-                if state == STATE_RETAINED:
-                    retained[group] = len(amounts)
+        today = company._crm_today()
+        horizon = company.crm_churn_backtest_horizon
+        measured = Warning.search(
+            domain
+            & Domain("date", "in", nights)
+            & Domain("date", "<=", today - timedelta(days=horizon))
+        )
+        after = measured._get_revenue_after(company, today, days=horizon)
+        for warning in measured:
+            group = GROUPS[warning.is_control]
+            _first, orders, revenue = after.get(warning.id, (None, 0, 0.0))
+            revenues[group].append(revenue)
+            retained[group] += bool(orders)
         return revenues, retained, bool(nights)
 
     @api.depends("company_id", "date_from", "date_to")
@@ -132,20 +179,20 @@ class CrmChurnUplift(models.TransientModel):
             uplift.update(uplift._get_figures())
 
     def _get_figures(self):
-        """The values of the figures' fields, from the closed warnings."""
-        revenues, retained, has_control = self._get_closed_revenues()
+        """The values of the figures' fields, from the measured warnings."""
+        revenues, retained, has_control = self._get_revenues()
         values = {}
         for group, amounts in revenues.items():
-            closed = len(amounts)
+            count = len(amounts)
             values.update(
                 {
-                    f"{group}_closed": closed,
+                    f"{group}_count": count,
                     f"{group}_retained": retained[group],
-                    f"{group}_rate": retained[group] / closed if closed else 0.0,
-                    f"{group}_revenue": sum(amounts) / closed if closed else 0.0,
+                    f"{group}_rate": retained[group] / count if count else 0.0,
+                    f"{group}_revenue": sum(amounts) / count if count else 0.0,
                 }
             )
-        measurable = min(len(amounts) for amounts in revenues.values()) >= UPLIFT_MIN_CLOSED
+        measurable = min(len(amounts) for amounts in revenues.values()) >= UPLIFT_MIN_WARNINGS
         uplift = revenue = (0.0, 0.0, 0.0)
         if measurable:
             uplift = churn_uplift.rate_difference(
@@ -181,16 +228,20 @@ class CrmChurnUplift(models.TransientModel):
                 )
             return self.env._(
                 "The uplift cannot be measured yet: no warning of these dates is in the control "
-                "group. Each group needs at least %(min)s closed warnings.",
-                min=UPLIFT_MIN_CLOSED,
+                "group. Each group needs at least %(min)s warnings raised %(days)s days ago or "
+                "more.",
+                min=UPLIFT_MIN_WARNINGS,
+                days=self.company_id.crm_churn_backtest_horizon,
             )
         if not values["measurable"]:
             return self.env._(
-                "The uplift cannot be measured yet: %(treated)s closed treated warnings and "
-                "%(control)s closed control warnings; each group needs at least %(min)s.",
-                treated=values["treated_closed"],
-                control=values["control_closed"],
-                min=UPLIFT_MIN_CLOSED,
+                "The uplift cannot be measured yet: %(treated)s treated warnings and %(control)s "
+                "control warnings were raised %(days)s days ago or more; each group needs at "
+                "least %(min)s.",
+                treated=values["treated_count"],
+                control=values["control_count"],
+                days=self.company_id.crm_churn_backtest_horizon,
+                min=UPLIFT_MIN_WARNINGS,
             )
 
         def points(rate):

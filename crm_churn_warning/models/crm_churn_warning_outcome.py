@@ -48,11 +48,11 @@ class CrmChurnWarningOutcome(models.AbstractModel):
             )
         )
 
-    def _get_revenue_after(self, company, as_of):
+    def _get_revenue_after(self, company, as_of, days=REVENUE_AFTER_DAYS):
         """{warning id: (first order date, orders, revenue)} for the warnings of ``self`` whose
-        customer ordered after the warning, up to ``as_of`` and within the year after it, in
-        one query. An order counts when placed after the warning was raised (the scoring that
-        raised it saw the orders before) or on a later day."""
+        customer ordered after the warning, up to ``as_of`` and within the ``days`` after it
+        (a year by default), in one query. An order counts when placed after the warning was
+        raised (the scoring that raised it saw the orders before) or on a later day."""
         if not self:
             return {}
         self.env.flush_all()
@@ -87,7 +87,7 @@ class CrmChurnWarningOutcome(models.AbstractModel):
             after=after,
             ids=self.ids,
             as_of=as_of,
-            days=REVENUE_AFTER_DAYS,
+            days=days,
         )
         self.env.cr.execute(query)
         return {

@@ -37,8 +37,7 @@ from .common import ChurnCase, logged_events
 from .test_churn_warning import WarningCase
 
 REFUSED = "You cannot set “Control Group” of Churn Warning by hand"
-# the night of the constructed closed warnings, and the normal quantile of a 95% interval
-NIGHT = date(2026, 3, 2)
+# the normal quantile of a 95% interval
 Z = 1.959963984540054
 
 
@@ -56,36 +55,52 @@ def wilson(successes, total):
     )
 
 
-def closed_warnings(env, company, partners, night, spec):
-    """Closed warnings raised on `night`, as the nightly outcomes leave them: `spec` is a list of
-    (control?, state, count, revenue after)."""
-    vals_list = []
-    for is_control, state, count, revenue in spec:
+def raised_warnings(env, company, night, spec, prefix="UPLIFT"):
+    """Warnings raised on ``night``, one per new customer, and the customers' orders: ``spec`` is
+    a list of (control?, count, state the warning came to, order amount or None, days after the
+    night the order was placed). What became of a warning does not change its outcome."""
+    vals_list, orders = [], []
+    for is_control, count, state, amount, after in spec:
+        partners = env["res.partner"].create(
+            [
+                {"name": f"{prefix} {len(vals_list) + index}", "is_company": True}
+                for index in range(count)
+            ]
+        )
         vals_list += [
             {
-                "partner_id": partners[index % len(partners)].id,
+                "partner_id": partner.id,
                 "company_id": company.id,
                 "level": LEVEL_HIGH,
                 "score": 70.0,
                 "date": night,
                 "is_control": is_control,
                 "state": state,
-                "outcome_date": night + timedelta(days=30),
-                "revenue_after": revenue,
             }
-            for index in range(count)
+            for partner in partners
         ]
+        if amount is not None:
+            orders += [(partner, night + timedelta(days=after), amount) for partner in partners]
+    if orders:
+        insert_orders(env, company, orders, prefix=prefix)
     return (
         engine_write(env["crm.churn.warning"]).with_context(tracking_disable=True).create(vals_list)
     )
 
 
-# 60 of 100 treated warnings retained with $1,000 each, 40 of 100 control warnings with $900
+# 60 of 100 treated customers ordered within the horizon ($1,000 each), 40 of 100 customers of
+# the control group ($900 each); some treated warnings marked lost or dismissed by hand though
+# their customer ordered, some marked retained though they did not, some control customers
+# ordering only after the horizon: none of it changes the outcome
 UPLIFT_SPEC = [
-    (False, STATE_RETAINED, 60, 1000.0),
-    (False, STATE_LOST, 40, 0.0),
-    (True, STATE_RETAINED, 40, 900.0),
-    (True, STATE_LOST, 60, 0.0),
+    (False, 50, STATE_RETAINED, 1000.0, 10),
+    (False, 5, STATE_LOST, 1000.0, 60),
+    (False, 5, STATE_DISMISSED, 1000.0, 89),
+    (False, 30, STATE_LOST, None, 0),
+    (False, 10, STATE_RETAINED, None, 0),
+    (True, 40, STATE_RETAINED, 900.0, 20),
+    (True, 50, STATE_LOST, None, 0),
+    (True, 10, STATE_NEW, 900.0, 95),
 ]
 
 
@@ -323,7 +338,9 @@ class TestPlaybookUplift(ChurnCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.crm_churn_control_share = 10
-        cls.partners = [cls.make_customer(f"Uplift Customer {i}") for i in range(4)]
+        cls.company.crm_churn_backtest_horizon = 90
+        # a night whose 90 days are over
+        cls.night = cls.crm_today(cls.company) - timedelta(days=200)
 
     def uplift(self, **values):
         return (
@@ -332,29 +349,25 @@ class TestPlaybookUplift(ChurnCase):
             .create({"company_id": self.company.id, **values})
         )
 
-    def test_uplift_of_constructed_outcomes(self):
-        closed_warnings(self.env, self.company, self.partners, NIGHT, UPLIFT_SPEC)
-        # left out: open and dismissed warnings, and a night that drew no control group
-        closed_warnings(
-            self.env,
-            self.company,
-            self.partners,
-            NIGHT,
-            [(False, STATE_DISMISSED, 7, 0.0), (True, STATE_NEW, 1, 0.0)],
+    def test_uplift_of_measured_outcomes(self):
+        raised_warnings(self.env, self.company, self.night, UPLIFT_SPEC)
+        # left out: a night that drew no control group, and a night whose horizon is not over
+        raised_warnings(
+            self.env, self.company, self.night - timedelta(days=1), UPLIFT_SPEC[:1], "EARLIER"
         )
-        closed_warnings(
-            self.env, self.company, self.partners, NIGHT - timedelta(days=1), UPLIFT_SPEC[:1]
-        )
+        recent = self.crm_today(self.company) - timedelta(days=89)
+        raised_warnings(self.env, self.company, recent, UPLIFT_SPEC[5:7], "RECENT")
         uplift = self.uplift()
         self.assertRecordValues(
             uplift,
             [
                 {
-                    "treated_closed": 100,
+                    "horizon_days": 90,
+                    "treated_count": 100,
                     "treated_retained": 60,
                     "treated_rate": 0.6,
                     "treated_revenue": 600.0,
-                    "control_closed": 100,
+                    "control_count": 100,
                     "control_retained": 40,
                     "control_rate": 0.4,
                     "control_revenue": 360.0,
@@ -375,7 +388,7 @@ class TestPlaybookUplift(ChurnCase):
         self.assertAlmostEqual(uplift.uplift_low, 0.0614, places=4)
         self.assertAlmostEqual(uplift.uplift_high, 0.3281, places=4)
         # (600 - 360) x 100 treated warnings; Welch: +/- z sqrt(s1^2 / 100 + s2^2 / 100)
-        self.assertEqual(uplift.revenue_uplift, 24000.0)
+        self.assertAlmostEqual(uplift.revenue_uplift, 24000.0, places=6)
         half = Z * math.sqrt(
             statistics.variance([1000.0] * 60 + [0.0] * 40) / 100
             + statistics.variance([900.0] * 40 + [0.0] * 60) / 100
@@ -389,41 +402,62 @@ class TestPlaybookUplift(ChurnCase):
             "$\N{NO-BREAK SPACE}24,000.00 (95% interval $\N{NO-BREAK SPACE}11,016.99 to "
             "$\N{NO-BREAK SPACE}36,983.01).",
         )
-        # the dates narrow the warnings: none of these nights
-        uplift.date_from = NIGHT + timedelta(days=1)
-        self.assertEqual((uplift.treated_closed, uplift.control_closed), (0, 0))
+        # the dates narrow the warnings: from the next day, only the recent night, whose
+        # horizon is not over
+        uplift.date_from = self.night + timedelta(days=1)
+        self.assertEqual((uplift.treated_count, uplift.control_count), (0, 0))
         self.assertFalse(uplift.measurable)
         self.assertEqual(
             uplift.summary,
-            "The uplift cannot be measured yet: no warning of these dates is in the control "
-            "group. Each group needs at least 30 closed warnings.",
+            "The uplift cannot be measured yet: 0 treated warnings and 0 control warnings were "
+            "raised 90 days ago or more; each group needs at least 30.",
         )
+        # and no night at all
+        uplift.date_to = self.night + timedelta(days=10)
+        self.assertEqual(
+            uplift.summary,
+            "The uplift cannot be measured yet: no warning of these dates is in the control "
+            "group. Each group needs at least 30 warnings raised 90 days ago or more.",
+        )
+        # a longer horizon: the same warnings, now with the orders of 95 days after them
+        self.company.crm_churn_backtest_horizon = 100
+        uplift.write({"date_from": False, "date_to": False})
+        self.assertEqual((uplift.control_count, uplift.control_retained), (100, 50))
 
-    def test_too_few_closed_warnings(self):
-        spec = [*UPLIFT_SPEC[:2], (True, STATE_RETAINED, 10, 900.0), (True, STATE_LOST, 19, 0.0)]
-        closed_warnings(self.env, self.company, self.partners, NIGHT, spec)
+    def test_too_few_measured_warnings(self):
+        spec = [*UPLIFT_SPEC[:2], (True, 10, STATE_NEW, 900.0, 5), (True, 19, STATE_NEW, None, 0)]
+        raised_warnings(self.env, self.company, self.night, spec)
         uplift = self.uplift()
-        self.assertEqual((uplift.treated_closed, uplift.control_closed), (100, 29))
+        self.assertEqual((uplift.treated_count, uplift.control_count), (55, 29))
         self.assertFalse(uplift.measurable)
         self.assertEqual((uplift.uplift, uplift.revenue_uplift), (0.0, 0.0))
         self.assertEqual(
             uplift.summary,
-            "The uplift cannot be measured yet: 100 closed treated warnings and 29 closed "
-            "control warnings; each group needs at least 30.",
+            "The uplift cannot be measured yet: 55 treated warnings and 29 control warnings "
+            "were raised 90 days ago or more; each group needs at least 30.",
         )
 
     def test_no_control_group(self):
         self.company.crm_churn_control_share = 0
-        closed_warnings(self.env, self.company, self.partners, NIGHT, UPLIFT_SPEC[:2])
+        raised_warnings(self.env, self.company, self.night, UPLIFT_SPEC[:2])
         uplift = self.uplift()
         self.assertFalse(uplift.measurable)
-        self.assertEqual((uplift.treated_closed, uplift.control_closed), (0, 0))
+        self.assertEqual((uplift.treated_count, uplift.control_count), (0, 0))
         self.assertEqual(
             uplift.summary,
             "The uplift cannot be measured: Churn Test Co has no control group (its share is 0 "
             "in the settings), so every new warning gets its playbook. Set a share, e.g. 10%, "
             "to hold back part of the new warnings.",
         )
+
+    def test_other_companies_uplift(self):
+        other = self.env["res.company"].create({"name": "Uplift Other Co"})
+        message = "You cannot measure the playbooks' uplift of Uplift Other Co"
+        with self.assertRaisesRegex(AccessError, message):
+            self.uplift(company_id=other.id)
+        uplift = self.uplift()
+        with self.assertRaisesRegex(AccessError, message):
+            uplift.company_id = other
 
     def test_share_bounds(self):
         for share in (60, -1, 50.5):
@@ -460,9 +494,6 @@ class TestPlaybookUpliftTour(CrmHttpCase):
             "sales_team.group_sale_manager,crm_churn_warning.crm_churn_warning_group_manager",
             company,
         )
-        partners = self.env["res.partner"].create(
-            [{"name": f"Uplift Tour {i}", "is_company": True} for i in range(4)]
-        )
         # a night well before the demo history
-        closed_warnings(self.env, company, partners, date(2020, 3, 2), UPLIFT_SPEC)
+        raised_warnings(self.env, company, date(2020, 3, 2), UPLIFT_SPEC, "UPLIFT TOUR")
         self.start_tour("/odoo", "crm_churn_uplift_tour", login="uplift_manager")

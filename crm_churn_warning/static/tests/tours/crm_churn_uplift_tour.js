@@ -1,7 +1,7 @@
 import { registry } from "@web/core/registry";
 import { openCrmApp } from "@crm_churn_warning/../tests/tours/crm_churn_tour_steps";
 
-// Must match the closed warnings of tests/test_churn_control_group.py: 60 of 100 treated
+// Must match the warnings of tests/test_churn_control_group.py (UPLIFT_SPEC): 60 of 100 treated
 // warnings retained, 40 of 100 of the control group.
 
 registry.category("web_tour.tours").add("crm_churn_uplift_tour", {
@@ -19,15 +19,15 @@ registry.category("web_tour.tours").add("crm_churn_uplift_tour", {
             run: "click",
         },
         {
-            content: "The treated warnings: 100 closed, 60% retained",
+            content: "The treated warnings: 100 measured, 60% retained",
             trigger:
-                ".o_form_view:has(.o_field_widget[name=treated_closed]:contains(100))" +
+                ".o_form_view:has(.o_field_widget[name=treated_count]:contains(100))" +
                 ":has(.o_field_widget[name=treated_rate]:contains(60%))",
         },
         {
-            content: "The control group: 100 closed, 40% retained",
+            content: "The control group: 100 measured, 40% retained",
             trigger:
-                ".o_form_view:has(.o_field_widget[name=control_closed]:contains(100))" +
+                ".o_form_view:has(.o_field_widget[name=control_count]:contains(100))" +
                 ":has(.o_field_widget[name=control_rate]:contains(40%))",
         },
         {
