@@ -51,7 +51,7 @@ class CrmChurnBacktest(models.Model):
     _order = "run_date desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(compute="_compute_name", store=True)
+    name = fields.Char(compute="_compute_name")
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -210,7 +210,7 @@ class CrmChurnBacktest(models.Model):
     signal_summary = fields.Char(
         string="Signals", readonly=True, help="The active signals and their weights."
     )
-    configuration_text = fields.Text(string="Configuration", readonly=True)
+    configuration_text = fields.Text(string="Configuration", compute="_compute_configuration_text")
     line_ids = fields.One2many("crm.churn.backtest.line", "backtest_id", string="Risk Levels")
     ranking_ids = fields.One2many(
         "crm.churn.backtest.ranking", "backtest_id", string="Rankings Compared"
@@ -231,16 +231,30 @@ class CrmChurnBacktest(models.Model):
     xlsx_file = fields.Binary(string="Workbook", attachment=True, readonly=True, copy=False)
     xlsx_name = fields.Char(string="Workbook Name", readonly=True, copy=False)
 
-    @api.depends("as_of", "horizon_days")
+    @api.depends("as_of", "horizon_days", "min_level")
+    @api.depends_context("lang")
     def _compute_name(self):
+        """The run in the reader's language: its date, horizon and warning level."""
+        levels = dict(self._fields["min_level"]._description_selection(self.env))
         for backtest in self:
             backtest.name = (
                 self.env._(
-                    "As of %(date)s, %(days)s days",
+                    "As of %(date)s, %(days)s days, warning from %(level)s",
                     date=backtest.as_of.isoformat(),
                     days=backtest.horizon_days,
+                    level=levels.get(backtest.min_level, ""),
                 )
                 if backtest.as_of
+                else False
+            )
+
+    @api.depends("configuration")
+    @api.depends_context("lang")
+    def _compute_configuration_text(self):
+        for backtest in self:
+            backtest.configuration_text = (
+                self._format_configuration(backtest.configuration)
+                if backtest.configuration
                 else False
             )
 
@@ -355,7 +369,6 @@ class CrmChurnBacktest(models.Model):
                 "excluded_count": len(rows) - len(population),
                 "configuration": configuration,
                 "signal_summary": self._format_signal_summary(configuration),
-                "configuration_text": self._format_configuration(configuration),
                 "line_ids": [Command.create(line) for line in metrics["lines"]],
                 "ranking_ids": [Command.create(line) for line in rankings],
                 "result_file": self._pack_results(metrics["customers"], churned_ids, min_level),

@@ -53,26 +53,30 @@ class CrmChurnUplift(models.TransientModel):
         "company's churn horizon): retained when its customer ordered within them.",
     )
     treated_count = fields.Integer(
-        string="Measured",
+        string="Treated Warnings Measured",
         compute="_compute_figures",
         help="Warnings raised on the nights that drew a control group, at least the horizon's "
         "days ago, whatever became of them.",
     )
     treated_retained = fields.Integer(
-        string="Retained",
+        string="Treated Warnings Retained",
         compute="_compute_figures",
         help="Of those, the warnings whose customer ordered within the horizon's days after it.",
     )
-    treated_rate = fields.Float(string="Retained Rate", compute="_compute_figures")
+    treated_rate = fields.Float(string="Treated Retained Rate", compute="_compute_figures")
     treated_revenue = fields.Monetary(
-        string="Revenue per Warning",
+        string="Revenue per Treated Warning",
         compute="_compute_figures",
         help="Mean revenue of the horizon's days after the warning (0 without an order).",
     )
-    control_count = fields.Integer(string="Measured", compute="_compute_figures")
-    control_retained = fields.Integer(string="Retained", compute="_compute_figures")
-    control_rate = fields.Float(string="Retained Rate", compute="_compute_figures")
-    control_revenue = fields.Monetary(string="Revenue per Warning", compute="_compute_figures")
+    control_count = fields.Integer(string="Control Warnings Measured", compute="_compute_figures")
+    control_retained = fields.Integer(
+        string="Control Warnings Retained", compute="_compute_figures"
+    )
+    control_rate = fields.Float(string="Control Retained Rate", compute="_compute_figures")
+    control_revenue = fields.Monetary(
+        string="Revenue per Control Warning", compute="_compute_figures"
+    )
     measurable = fields.Boolean(compute="_compute_figures")
     uplift = fields.Float(
         compute="_compute_figures",

@@ -498,6 +498,14 @@ class TestBacktestMetrics(BacktestCase):
         self.assertIn("- Overdue (Backtest Co), weight 5: factor 2", backtest.configuration_text)
         self.assertIn("high from 70; flagged from Medium", backtest.configuration_text)
         self.assertIn("No statistical model as of the date", backtest.configuration_text)
+        # the run's texts in the reader's language, whoever ran it
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crm_churn_warning"], ["zh_CN"])
+        chinese = backtest.with_context(lang="zh_CN")
+        self.assertEqual(chinese.name, "基准日期 2026-03-31，观察期 90 天，自“中等”级别起预警")
+        self.assertIn("自“中等”级别起标记", chinese.configuration_text)
+        self.assertNotIn("flagged from", chinese.configuration_text)
+        self.assertEqual(backtest.name, "As of 2026-03-31, 90 days, warning from Medium")
 
     def test_guards(self):
         today = self.crm_today(self.company)
@@ -580,7 +588,7 @@ class TestBacktestMetrics(BacktestCase):
                     "horizon_days": HORIZON,
                     "min_level": LEVEL_MEDIUM,
                     "true_positive": 3,
-                    "name": "As of 2026-03-31, 90 days",
+                    "name": "As of 2026-03-31, 90 days, warning from Medium",
                 }
             ],
         )

@@ -224,7 +224,19 @@ class TestGettingStartedChurn(ChurnCase):
             f"{churn['control']} more drawn into the control group: no playbook, no follow-up.",
             html,
         )
-        self.assertIn("Ranked by the weighted rules", html)
+        # the company scores with the learned risk, which has too little history here
+        self.assertEqual(self.company.crm_churn_score_method, "learned")
+        self.assertIn(
+            "Ranked by the weighted rules: the company&#39;s history is still too short to "
+            "learn the churn risk from",
+            html,
+        )
+        self.company.crm_churn_score_method = "rules"
+        wizard.action_preview()
+        self.assertIn(
+            "Ranked by the weighted rules, the churn score chosen in the settings.",
+            wizard.preview_html,
+        )
         self.assertEqual(self.snapshot(), before, "the preview left something behind")
 
     def test_capacity_for_churn_warning_managers(self):

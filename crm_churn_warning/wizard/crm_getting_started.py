@@ -11,6 +11,7 @@ from odoo.tools import SQL
 from ..models.churn_data import (
     KIND_WIN_BACK,
     PREVIEW_KEY,
+    SCORE_LEARNED,
     WARNING_LEVELS,
     ChurnPreview,
 )
@@ -117,6 +118,7 @@ class CrmGettingStarted(models.TransientModel):
             "offers": sum(offers for *_keys, offers in created),
             "control": sum(row[4] for row in rows if row[3]),
             "learned": scored.get("learned", False),
+            "method": company.crm_churn_score_method,
             "activities": activities,
             "held_back": [[user_id, count] for user_id, count in preview.held_back.items()],
         }
@@ -190,21 +192,25 @@ class CrmGettingStarted(models.TransientModel):
             activities=churn["activities"],
             offers=churn["offers"],
         )
+        lines = [limit, summary]
         if churn.get("control"):
-            summary += " " + self.env._(
-                "%(control)s more drawn into the control group: no playbook, no follow-up.",
-                control=churn["control"],
+            lines.append(
+                self.env._(
+                    "%(control)s more drawn into the control group: no playbook, no follow-up.",
+                    control=churn["control"],
+                )
             )
-        score = (
-            self.env._("Ranked by the churn risk learned from the company's history.")
-            if churn.get("learned")
-            else self.env._(
-                "Ranked by the weighted rules (the churn score chosen in the settings, or too "
-                "little history to learn from: see Learned Churn Risk)."
+        if churn.get("learned"):
+            lines.append(self.env._("Ranked by the churn risk learned from the company's history."))
+        elif churn.get("method") == SCORE_LEARNED:
+            lines.append(
+                self.env._(
+                    "Ranked by the weighted rules: the company's history is still too short to "
+                    "learn the churn risk from (see Learned Churn Risk)."
+                )
             )
-        )
-        return table + Markup("<p class='text-muted'>%s<br/>%s<br/>%s</p>") % (
-            limit,
-            summary,
-            score,
-        )
+        else:
+            lines.append(
+                self.env._("Ranked by the weighted rules, the churn score chosen in the settings.")
+            )
+        return table + Markup("<p class='text-muted'>%s</p>") % Markup("<br/>").join(lines)
