@@ -14,3 +14,4 @@ from . import res_partner
 from . import sale_order
 from . import account_move
 from . import mail_activity
+from . import crm_customer_tier_benefit

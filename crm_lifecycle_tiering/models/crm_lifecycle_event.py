@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
+from .crm_customer_tier_benefit import BENEFIT_SHOWN_FIELDS, BENEFITS
 from .lifecycle_data import (
     ACTIVE_STAGES,
     EVENT_KINDS,
@@ -17,6 +18,9 @@ from .lifecycle_data import (
     STAGE_CHURNED,
     dump_reason,
 )
+
+# the event's fields of the benefits a tier change applied, in the order of BENEFITS
+BENEFIT_EVENT_FIELDS = tuple(fname for benefit in BENEFITS for fname in benefit.event_fields)
 
 # the message_id of the engine's chatter messages ends with it (the demo dates them by it)
 MESSAGE_ID_TAG = "crm-lifecycle"
@@ -46,6 +50,18 @@ class CrmLifecycleEvent(models.Model):
     # in the reader's language by reason_text; a text written by hand is shown as written
     reason = fields.Text(string="Reason Code")
     reason_text = fields.Text(string="Reason", compute="_compute_reason_text")
+    # the tier benefits the change applied (crm_customer_tier_benefit): the customer's pricelist
+    # and payment terms before and after, set only when they changed
+    old_pricelist_id = fields.Many2one(
+        "product.pricelist", string="Previous Pricelist", ondelete="set null"
+    )
+    new_pricelist_id = fields.Many2one("product.pricelist", string="Pricelist", ondelete="set null")
+    old_payment_term_id = fields.Many2one(
+        "account.payment.term", string="Previous Payment Terms", ondelete="set null"
+    )
+    new_payment_term_id = fields.Many2one(
+        "account.payment.term", string="Payment Terms", ondelete="set null"
+    )
     origin = fields.Selection(EVENT_ORIGINS, required=True, default=ORIGIN_CRON)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
 
@@ -79,14 +95,16 @@ class CrmLifecycleEvent(models.Model):
                 "reactivation",
                 "rule",
                 "reason",
+                *BENEFIT_EVENT_FIELDS,
             )
         }
         reactivated = dump_reason({"code": REASON_REACTIVATED})
         noted = []  # (row, is a reactivation): the customers whose chatter tells the changes
 
-        def add(row, kind, reactivation, rule, reason):
+        def add(row, kind, reactivation, rule, reason, benefits=None):
             """One event of the customer of ``row`` (values in the order of ``ev``)."""
             old, new = row["old"], row["new"]
+            benefits = benefits or {}
             values = (
                 row["partner_id"],
                 kind,
@@ -97,6 +115,7 @@ class CrmLifecycleEvent(models.Model):
                 reactivation,
                 rule,
                 reason,
+                *(benefits.get(fname) for fname in BENEFIT_EVENT_FIELDS),
             )
             for column, value in zip(ev.values(), values, strict=True):
                 column.append(value)
@@ -105,7 +124,14 @@ class CrmLifecycleEvent(models.Model):
             old, new = row["old"], row["new"]
             reactivation = False
             if EVENT_TIER in row["changes"]:
-                add(row, EVENT_TIER, False, new["crm_tier_rule_id"], new["crm_tier_reason"])
+                add(
+                    row,
+                    EVENT_TIER,
+                    False,
+                    new["crm_tier_rule_id"],
+                    new["crm_tier_reason"],
+                    row.get("benefits"),
+                )
             if EVENT_STAGE in row["changes"]:
                 reactivation = (
                     old["crm_lifecycle_stage"] == STAGE_CHURNED
@@ -120,17 +146,22 @@ class CrmLifecycleEvent(models.Model):
                 """
                 INSERT INTO crm_lifecycle_event
                     (partner_id, company_id, date, kind, old_tier_id, new_tier_id, old_stage,
-                     new_stage, is_reactivation, rule_id, reason, origin, user_id,
-                     create_uid, write_uid, create_date, write_date)
+                     new_stage, is_reactivation, rule_id, reason, old_pricelist_id,
+                     new_pricelist_id, old_payment_term_id, new_payment_term_id, origin,
+                     user_id, create_uid, write_uid, create_date, write_date)
                 SELECT e.partner, %(company)s, %(date)s, e.kind, e.old_tier, e.new_tier,
                        e.old_stage, e.new_stage, e.reactivation, e.rule, e.reason,
+                       e.old_pricelist, e.new_pricelist, e.old_term, e.new_term,
                        %(origin)s, %(uid)s, %(uid)s, %(uid)s, now() at time zone 'utc',
                        now() at time zone 'utc'
                   FROM unnest(%(partner)s::int[], %(kind)s::text[], %(old_tier)s::int[],
                               %(new_tier)s::int[], %(old_stage)s::text[], %(new_stage)s::text[],
-                              %(reactivation)s::bool[], %(rule)s::int[], %(reason)s::text[])
+                              %(reactivation)s::bool[], %(rule)s::int[], %(reason)s::text[],
+                              %(old_pricelist_id)s::int[], %(new_pricelist_id)s::int[],
+                              %(old_payment_term_id)s::int[], %(new_payment_term_id)s::int[])
                        AS e(partner, kind, old_tier, new_tier, old_stage, new_stage,
-                            reactivation, rule, reason)
+                            reactivation, rule, reason, old_pricelist, new_pricelist,
+                            old_term, new_term)
                 """,
                 company=ctx.company.id,
                 date=ctx.as_of,
@@ -171,7 +202,7 @@ class CrmLifecycleEvent(models.Model):
         Partner = env["res.partner"]
         # sudo: the fields' descriptions whoever runs the engine (their groups may hide them)
         col_info = Partner.sudo().fields_get(
-            PARTNER_TRACKED_FIELDS, attributes=["type", "selection"]
+            PARTNER_TRACKED_FIELDS + BENEFIT_SHOWN_FIELDS, attributes=["type", "selection"]
         )
 
         def tier(tier_id):
@@ -224,6 +255,7 @@ class CrmLifecycleEvent(models.Model):
                 changes.append(
                     ("crm_lifecycle_stage", old["crm_lifecycle_stage"], new["crm_lifecycle_stage"])
                 )
+            changes += self._benefit_changes(env, row.get("benefits"))
             tracking += [
                 {
                     **Tracking._create_tracking_values(
@@ -234,3 +266,39 @@ class CrmLifecycleEvent(models.Model):
                 for fname, old_value, new_value in changes
             ]
         Tracking.sudo().create(tracking)
+
+    @api.model
+    def _benefit_changes(self, env, benefits):
+        """The changes of the customer's fields that show the tier benefits applied (``benefits``,
+        {event field: id} as crm.customer.tier._apply_benefits returns them), as the chatter
+        tracks them: [(field, previous record, new record)]."""
+        if not benefits:
+            return []
+        changes = []
+        for benefit in BENEFITS:
+            old_field, new_field = benefit.event_fields
+            if old_field in benefits or new_field in benefits:
+                comodel = env[self._fields[new_field].comodel_name].with_context(active_test=False)
+                changes.append(
+                    (
+                        benefit.shown_field,
+                        comodel.browse(benefits.get(old_field) or []),
+                        comodel.browse(benefits.get(new_field) or []),
+                    )
+                )
+        return changes
+
+    @api.model
+    def _log_benefits(self, partners, benefits):
+        """The chatter note of each of ``partners`` whose tier benefits changed (a tier changed by
+        hand): the changed values tracked, which each reader reads in the reader's language."""
+        col_info = partners.fields_get(BENEFIT_SHOWN_FIELDS, attributes=["type", "selection"])
+        Tracking = self.env["mail.tracking.value"]
+        for partner in partners.filtered(lambda partner: benefits.get(partner.id)):
+            tracking = [
+                Tracking._create_tracking_values(old, new, fname, col_info[fname], partner)
+                for fname, old, new in self._benefit_changes(partner.env, benefits[partner.id])
+            ]
+            partner._message_log(
+                tracking_value_ids=[fields.Command.create(values) for values in tracking]
+            )

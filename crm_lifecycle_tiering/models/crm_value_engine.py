@@ -659,6 +659,18 @@ class CrmValueEngine(models.AbstractModel):
             [(col, SQL_TYPES[col_type]) for col, col_type in VALUE_COLUMNS],
             [(row["partner_id"], row["new"]) for row in changed],
         )
+        # the benefits of the tier changes, applied once for the batch, go into their history
+        # events and the customers' notes (a first tier: its history only, as its event)
+        tier_rows = [row for row in changed if EVENT_TIER in row["changes"]]
+        benefits = self.env["crm.customer.tier"]._apply_benefits(
+            ctx.company,
+            [
+                (row["partner_id"], row["old"]["crm_tier_id"], row["new"]["crm_tier_id"])
+                for row in tier_rows
+            ],
+        )
+        for row in tier_rows:
+            row["benefits"] = benefits.get(row["partner_id"])
         events = self.env["crm.lifecycle.event"]._log_changes(
             ctx, [row for row in changed if row["changes"]], origin
         )

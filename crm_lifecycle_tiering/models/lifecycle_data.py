@@ -211,6 +211,9 @@ PARTNER_ENGINE_FIELDS = frozenset(
         "crm_tier_lock_reason",
         "crm_tier_lock_until",
         "crm_tier_lock_user_id",
+        # what the tier benefits applied (crm_customer_tier_benefit)
+        "crm_tier_pricelist_id",
+        "crm_tier_payment_term_id",
         "crm_lifecycle_stage",
         "crm_stage_since",
         "crm_first_order_date",

@@ -29,6 +29,12 @@ class ResCompany(models.Model):
     )
     crm_value_window_months = fields.Integer(string="Value Window (months)", default=12)
     crm_tier_grace_days = fields.Integer(string="Tier Downgrade Grace (days)", default=30)
+    crm_tier_pricelist_override = fields.Boolean(
+        string="Tier pricelist overrides a customer's own",
+        default=False,
+        help="Customers entering a tier with a pricelist get it even when their pricelist was "
+        "set by hand.",
+    )
     crm_loyal_min_orders = fields.Integer(string="Loyal: Minimum Orders", default=5)
     crm_loyal_min_tenure_days = fields.Integer(string="Loyal: Minimum Tenure (days)", default=365)
     crm_churn_days = fields.Integer(string="Churned After (days without order)", default=180)

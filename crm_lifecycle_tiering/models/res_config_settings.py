@@ -10,6 +10,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.crm_value_window_months", readonly=False
     )
     crm_tier_grace_days = fields.Integer(related="company_id.crm_tier_grace_days", readonly=False)
+    crm_tier_pricelist_override = fields.Boolean(
+        related="company_id.crm_tier_pricelist_override", readonly=False
+    )
     crm_loyal_min_orders = fields.Integer(related="company_id.crm_loyal_min_orders", readonly=False)
     crm_loyal_min_tenure_days = fields.Integer(
         related="company_id.crm_loyal_min_tenure_days", readonly=False

@@ -110,6 +110,24 @@ class ResPartner(models.Model):
         copy=False,
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
+    # what the customer's tier applied in the company (crm.customer.tier benefits): a value the
+    # customer still has is the tier's and goes with it; any other was set by hand and is kept
+    crm_tier_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Pricelist Applied by Tier",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+    )
+    crm_tier_payment_term_id = fields.Many2one(
+        "account.payment.term",
+        string="Payment Terms Applied by Tier",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+    )
     crm_lifecycle_stage = fields.Selection(
         LIFECYCLE_STAGES,
         string="Lifecycle Stage",

@@ -18,3 +18,4 @@ from . import test_getting_started
 from . import test_reason_language
 from . import test_screens
 from . import test_engine_mixin
+from . import test_tier_benefits

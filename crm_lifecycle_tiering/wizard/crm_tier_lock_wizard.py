@@ -85,5 +85,11 @@ class CrmTierLockWizard(models.TransientModel):
             # the tier and the lock are tracked: the chatter tells the change, its author and
             # reason, and each reader reads it in the reader's language
             partner.write(values)
-        self.env["crm.lifecycle.event"].sudo().create(events)
+        # the benefits of the new tier, in the events and the customers' chatter
+        benefits = self.env["crm.customer.tier"]._apply_benefits(
+            company, [(ev["partner_id"], ev["old_tier_id"], ev["new_tier_id"]) for ev in events]
+        )
+        Event = self.env["crm.lifecycle.event"].sudo()
+        Event.create([{**ev, **benefits.get(ev["partner_id"], {})} for ev in events])
+        Event._log_benefits(partners, benefits)
         return {"type": "ir.actions.act_window_close"}
