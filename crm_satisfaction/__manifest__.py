@@ -47,6 +47,9 @@
     ],
     "images": ["static/description/complaints.png"],
     "assets": {
+        "web.assets_backend": [
+            "crm_satisfaction/static/src/**/*",
+        ],
         "web.assets_tests": [
             "crm_satisfaction/static/tests/tours/**/*",
         ],

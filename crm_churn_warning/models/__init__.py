@@ -12,6 +12,7 @@ from . import crm_customer_tier
 from . import crm_churn_warning_sync
 from . import crm_churn_warning_outcome
 from . import crm_churn_warning
+from . import crm_churn_warning_tier_summary
 from . import crm_churn_warning_line
 from . import crm_churn_uplift
 from . import mail_activity

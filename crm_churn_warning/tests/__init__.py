@@ -24,3 +24,4 @@ from . import test_bad_input
 from . import test_access_engine_fields
 from . import test_getting_started
 from . import test_churn_control_group
+from . import test_warning_tier_summary

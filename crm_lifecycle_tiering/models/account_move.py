@@ -1,8 +1,20 @@
-from odoo import models
+from odoo import api, models
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "crm.tier.document.mixin"]
+
+    @api.depends("move_type")
+    def _compute_crm_tier_id(self):
+        return super()._compute_crm_tier_id()
+
+    def _crm_tier_applies(self):
+        return self.is_sale_document()
+
+    @api.model
+    def _crm_tier_open_domain(self):
+        return [("state", "=", "draft"), ("move_type", "in", ("out_invoice", "out_refund"))]
 
     def _crm_enqueue_value_refresh(self):
         customer_moves = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))

@@ -671,6 +671,11 @@ class CrmValueEngine(models.AbstractModel):
         )
         for row in tier_rows:
             row["benefits"] = benefits.get(row["partner_id"])
+        # the open quotations, invoices and leads of those customers show their new tier
+        Partner = self.env["res.partner"]
+        Partner._crm_refresh_document_tiers(
+            Partner.browse([row["partner_id"] for row in tier_rows]), ctx.company
+        )
         events = self.env["crm.lifecycle.event"]._log_changes(
             ctx, [row for row in changed if row["changes"]], origin
         )

@@ -1,8 +1,13 @@
-from odoo import models
+from odoo import api, models
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "crm.tier.document.mixin"]
+
+    @api.model
+    def _crm_tier_open_domain(self):
+        return [("state", "in", ("draft", "sent"))]
 
     def _crm_enqueue_value_refresh(self):
         self.env["crm.value.queue"].sudo()._enqueue(

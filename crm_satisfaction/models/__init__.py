@@ -4,6 +4,7 @@ from . import crm_complaint_stage
 from . import crm_complaint_team
 from . import crm_complaint_sla
 from . import crm_complaint
+from . import crm_complaint_tier_summary
 from . import sale_order
 from . import account_move
 from . import satisfaction_data
@@ -16,5 +17,7 @@ from . import crm_satisfaction_response
 from . import res_partner
 from . import followup_data
 from . import crm_customer_tier
+from . import crm_customer_tier_summary
 from . import crm_followup
 from . import mail_activity
+from . import mail_activity_tier

@@ -27,3 +27,4 @@ from . import test_survey_figures
 from . import test_satisfaction_demo
 from . import test_survey_screens
 from . import test_facts
+from . import test_tier_entitlement
