@@ -1,7 +1,6 @@
 from . import lifecycle_data
 from . import crm_customer_tier
 from . import crm_customer_tier_benefit
-from . import crm_customer_tier_summary
 from . import crm_rfm_segment
 from . import crm_tier_rule
 from . import crm_lifecycle_event
@@ -13,7 +12,6 @@ from . import crm_value_engine
 from . import res_company
 from . import res_config_settings
 from . import res_partner
-from . import res_partner_document_tier
 from . import crm_tier_document_mixin
 from . import sale_order
 from . import crm_lead

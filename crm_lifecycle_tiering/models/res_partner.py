@@ -20,6 +20,9 @@ from .lifecycle_data import (
 # operator for "days since date" when searching on the date itself: more days = earlier date
 _DAYS_TO_DATE_OPERATOR = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "=", "!=": "!="}
 
+# the documents that show their customer's tier (crm.tier.document.mixin)
+TIER_DOCUMENT_MODELS = ("sale.order", "account.move", "crm.lead")
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -319,7 +322,20 @@ class ResPartner(models.Model):
     def write(self, vals):
         if not is_engine_write(self.env):
             check_engine_fields(self, self._crm_engine_fields() & vals.keys())
-        return super().write(vals)
+        result = super().write(vals)
+        if "crm_tier_id" in vals:
+            self._crm_refresh_document_tiers(self.commercial_partner_id, self.env.company)
+        return result
+
+    @api.model
+    def _crm_refresh_document_tiers(self, partners, company):
+        """Puts the current tier of these commercial partners in `company` on their open
+        documents (quotations, draft customer invoices, open leads); closed ones keep theirs.
+        Called by whatever changes tiers: the value engine, a manual change."""
+        if not partners:
+            return
+        for model_name in TIER_DOCUMENT_MODELS:
+            self.env[model_name]._crm_refresh_tiers(partners, company)
 
     @api.depends_context("company", "lang")
     @api.depends("crm_tier_reason")

@@ -17,7 +17,6 @@ from . import crm_satisfaction_response
 from . import res_partner
 from . import followup_data
 from . import crm_customer_tier
-from . import crm_customer_tier_summary
 from . import crm_followup
 from . import mail_activity
 from . import mail_activity_tier
