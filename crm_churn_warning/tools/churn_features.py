@@ -15,7 +15,11 @@ the satisfaction addon's facts as of that date by crm.churn.risk.model, and so i
 customer held on the date (TIER_FEATURES), from the history of the tier changes.
 """
 
+import io
+
 import numpy as np
+
+from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
     STAGE_FIRST_PURCHASE,
@@ -76,18 +80,74 @@ TIER_FEATURES = (
 FEATURES = PURCHASE_FEATURES + STAGE_FEATURES + CONTEXT_FEATURES + TIER_FEATURES
 
 
+# a row of the days in PostgreSQL's binary COPY format: its field count, then each field's
+# length and value, big-endian (see read_days)
+COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("partner_length", ">i4"),
+        ("partner_id", ">i4"),
+        ("day_length", ">i4"),
+        ("day", ">i4"),
+        ("orders_length", ">i4"),
+        ("orders", ">f8"),
+        ("amount_length", ">i4"),
+        ("amount", ">f8"),
+    ]
+)
+COPY_LENGTHS = {"partner_length": 4, "day_length": 4, "orders_length": 8, "amount_length": 8}
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def read_days(cr, query):
+    """The TransactionDays of ``query`` (an SQL of partner_id, day, orders, amount rows), read
+    in PostgreSQL's binary COPY format straight into arrays: a million days take a third of a
+    second where fetching them as Python tuples and converting those takes seconds."""
+    select = cr.mogrify(
+        SQL(
+            """
+            SELECT d.partner_id::int4, (d.day - DATE '0001-01-01' + 1)::int4,
+                   COALESCE(d.orders, 0)::float8, COALESCE(d.amount, 0)::float8
+              FROM (%s) d
+             WHERE d.partner_id IS NOT NULL AND d.day IS NOT NULL
+            """,
+            query,
+        )
+    ).decode()
+    buffer = io.BytesIO()
+    cr.copy_expert(f"COPY ({select}) TO STDOUT WITH (FORMAT binary)", buffer)
+    data = buffer.getbuffer()
+    # header: the signature, 4 bytes of flags, the length of an extension area and that area;
+    # trailer: a field count of -1
+    if bytes(data[:11]) != COPY_SIGNATURE:
+        raise ValueError("not PostgreSQL's binary COPY format")
+    start = 19 + int(np.frombuffer(data[15:19], dtype=">i4")[0])
+    rows = np.frombuffer(data[start : len(data) - 2], dtype=COPY_ROW)
+    if np.any(rows["fields"] != 4) or any(
+        np.any(rows[name] != length) for name, length in COPY_LENGTHS.items()
+    ):
+        raise ValueError("unexpected row layout in the transaction days")
+    return TransactionDays(rows["partner_id"], rows["day"], rows["orders"], rows["amount"])
+
+
 class TransactionDays:
     """The (partner, day, orders, amount) rows of a company, as arrays: partners as indexes
     into ``partner_ids``, days as ordinals (``date.toordinal()``), the rows in the order of
     the partners and of their days."""
 
-    def __init__(self, rows):
-        data = np.array(rows, dtype=float).reshape(-1, 4)
-        self.partner_ids, self.index = np.unique(data[:, 0].astype(np.int64), return_inverse=True)
-        self.index = self.index.reshape(-1)
-        self.day = data[:, 1].astype(np.int64)
-        self.orders = data[:, 2]
-        self.amount = data[:, 3]
+    def __init__(self, partner_ids, days, orders, amount):
+        partner_ids = np.asarray(partner_ids, dtype=np.int64)
+        change = partner_ids[1:] != partner_ids[:-1]
+        if np.all(partner_ids[1:] >= partner_ids[:-1]):
+            # in the order of the partners already (as the days are read): no sort needed
+            self.partner_ids = partner_ids[np.concatenate(([True], change))[: len(partner_ids)]]
+            self.index = np.concatenate(([0], np.cumsum(change)))[: len(partner_ids)]
+        else:
+            self.partner_ids, self.index = np.unique(partner_ids, return_inverse=True)
+            self.index = self.index.reshape(-1)
+        self.day = np.asarray(days, dtype=np.int64)
+        self.orders = np.asarray(orders, dtype=float)
+        self.amount = np.asarray(amount, dtype=float)
         self.size = len(self.partner_ids)
         step, gap = np.diff(self.index), np.diff(self.day)
         if np.any((step < 0) | ((step == 0) & (gap < 0))):
