@@ -23,7 +23,6 @@ import time
 from datetime import date, timedelta
 
 import numpy as np
-from scipy.stats import rankdata
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -486,39 +485,31 @@ class CrmChurnBacktest(models.Model):
     def _compute_metrics(self, rows, churned_ids, min_level):
         """Confusion matrix, metrics and per-level lines of the scored ``rows`` (engine rows:
         partner_id, score, level) against the set of partner ids that churned. Predicted churn
-        is a level ranked at or above ``min_level``. Ratios are 0 when undefined."""
+        is a level ranked at or above ``min_level``; the ratios are the replayed score's
+        ranking figures (crm.churn.backtest.ranking's _figures), 0 when undefined."""
         rank = churn_data.LEVEL_RANK[min_level]
-        tp = fp = fn = tn = 0
         by_level = {
             key: {"customers": 0, "churned": 0, "score": 0.0}
             for key, _label in churn_data.CHURN_LEVELS
         }
         for row in rows:
-            churned = row["partner_id"] in churned_ids
-            flagged = churn_data.LEVEL_RANK[row["level"]] >= rank
-            if flagged and churned:
-                tp += 1
-            elif flagged:
-                fp += 1
-            elif churned:
-                fn += 1
-            else:
-                tn += 1
             stats = by_level[row["level"]]
             stats["customers"] += 1
-            stats["churned"] += churned
+            stats["churned"] += row["partner_id"] in churned_ids
             stats["score"] += row["score"]
-        total = len(rows)
-        churned_count = tp + fn
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / churned_count if churned_count else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        base_rate = churned_count / total if total else 0.0
-        ranked = sorted(rows, key=lambda row: (-row["score"], row["partner_id"]))
-        outcome = [row["partner_id"] in churned_ids for row in rows]
-        top = ranked[: -(-total // TOP_FRACTION)]
-        top_churned = sum(1 for row in top if row["partner_id"] in churned_ids)
-        top_rate = top_churned / len(top) if top else 0.0
+        figures = self.env["crm.churn.backtest.ranking"]._figures(
+            [row["partner_id"] for row in rows],
+            [row["score"] for row in rows],
+            churned_ids,
+            flagged_ids={
+                row["partner_id"] for row in rows if churn_data.LEVEL_RANK[row["level"]] >= rank
+            },
+        )
+        total = figures["customer_count"]
+        tp = figures["true_positive"]
+        fp = figures["flagged_count"] - tp
+        fn = figures["churned_count"] - tp
+        tn = total - tp - fp - fn
         lines = []
         for key, _label in reversed(
             churn_data.CHURN_LEVELS
@@ -539,39 +530,31 @@ class CrmChurnBacktest(models.Model):
                 }
             )
         return {
-            "customer_count": total,
-            "churned_count": churned_count,
-            "flagged_count": tp + fp,
+            **{
+                name: figures[name]
+                for name in (
+                    "customer_count",
+                    "churned_count",
+                    "flagged_count",
+                    "precision",
+                    "recall",
+                    "f1_score",
+                    "base_rate",
+                    "top_decile_count",
+                    "top_decile_churned",
+                    "top_decile_rate",
+                    "lift_top_decile",
+                    "auc",
+                )
+            },
             "true_positive": tp,
             "false_positive": fp,
             "false_negative": fn,
             "true_negative": tn,
-            "precision": precision,
-            "recall": recall,
-            "f1_score": f1,
             "accuracy": (tp + tn) / total if total else 0.0,
-            "base_rate": base_rate,
-            "top_decile_count": len(top),
-            "top_decile_churned": top_churned,
-            "top_decile_rate": top_rate,
-            "lift_top_decile": top_rate / base_rate if base_rate else 0.0,
-            "auc": self._auc([row["score"] for row in rows], outcome),
             "lines": lines,
-            "customers": ranked,
+            "customers": sorted(rows, key=lambda row: (-row["score"], row["partner_id"])),
         }
-
-    @api.model
-    def _auc(self, values, positive):
-        """Area under the ROC curve of ranking by `values` (higher first) the items whose
-        `positive` flag is set: the Mann-Whitney statistic over average ranks, ties counting
-        half; 0 when either class is empty."""
-        positive = np.asarray(positive, dtype=bool)
-        count = int(positive.sum())
-        others = len(positive) - count
-        if not count or not others:
-            return 0.0
-        ranks = rankdata(np.asarray(values, dtype=float))
-        return float((ranks[positive].sum() - count * (count + 1) / 2) / (count * others))
 
     # ------------------------------------------------------------------ per-customer results
     @api.model

@@ -13,8 +13,22 @@ import numpy as np
 
 from odoo import api, fields, models
 
+from ..tools import churn_learning
 from .churn_data import RANKING_SEQUENCE, RANKINGS
 from .crm_churn_backtest import TOP_FRACTION
+
+# the figures of _figures a ranking line keeps
+LINE_FIGURES = (
+    "customer_count",
+    "flagged_count",
+    "true_positive",
+    "precision",
+    "recall",
+    "f1_score",
+    "auc",
+    "top_decile_rate",
+    "lift_top_decile",
+)
 
 
 class CrmChurnBacktestRanking(models.Model):
@@ -84,48 +98,71 @@ class CrmChurnBacktestRanking(models.Model):
         values: the higher, the higher the risk; probabilities 0-1 or None)}) against the set
         ``churned_ids``. The ``replayed`` ranking flags ``flagged_ids`` (its warning level),
         the others as many customers from their highest value."""
-        backtest = self.env["crm.churn.backtest"]
         lines = []
         for key, (partner_ids, values, probabilities) in rankings.items():
-            partner_ids = np.asarray(partner_ids)
-            values = np.asarray(values, dtype=float)
-            churned = np.isin(partner_ids, list(churned_ids))
-            total = len(partner_ids)
-            # highest first, equal values by customer
-            order = np.lexsort((partner_ids, -values))
-            if key == replayed:
-                flagged = np.isin(partner_ids, list(flagged_ids))
-            else:
-                flagged = np.zeros(total, dtype=bool)
-                flagged[order[: len(flagged_ids)]] = True
-            tp = int((flagged & churned).sum())
-            precision = tp / int(flagged.sum()) if flagged.any() else 0.0
-            recall = tp / int(churned.sum()) if churned.any() else 0.0
-            base_rate = churned.mean() if total else 0.0
-            top = order[: -(-total // TOP_FRACTION)]
-            top_rate = float(churned[top].mean()) if len(top) else 0.0
+            figures = self._figures(
+                partner_ids,
+                values,
+                churned_ids,
+                flagged_ids=flagged_ids if key == replayed else None,
+                flag_count=len(flagged_ids),
+            )
+            churned = np.isin(np.asarray(partner_ids), list(churned_ids))
             lines.append(
                 {
                     "ranking": key,
                     "sequence": RANKING_SEQUENCE[key],
                     "replayed": key == replayed,
-                    "customer_count": total,
-                    "flagged_count": int(flagged.sum()),
-                    "true_positive": tp,
-                    "precision": precision,
-                    "recall": recall,
-                    "f1_score": (
-                        2 * precision * recall / (precision + recall) if precision + recall else 0.0
-                    ),
-                    "auc": backtest._auc(values, churned),
-                    "top_decile_rate": top_rate,
-                    "lift_top_decile": top_rate / base_rate if base_rate else 0.0,
+                    **{name: figures[name] for name in LINE_FIGURES},
                     "has_brier": probabilities is not None,
                     "brier_score": (
                         float(np.mean((np.asarray(probabilities) - churned) ** 2))
-                        if probabilities is not None and total
+                        if probabilities is not None and len(churned)
                         else 0.0
                     ),
                 }
             )
         return sorted(lines, key=lambda line: line["sequence"])
+
+    @api.model
+    def _figures(self, partner_ids, values, churned_ids, flagged_ids=None, flag_count=0):
+        """The figures of ranking the customers ``partner_ids`` by ``values`` (the higher, the
+        higher the risk; equal values by customer) against the set ``churned_ids``: flagged
+        are ``flagged_ids`` when given (a replayed score's warning level), else the
+        ``flag_count`` highest. The backtest's own figures and each ranking line's come from
+        here. Ratios are 0 when undefined (nobody flagged, nobody churned, one outcome only)."""
+        partner_ids = np.asarray(partner_ids, dtype=np.int64)
+        values = np.asarray(values, dtype=float)
+        churned = np.isin(partner_ids, np.fromiter(churned_ids, dtype=np.int64))
+        total = len(partner_ids)
+        order = np.lexsort((partner_ids, -values))
+        if flagged_ids is not None:
+            flagged = np.isin(partner_ids, np.fromiter(flagged_ids, dtype=np.int64))
+        else:
+            flagged = np.zeros(total, dtype=bool)
+            flagged[order[:flag_count]] = True
+        flagged_count, churned_count = int(flagged.sum()), int(churned.sum())
+        tp = int((flagged & churned).sum())
+        precision = tp / flagged_count if flagged_count else 0.0
+        recall = tp / churned_count if churned_count else 0.0
+        base_rate = churned_count / total if total else 0.0
+        top = order[: -(-total // TOP_FRACTION)]
+        top_churned = int(churned[top].sum())
+        top_rate = top_churned / len(top) if len(top) else 0.0
+        return {
+            "customer_count": total,
+            "churned_count": churned_count,
+            "flagged_count": flagged_count,
+            "true_positive": tp,
+            "precision": precision,
+            "recall": recall,
+            "f1_score": (
+                2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            ),
+            "auc": churn_learning.auc(churned, values) or 0.0,
+            "base_rate": base_rate,
+            "top_decile_count": len(top),
+            "top_decile_churned": top_churned,
+            "top_decile_rate": top_rate,
+            "lift_top_decile": top_rate / base_rate if base_rate else 0.0,
+        }
