@@ -85,9 +85,10 @@ class CrmChurnPlaybook(models.Model):
         PLAYBOOK_RESPONSIBLES,
         required=True,
         default=RESPONSIBLE_SALESPERSON,
-        help="Who gets the activity. When that person is missing, the other one (salesperson "
-        "or leader of the salesperson's sales team) gets it, else the first churn manager of "
-        "the company.",
+        help="Who gets the activity, unless the customer's tier has an account manager or a "
+        "key-account team (its leader then gets it). When that person is missing, the other "
+        "one (salesperson or leader of the salesperson's sales team) gets it, else the first "
+        "churn manager of the company.",
     )
     note = fields.Html(
         translate=True,
@@ -145,9 +146,13 @@ class CrmChurnPlaybook(models.Model):
         return match
 
     def _get_responsible(self, warning, fallback_user):
-        """The user who gets the activity: salesperson or team leader as configured, the
-        other one when missing, else ``fallback_user`` (may be empty)."""
+        """The user who gets the activity: the dedicated person of the customer's tier
+        (account manager, else key-account team leader), else salesperson or team leader as
+        configured, the other one when missing, else ``fallback_user`` (may be empty)."""
         self.ensure_one()
+        dedicated = warning.tier_id._get_tier_user(warning.company_id)
+        if dedicated:
+            return dedicated
         salesperson = warning.user_id
         leader = warning.team_id.user_id
         order = (

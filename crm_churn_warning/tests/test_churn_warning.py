@@ -541,6 +541,33 @@ class TestChurnWarning(WarningCase):
             self.warnings_of(with_team),
         )
 
+    def test_tier_people_get_the_activities_first(self):
+        # the VIP tier's account manager, the standard tier's key-account team leader, before
+        # the playbook's salesperson or team leader and the churn managers
+        account_manager = make_company_user(
+            self.env, "warn_account_manager", "sales_team.group_sale_salesman", self.company
+        )
+        self.tier_vip.with_company(self.company).account_manager_id = account_manager
+        key_accounts = self.env["crm.team"].create(
+            {"name": "Churn key accounts", "company_id": self.company.id, "user_id": self.leader.id}
+        )
+        self.tier_standard.with_company(self.company).account_team_id = key_accounts
+        vip = self.make_customer("Managed VIP", user=self.salesperson)
+        orphan = self.make_customer("Key-account Standard")
+        self.sync(
+            [
+                self.make_row(vip, LEVEL_HIGH, 82.0, tier=self.tier_vip),
+                self.make_row(orphan, LEVEL_HIGH, 82.0, tier=self.tier_standard),
+            ]
+        )
+        self.assertEqual(self.activities_of(self.warnings_of(vip)).user_id, account_manager)
+        self.assertEqual(self.activities_of(self.warnings_of(orphan)).user_id, self.leader)
+        # an archived account manager: the playbook's routing again
+        account_manager.active = False
+        other = self.make_customer("Unmanaged VIP", user=self.salesperson)
+        self.sync([self.make_row(other, LEVEL_HIGH, 82.0, tier=self.tier_vip)])
+        self.assertEqual(self.activities_of(self.warnings_of(other)).user_id, self.salesperson)
+
     def test_win_back_offer_sent_once(self):
         churned = self.make_customer("Churned Customer", user=self.salesperson)
         row = self.make_row(churned, LEVEL_MEDIUM, 55.0, stage="churned", days=300)

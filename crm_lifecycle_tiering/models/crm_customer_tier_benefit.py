@@ -9,7 +9,9 @@ customer keeps, per company, what its tier applied (``crm_tier_pricelist_id``,
 tier applied (the company's "tier pricelist overrides" setting replaces any pricelist), and a
 customer leaving a tier for one without the benefit gets the default back only when it still
 has what the tier applied. The account manager and team stay on the tier: the customer's own
-salesperson is not changed (``_get_account_manager``, ``_get_account_team``).
+salesperson is not changed (``_get_account_manager``, ``_get_account_team``); new complaints,
+follow-ups and churn activities of the tier's customers go to the account manager, else the
+team's leader, before the general routing (``_get_dedicated_user``).
 
 What a tier entitles its customers to, in one line, where staff meet the customer.
 
@@ -94,16 +96,18 @@ class CrmCustomerTier(models.Model):
         "res.users",
         company_dependent=True,
         domain=lambda self: [("share", "=", False), ("company_ids", "in", self.env.company.id)],
-        help="The dedicated account manager of the tier's customers in this company. The "
-        "customers' own salesperson is kept.",
+        help="The dedicated account manager of the tier's customers in this company: their new "
+        "complaints, follow-ups and churn activities go to this person first. The customers' "
+        "own salesperson is kept.",
     )
     account_team_id = fields.Many2one(
         "crm.team",
         string="Key-Account Team",
         company_dependent=True,
         domain=lambda self: [("company_id", "in", [self.env.company.id, False])],
-        help="The key-account team of the tier's customers in this company. The customers' "
-        "own sales team is kept.",
+        help="The key-account team of the tier's customers in this company: without an "
+        "account manager, their new complaints, follow-ups and churn activities go to the "
+        "team's leader first. The customers' own sales team is kept.",
     )
 
     @api.constrains("pricelist_id", "payment_term_id", "account_manager_id", "account_team_id")
@@ -141,6 +145,23 @@ class CrmCustomerTier(models.Model):
     def _get_account_team(self, partner, company):
         """The key-account team of ``partner``'s tier in ``company``, or no team."""
         return self._get_customer_tier(partner, company).account_team_id.sudo(self.env.su)
+
+    @api.model
+    def _get_dedicated_user(self, partner, company):
+        """The person new work on ``partner`` in ``company`` goes to before the general
+        routing (complaints, follow-ups, churn activities): its tier's account manager, else
+        the leader of its tier's key-account team; no user when neither is set, active and
+        working in the company."""
+        return self._get_customer_tier(partner, company)._get_tier_user(company)
+
+    def _get_tier_user(self, company):
+        """The dedicated user of the tier (``self``, at most one; none for no tier) in
+        ``company``: see _get_dedicated_user."""
+        tier = self.sudo().with_company(company)
+        for user in (tier.account_manager_id, tier.account_team_id.user_id):
+            if user.active and not user.share and company in user.company_ids:
+                return user.sudo(self.env.su)
+        return self.env["res.users"]
 
     @api.model
     def _get_customer_tier(self, partner, company):

@@ -76,10 +76,15 @@ class CrmComplaint(models.Model):
     category_id = fields.Many2one("crm.complaint.category", tracking=True, check_company=True)
     priority = fields.Selection(
         PRIORITIES,
-        default=PRIORITY_NORMAL,
+        compute="_compute_priority",
+        store=True,
+        readonly=False,
+        precompute=True,
         required=True,
         tracking=True,
         groups="base.group_user",
+        help="A new complaint takes the default complaint priority of its customer's tier "
+        "(Normal when the tier sets none).",
     )
     description = fields.Html()
     sale_order_id = fields.Many2one("sale.order", string="Sales Order", check_company=True)
@@ -252,6 +257,18 @@ class CrmComplaint(models.Model):
             partner = complaint.commercial_partner_id.with_company(complaint.company_id)
             complaint.tier_id = partner.crm_tier_id
 
+    @api.depends("partner_id", "company_id")
+    def _compute_priority(self):
+        # the tier as the complaint is filed or its customer changes: a later change of tier
+        # keeps the priority staff work with
+        for complaint in self:
+            tier = (
+                complaint.partner_id.commercial_partner_id.sudo()
+                .with_company(complaint.company_id or self.env.company)
+                .crm_tier_id
+            )
+            complaint.priority = tier.complaint_priority or complaint.priority or PRIORITY_NORMAL
+
     @api.depends("tier_id", "priority", "category_id", "company_id")
     def _compute_sla_id(self):
         # the policies are read once for all these complaints, not once a complaint
@@ -295,9 +312,15 @@ class CrmComplaint(models.Model):
             if not vals.get("team_id"):
                 team = self.env["crm.complaint.team"].sudo()._get_default_team(company, category)
                 vals["team_id"] = team.id
-            if not vals.get("user_id") and vals.get("team_id"):
-                team = self.env["crm.complaint.team"].sudo().browse(vals["team_id"])
-                vals["user_id"] = team._get_assignee().id
+            if not vals.get("user_id"):
+                # the customer's dedicated person (its tier's account manager, else its
+                # key-account team's leader) before the team's member with the least work
+                partner = self.env["res.partner"].browse(vals.get("partner_id"))
+                user = self.env["crm.customer.tier"]._get_dedicated_user(partner, company)
+                if not user and vals.get("team_id"):
+                    team = self.env["crm.complaint.team"].sudo().browse(vals["team_id"])
+                    user = team._get_assignee()
+                vals["user_id"] = user.id
         complaints = super().create(vals_list)
         complaints._update_sla_status()
         for complaint in complaints.filtered("stage_id.template_id"):

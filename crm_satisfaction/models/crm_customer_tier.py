@@ -3,11 +3,18 @@ from odoo.exceptions import UserError
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import MAX_PERIOD_DAYS
 
-from .complaint_data import PRIORITY_NORMAL
+from .complaint_data import PRIORITIES, PRIORITY_NORMAL
 
 
 class CrmCustomerTier(models.Model):
     _inherit = "crm.customer.tier"
+
+    complaint_priority = fields.Selection(
+        PRIORITIES,
+        string="Default Complaint Priority",
+        help="The priority a new complaint of the tier's customers starts with (staff can "
+        "change it); empty: Normal.",
+    )
 
     followup_interval_days = fields.Integer(
         string="Follow-up Every (days)",
@@ -58,22 +65,40 @@ class CrmCustomerTier(models.Model):
                 cron._trigger()
         return result
 
-    @api.depends("followup_interval_days")
+    @api.depends("followup_interval_days", "complaint_priority")
     def _compute_entitlement_summary(self):
         return super()._compute_entitlement_summary()
 
     def _get_entitlement_parts(self):
-        """Adds the complaint deadlines of the tier (the SLA policy a complaint of normal
-        priority without a category of its customers gets in the current company) and the
-        follow-up interval."""
+        """Adds the complaints' default priority and deadlines of the tier (the SLA policy a
+        complaint of its customers without a category gets in the current company, at the
+        tier's default priority) and the follow-up interval."""
         parts = super()._get_entitlement_parts()
         company = self.env.company
         policy = (
             self.env["crm.complaint.sla"]
             .sudo()
-            ._get_policy(company, self, PRIORITY_NORMAL, self.env["crm.complaint.category"])
+            ._get_policy(
+                company,
+                self,
+                self.complaint_priority or PRIORITY_NORMAL,
+                self.env["crm.complaint.category"],
+            )
         )
-        if policy:
+        priority = self.complaint_priority and dict(
+            self._fields["complaint_priority"]._description_selection(self.env)
+        ).get(self.complaint_priority)
+        if policy and priority:
+            parts.append(
+                self.env._(
+                    "Complaints: %(priority)s priority, answered within %(ack)s h, resolved "
+                    "within %(resolve)s h",
+                    priority=priority,
+                    ack=f"{policy.ack_hours:g}",
+                    resolve=f"{policy.resolve_hours:g}",
+                )
+            )
+        elif policy:
             parts.append(
                 self.env._(
                     "Complaints: answered within %(ack)s h, resolved within %(resolve)s h",
@@ -81,6 +106,8 @@ class CrmCustomerTier(models.Model):
                     resolve=f"{policy.resolve_hours:g}",
                 )
             )
+        elif priority:
+            parts.append(self.env._("Complaints: %(priority)s priority", priority=priority))
         if self.followup_interval_days:
             parts.append(
                 self.env._("Follow-up every %(days)s days", days=self.followup_interval_days)

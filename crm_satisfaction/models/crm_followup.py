@@ -253,10 +253,11 @@ class CrmFollowup(models.Model):
 
     def _get_due_partners_query(self, company, until):
         """Customers due for a follow-up by ``until`` without an open follow-up activity in the
-        company, with their active salesperson (NULL when none)."""
+        company, with their active salesperson (NULL when none) and their tier in the company
+        (NULL when none)."""
         return SQL(
             """
-            SELECT p.id, u.id, %(next_date)s
+            SELECT p.id, u.id, %(next_date)s, %(tier)s
               FROM res_partner p
               LEFT JOIN res_users u ON u.id = p.user_id AND u.active
              WHERE p.crm_followup_next_date ? %(cid)s
@@ -275,6 +276,7 @@ class CrmFollowup(models.Model):
             """,
             cid=str(company.id),
             next_date=company_value_sql("p", "crm_followup_next_date", company, "date"),
+            tier=company_value_sql("p", "crm_tier_id", company, "int"),
             until=until,
             type=self.env.ref(FOLLOWUP_ACTIVITY_TYPE_XMLID).id,
             company=company.id,
@@ -309,7 +311,15 @@ class CrmFollowup(models.Model):
         activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE_XMLID)
         self.env["mail.activity"].flush_model()
         self.env.cr.execute(self._get_due_partners_query(company, until))
-        rows = self.env.cr.fetchall()
+        due = self.env.cr.fetchall()
+        # the tier's dedicated person (account manager, else key-account team leader) before
+        # the customer's salesperson
+        tiers = self.env["crm.customer.tier"].sudo().browse({row[3] for row in due} - {None})
+        dedicated = {tier.id: tier._get_tier_user(company).id for tier in tiers.exists()}
+        rows = [
+            (partner_id, dedicated.get(tier_id) or user_id, next_date)
+            for partner_id, user_id, next_date, tier_id in due
+        ]
         todo = [row for row in rows if row[1]]
         self._claim_partners([partner_id for partner_id, _user, _date in todo])
         result["skipped"] = len(rows) - len(todo)

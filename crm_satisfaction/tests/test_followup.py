@@ -246,6 +246,30 @@ class TestFollowup(CrmCase):
         self.assertEqual(self.schedule(), {"done": True, "created": 0, "skipped": 1})
         self.assertEqual(len(self.followup_activities()), 4)
 
+    def test_tier_people_get_the_followups_first(self):
+        # the VIP tier's account manager, the standard tier's key-account team leader, before
+        # the customers' salesperson; a customer without a salesperson gets one that way
+        self.tier_vip.with_company(self.company).account_manager_id = self.manager
+        key_accounts = self.env["crm.team"].create(
+            {
+                "name": "Follow-up key accounts",
+                "company_id": self.company.id,
+                "user_id": self.other_salesperson.id,
+            }
+        )
+        self.tier_standard.with_company(self.company).account_team_id = key_accounts
+        self.assertEqual(self.schedule(), {"done": True, "created": 5, "skipped": 0})
+        self.assertEqual(
+            {a.res_id: a.user_id for a in self.followup_activities()},
+            {
+                self.new_customer.id: self.other_salesperson,
+                self.boundary.id: self.other_salesperson,
+                self.vip.id: self.manager,
+                self.key.id: self.salesperson,
+                self.no_salesperson.id: self.other_salesperson,
+            },
+        )
+
     def test_schedule_resumes_after_a_cut(self):
         calls = []
 
