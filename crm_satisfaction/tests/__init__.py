@@ -28,3 +28,4 @@ from . import test_satisfaction_demo
 from . import test_survey_screens
 from . import test_facts
 from . import test_tier_entitlement
+from . import test_tier_routing
