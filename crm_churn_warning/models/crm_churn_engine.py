@@ -81,6 +81,20 @@ CLEARED_VALUES = {
     "crm_expected_purchases": 0.0,
     "crm_predicted_clv": 0.0,
 }
+# the engine's table of the orders figures per customer (TransactionDays.order_figures)
+ORDERS_COLUMNS = {
+    "partner_id": "int4",
+    "first_day": "date",
+    "last_day": "date",
+    "day_count": "int4",
+    "order_count": "float8",
+    "amount_total": "float8",
+    "first_amount": "float8",
+    "spend_recent": "float8",
+    "spend_before": "float8",
+    "count_recent": "float8",
+    "count_before": "float8",
+}
 TEMP_TABLES = (
     "crm_churn_days",
     "crm_churn_scope",
@@ -114,6 +128,7 @@ class ScoreContext:
     dry_run: bool  # computing only (a backtest, a preview): nothing is written
     signal_model: object  # crm.churn.signal, evaluating the signals of each customer
     risk_model: object  # crm.churn.risk.model, ranking the reasons of a learned score
+    days: object = None  # the run's transaction days (churn_features.TransactionDays)
 
 
 class CrmChurnEngine(models.AbstractModel):
@@ -188,10 +203,7 @@ class CrmChurnEngine(models.AbstractModel):
             )
         if ctx.method == SCORE_LEARNED:
             ctx.learned = self.env["crm.churn.risk.model"]._get_learned(
-                company,
-                as_of,
-                dry_run,
-                days=churn_features.read_days(self.env.cr, SQL("SELECT * FROM crm_churn_days")),
+                company, as_of, dry_run, days=ctx.days
             )
             if ctx.learned and company.crm_churn_level_basis == LEVEL_BASIS_SHARE:
                 ctx.levels = self._get_share_levels(company, ctx.learned)
@@ -314,39 +326,24 @@ class CrmChurnEngine(models.AbstractModel):
                 ),
             )
         )
-        # per customer: the figures of the orders signals
+        # per customer: the figures of the orders signals, from the days read once (the
+        # learned risk's features read the same arrays, see _run)
+        ctx.days = churn_features.read_days(cr, SQL("SELECT * FROM crm_churn_days"))
+        figures = ctx.days.order_figures(as_of.toordinal(), spend_days, frequency_days)
         cr.execute(
-            SQL(
-                """
-                CREATE TEMP TABLE crm_churn_orders ON COMMIT PRESERVE ROWS AS
-                SELECT d.partner_id,
-                       MIN(d.day) FILTER (WHERE d.orders > 0) AS first_day,
-                       MAX(d.day) FILTER (WHERE d.orders > 0) AS last_day,
-                       COUNT(*) FILTER (WHERE d.orders > 0) AS day_count,
-                       SUM(d.orders) AS order_count,
-                       SUM(d.amount) AS amount_total,
-                       -- the amount of the first order day: the least [day, amount] pair
-                       (MIN(ARRAY[(d.day - DATE '2000-01-01')::float8, d.amount])
-                            FILTER (WHERE d.orders > 0))[2] AS first_amount,
-                       COALESCE(SUM(d.amount) FILTER (WHERE d.day > %(spend_recent)s), 0)
-                           AS spend_recent,
-                       COALESCE(SUM(d.amount) FILTER (WHERE d.day > %(spend_before)s
-                                                        AND d.day <= %(spend_recent)s), 0)
-                           AS spend_before,
-                       COALESCE(SUM(d.orders) FILTER (WHERE d.day > %(freq_recent)s), 0)
-                           AS count_recent,
-                       COALESCE(SUM(d.orders) FILTER (WHERE d.day > %(freq_before)s
-                                                        AND d.day <= %(freq_recent)s), 0)
-                           AS count_before
-                  FROM crm_churn_days d
-                 GROUP BY d.partner_id
-                HAVING SUM(d.orders) > 0
-                """,
-                spend_recent=as_of - timedelta(days=spend_days),
-                spend_before=as_of - timedelta(days=2 * spend_days),
-                freq_recent=as_of - timedelta(days=frequency_days),
-                freq_before=as_of - timedelta(days=2 * frequency_days),
-            )
+            """
+            CREATE TEMP TABLE crm_churn_orders (
+                partner_id int4, first_day date, last_day date, day_count int4,
+                order_count float8, amount_total float8, first_amount float8,
+                spend_recent float8, spend_before float8, count_recent float8,
+                count_before float8
+            ) ON COMMIT PRESERVE ROWS
+            """
+        )
+        churn_features.copy_rows(
+            cr,
+            "crm_churn_orders",
+            [(name, ORDERS_COLUMNS[name], values) for name, values in figures.items()],
         )
         cr.execute("CREATE UNIQUE INDEX ON crm_churn_orders (partner_id)")
         # the run's customers, and partners scored before who are no longer customers as of

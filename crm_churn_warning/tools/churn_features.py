@@ -130,6 +130,30 @@ def read_days(cr, query):
     return TransactionDays(rows["partner_id"], rows["day"], rows["orders"], rows["amount"])
 
 
+# COPY's binary format: the SQL types written (see copy_rows), as (numpy type, length)
+COPY_TYPES = {"int4": (">i4", 4), "date": (">i4", 4), "float8": (">f8", 8)}
+# the ordinal of PostgreSQL's day 0 of its binary dates
+PG_EPOCH = 730120  # date(2000, 1, 1).toordinal()
+
+
+def copy_rows(cr, table, columns):
+    """Writes rows into ``table`` with COPY's binary format, straight from arrays:
+    ``columns`` [(name, SQL type of COPY_TYPES, array)], dates as ordinals; no NULL."""
+    count = len(columns[0][2]) if columns else 0
+    fields = [("fields", ">i2")]
+    for index, (_name, sql_type, _values) in enumerate(columns):
+        fields += [(f"length{index}", ">i4"), (f"value{index}", COPY_TYPES[sql_type][0])]
+    rows = np.empty(count, dtype=np.dtype(fields))
+    rows["fields"] = len(columns)
+    for index, (_name, sql_type, values) in enumerate(columns):
+        rows[f"length{index}"] = COPY_TYPES[sql_type][1]
+        values = np.asarray(values)
+        rows[f"value{index}"] = values - PG_EPOCH if sql_type == "date" else values
+    data = COPY_SIGNATURE + b"\x00" * 8 + rows.tobytes() + b"\xff\xff"
+    names = ", ".join(f'"{name}"' for name, _type, _values in columns)
+    cr.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT binary)', io.BytesIO(data))
+
+
 class TransactionDays:
     """The (partner, day, orders, amount) rows of a company, as arrays: partners as indexes
     into ``partner_ids``, days as ordinals (``date.toordinal()``), the rows in the order of
@@ -188,6 +212,36 @@ class TransactionDays:
             "recent_revenue": window(self.amount, known, 0, WINDOW_DAYS),
             "previous_revenue": window(self.amount, known, WINDOW_DAYS, 2 * WINDOW_DAYS),
         }
+
+    def order_figures(self, day, spend_days, frequency_days):
+        """The figures of the churn engine's orders signals on ``day`` (an ordinal), of the
+        customers with orders by then (crm.churn.engine's crm_churn_orders): their partner ids,
+        first and last order days (ordinals), order days, orders, revenue, first order day's
+        amount, and the spend and orders of the last ``spend_days`` / ``frequency_days`` and of
+        as many days before."""
+        summary = self.summary(day)
+        known = self.day <= day
+        age = day - self.day
+
+        def window(values, start, end):
+            inside = known & (age >= start) & (age < end)
+            return np.bincount(self.index[inside], weights=values[inside], minlength=self.size)
+
+        customers = summary["orders"] > 0
+        figures = {
+            "partner_id": self.partner_ids,
+            "first_day": summary["first"],
+            "last_day": summary["last"],
+            "day_count": summary["order_days"],
+            "order_count": summary["orders"],
+            "amount_total": summary["revenue"],
+            "first_amount": summary["first_amount"],
+            "spend_recent": window(self.amount, 0, spend_days),
+            "spend_before": window(self.amount, spend_days, 2 * spend_days),
+            "count_recent": window(self.orders, 0, frequency_days),
+            "count_before": window(self.orders, frequency_days, 2 * frequency_days),
+        }
+        return {name: values[customers] for name, values in figures.items()}
 
     def _first_amounts(self, ordered, first):
         """The amount of each customer's first order day (0 without any)."""
