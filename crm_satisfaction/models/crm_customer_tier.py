@@ -23,6 +23,17 @@ class CrmCustomerTier(models.Model):
         "follow-up.",
     )
 
+    survey_interval_days = fields.Integer(
+        string="Survey Every (days)",
+        default=0,
+        help="Days before a periodic satisfaction campaign invites a customer of this tier "
+        "again; 0: the campaign's own interval.",
+    )
+
+    _survey_interval_days_valid = models.Constraint(
+        f"CHECK(survey_interval_days >= 0 AND survey_interval_days <= {MAX_PERIOD_DAYS})",
+        "The survey interval of a tier must be between 0 and 3650 days (ten years).",
+    )
     _followup_interval_days_not_negative = models.Constraint(
         "CHECK(followup_interval_days >= 0)",
         "The follow-up interval of a tier cannot be negative.",
@@ -65,7 +76,7 @@ class CrmCustomerTier(models.Model):
                 cron._trigger()
         return result
 
-    @api.depends("followup_interval_days", "complaint_priority")
+    @api.depends("followup_interval_days", "complaint_priority", "survey_interval_days")
     def _compute_entitlement_summary(self):
         return super()._compute_entitlement_summary()
 
@@ -111,5 +122,11 @@ class CrmCustomerTier(models.Model):
         if self.followup_interval_days:
             parts.append(
                 self.env._("Follow-up every %(days)s days", days=self.followup_interval_days)
+            )
+        if self.survey_interval_days:
+            parts.append(
+                self.env._(
+                    "Satisfaction survey every %(days)s days", days=self.survey_interval_days
+                )
             )
         return parts

@@ -346,15 +346,39 @@ class CrmSatisfactionCampaign(models.Model):
         }
 
     def _get_periodic_partner_domain(self):
-        """Customers of the audience this periodic campaign has not invited for its interval."""
+        """Customers of the audience this periodic campaign has not invited for their interval:
+        their tier's survey interval in the campaign's company when it sets one, else the
+        campaign's."""
         self.ensure_one()
-        since = fields.Datetime.now() - timedelta(days=self.interval_days)
-        recent = (
-            self.env["survey.user_input"]
+        now = fields.Datetime.now()
+        UserInput = self.env["survey.user_input"].sudo()
+
+        def not_invited_for(days):
+            recent = UserInput._search(
+                [
+                    ("crm_campaign_id", "=", self.id),
+                    ("create_date", ">=", now - timedelta(days=days)),
+                ]
+            )
+            return Domain("id", "not in", recent.subselect("partner_id"))
+
+        tiers = (
+            self.env["crm.customer.tier"]
             .sudo()
-            ._search([("crm_campaign_id", "=", self.id), ("create_date", ">=", since)])
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("survey_interval_days", ">", 0),
+                    ("company_id", "in", [False, self.company_id.id]),
+                ]
+            )
         )
-        return self._get_partner_domain() & Domain("id", "not in", recent.subselect("partner_id"))
+        due = [
+            Domain("crm_tier_id", "=", tier.id) & not_invited_for(tier.survey_interval_days)
+            for tier in tiers
+        ]
+        due.append(Domain("crm_tier_id", "not in", tiers.ids) & not_invited_for(self.interval_days))
+        return self._get_partner_domain() & Domain.OR(due)
 
     def _get_due_order_domain(self):
         """Orders whose event (confirmation, delivery or invoice) happened the campaign's delay

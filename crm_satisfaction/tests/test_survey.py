@@ -398,6 +398,40 @@ class TestSatisfactionSurvey(CrmCase):
         Campaign._cron_run_campaigns()
         self.assertEqual(len(self.invitations(self.nps_campaign)), 12)
 
+    def test_periodic_interval_per_tier(self):
+        """A customer whose tier sets a survey interval is invited again after it; the others
+        after the campaign's."""
+        self.nps_campaign.write({"trigger": TRIGGER_PERIODIC, "interval_days": 180})
+        Tier = self.env["crm.customer.tier"]
+        quarterly = Tier.create(
+            {"name": "Survey quarterly", "code": "survey_quarterly", "survey_interval_days": 90}
+        )
+        monthly = Tier.create(
+            {"name": "Survey monthly", "code": "survey_monthly", "survey_interval_days": 30}
+        )
+        for customer, tier in zip(self.customers, (quarterly, quarterly, monthly), strict=False):
+            customer.with_company(self.company).sudo().crm_tier_id = tier
+        Campaign = self.Campaign
+        Campaign._cron_run_campaigns()
+        first = self.invitations(self.nps_campaign)
+        self.assertEqual(len(first), 6)
+        # 35 days on (past the fatigue period): the monthly tier's customer only
+        age_invitations(first, 35)
+        Campaign._cron_run_campaigns()
+        invitations = self.invitations(self.nps_campaign)
+        self.assertEqual((invitations - first).partner_id, self.customers[2])
+        # 95 days after the first: the quarterly ones and the monthly one again, not the
+        # customers without a tier (the campaign's 180 days)
+        age_invitations(invitations, 60)
+        Campaign._cron_run_campaigns()
+        latest = self.invitations(self.nps_campaign) - invitations
+        self.assertEqual(latest.partner_id, self.customers[:3])
+        # what the tier entitles its customers to says it
+        self.assertIn(
+            "Satisfaction survey every 90 days",
+            quarterly.with_company(self.company).with_context(lang="en_US").entitlement_summary,
+        )
+
     def test_after_order_trigger(self):
         self.nps_campaign.write({"trigger": TRIGGER_ORDER_CONFIRMED, "delay_days": 3})
         product = self.env["product.product"].create(
