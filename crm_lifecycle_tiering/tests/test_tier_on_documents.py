@@ -315,6 +315,13 @@ class TestTierOnDocumentsAccess(TierDocumentCase):
                 with self.subTest(model=model, view=view_type):
                     self.assertIn('name="crm_tier_id"', view["arch"])
 
+    def test_pipeline_card_shows_the_tier(self):
+        Lead = self.env["crm.lead"].with_user(self.tier_user)
+        view = Lead.get_views([(self.env.ref("crm.crm_case_kanban_view_leads").id, "kanban")])
+        arch = view["views"]["kanban"]["arch"]
+        self.assertIn('name="crm_tier_id"', arch)
+        self.assertIn('name="crm_tier_color"', arch)
+
 
 @tagged("post_install", "-at_install")
 class TestTierOnQuotationTour(CrmHttpCase):
