@@ -326,28 +326,57 @@ class TestTierOnDocumentsAccess(TierDocumentCase):
 @tagged("post_install", "-at_install")
 class TestTierOnQuotationTour(CrmHttpCase):
     """A salesperson opens a VIP customer's quotation: the VIP badge and the entitlement line
-    are next to the customer."""
+    are next to the customer, the lines carry the VIP pricelist's price; confirmed, the order
+    keeps it."""
 
     def test_vip_quotation_tour(self):
         company = self.env.ref("base.user_admin").company_id
+        # pricelists in use, as in a company that sells at tier prices
+        self.env.ref("base.group_user").implied_ids |= self.env.ref(
+            "product.group_product_pricelist"
+        )
         salesperson = new_test_user(
             self.env,
             login="tier_docs_salesperson",
             groups="sales_team.group_sale_salesman",
             company_id=company.id,
         )
-        tier_vip = self.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
-        tier_vip.service_policy = "<p>Dedicated hotline within the hour</p>"
-        customer = self.env["res.partner"].create({"name": "Tour VIP Docs Ltd", "is_company": True})
-        customer.with_company(company).sudo().crm_tier_id = tier_vip
         product = self.env["product.product"].create(
             {"name": "Tour Docs Service", "type": "service", "list_price": 10}
         )
+        vip_prices = self.env["product.pricelist"].create(
+            {
+                "name": "Tour VIP prices",
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+                "item_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": product.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 8.5,
+                        },
+                    )
+                ],
+            }
+        )
+        tier_vip = self.env.ref("crm_lifecycle_tiering.crm_customer_tier_vip")
+        tier_vip.service_policy = "<p>Dedicated hotline within the hour</p>"
+        tier_vip.with_company(company).pricelist_id = vip_prices
+        customer = self.env["res.partner"].create({"name": "Tour VIP Docs Ltd", "is_company": True})
+        # the customer enters the tier as the value engine moves it: the tier's pricelist
+        # becomes the customer's
+        customer.with_company(company).sudo().crm_tier_id = tier_vip
+        self.env["crm.customer.tier"]._apply_benefits(company, [(customer.id, False, tier_vip.id)])
+        self.assertEqual(customer.with_company(company).property_product_pricelist, vip_prices)
         quotation = make_sale_order(
             self.env,
             customer,
             company,
-            [{"product_id": product.id}],
+            [{"product_id": product.id, "product_uom_qty": 4}],
             confirm=False,
             user_id=salesperson.id,
         )
@@ -356,3 +385,7 @@ class TestTierOnQuotationTour(CrmHttpCase):
             "crm_tier_on_quotation_tour",
             login=salesperson.login,
         )
+        self.assertEqual(quotation.state, "sale")
+        self.assertEqual(quotation.pricelist_id, vip_prices)
+        self.assertEqual(quotation.order_line.price_unit, 8.5)
+        self.assertEqual(quotation.amount_untaxed, 34.0)
