@@ -21,6 +21,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
@@ -29,13 +30,29 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
 )
 
 from .followup_data import (
+    ANSWERED_OUTCOMES,
     FOLLOWUP_ACTIVITY_TYPE_XMLID,
     FOLLOWUP_BATCH_SIZE,
+    FOLLOWUP_CSAT_ANSWERS,
+    FOLLOWUP_NPS_ANSWERS,
     FOLLOWUP_OUTCOMES,
     FOLLOWUP_SPREAD_FACTOR,
 )
+from .satisfaction_data import INDICATOR_CSAT, INDICATOR_NPS
 
 _logger = logging.getLogger(__name__)
+
+# the fields of a follow-up its satisfaction response is made of
+RESPONSE_FIELDS = {
+    "csat_answer",
+    "nps_answer",
+    "outcome",
+    "note",
+    "date",
+    "partner_id",
+    "company_id",
+    "tier_id",
+}
 
 # stages of customers we visit: buyers who have not churned (a list: an SQL array)
 FOLLOWUP_STAGES = list(ACTIVE_STAGES)
@@ -72,6 +89,36 @@ class CrmFollowup(models.Model):
     summary = fields.Char()
     note = fields.Text(string="Feedback")
     outcome = fields.Selection(FOLLOWUP_OUTCOMES)
+    # the customer's answers given to staff: a satisfaction response like a survey's
+    csat_answer = fields.Selection(
+        FOLLOWUP_CSAT_ANSWERS,
+        string="Satisfaction (1-5)",
+        help="How satisfied the customer said they are, 1 (very unsatisfied) to 5 (very "
+        "satisfied): recorded as a satisfaction response of the visit, call or meeting.",
+    )
+    nps_answer = fields.Selection(
+        FOLLOWUP_NPS_ANSWERS,
+        string="Would Recommend (0-10)",
+        help="How likely the customer said they are to recommend the company, 0 to 10: "
+        "recorded as a satisfaction response of the visit, call or meeting.",
+    )
+    response_ids = fields.One2many(
+        "crm.satisfaction.response", "followup_id", string="Satisfaction Responses"
+    )
+
+    @api.constrains("outcome", "csat_answer", "nps_answer")
+    def _check_answers_reached_the_customer(self):
+        for followup in self:
+            answered = followup.csat_answer or followup.nps_answer
+            if answered and followup.outcome not in ANSWERED_OUTCOMES:
+                raise ValidationError(
+                    self.env._(
+                        "The follow-up of %(partner)s records the customer's answers: its "
+                        "outcome must say the customer was reached (visited, called or met "
+                        "online).",
+                        partner=followup.partner_id.display_name,
+                    )
+                )
 
     @api.depends("partner_id", "date")
     def _compute_display_name(self):
@@ -98,6 +145,7 @@ class CrmFollowup(models.Model):
                     vals["tier_id"] = partner.with_company(company_id).crm_tier_id.id
         followups = super().create(vals_list)
         self._update_partner_dates(followups._get_date_targets())
+        followups._sync_responses()
         return followups
 
     def write(self, vals):
@@ -106,13 +154,81 @@ class CrmFollowup(models.Model):
         result = super().write(vals)
         if moved:
             self._update_partner_dates(targets + self._get_date_targets())
+        if RESPONSE_FIELDS & vals.keys():
+            self._sync_responses(targets)
         return result
 
     def unlink(self):
         targets = self._get_date_targets()
+        answered = [
+            target
+            for target, followup in zip(targets, self.sudo(), strict=True)
+            if followup.response_ids
+        ]
         result = super().unlink()
         self._update_partner_dates(targets)
+        # their responses went with them (cascade): the customers' satisfaction facts follow
+        self._refresh_satisfaction(answered)
         return result
+
+    # ------------------------------------------------------------------ answers
+    def _sync_responses(self, targets=()):
+        """The satisfaction response of each follow-up with answers, made anew from its values
+        (none without answers); the customers' satisfaction facts refreshed (``targets``: the
+        (company, partner) pairs the follow-ups had before a change)."""
+        Response = self.env["crm.satisfaction.response"].sudo()
+        followups = self.sudo()
+        touched = list(targets) + [
+            target
+            for target, followup in zip(followups._get_date_targets(), followups, strict=True)
+            if followup.response_ids or followup.csat_answer or followup.nps_answer
+        ]
+        # an unhappy answer closes the loop once: not again when the follow-up is edited
+        was_unhappy = set(followups.response_ids.filtered("is_unhappy").followup_id.ids)
+        followups.response_ids.unlink()
+        vals_list = [
+            followup._prepare_response_values()
+            for followup in followups
+            if followup.csat_answer or followup.nps_answer
+        ]
+        if vals_list:
+            responses = Response.create(vals_list)
+            responses.filtered(
+                lambda response: response.followup_id.id not in was_unhappy
+            )._close_the_loop()
+        self._refresh_satisfaction(touched)
+
+    def _prepare_response_values(self):
+        """The values of the satisfaction response of the follow-up's answers."""
+        self.ensure_one()
+        partner = self.partner_id.with_company(self.company_id)
+        scores = {}
+        if self.csat_answer:
+            scores[INDICATOR_CSAT] = int(self.csat_answer)
+        if self.nps_answer:
+            scores[INDICATOR_NPS] = int(self.nps_answer)
+        return {
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "source": self.outcome,
+            "followup_id": self.id,
+            "date": self.date,
+            "comment": self.note or False,
+            "tier_id": self.tier_id.id,
+            "lifecycle_stage": partner.crm_lifecycle_stage,
+            "user_id": self.partner_id.user_id.id,
+            **self.env["crm.satisfaction.response"]._prepare_score_values(scores),
+        }
+
+    @api.model
+    def _refresh_satisfaction(self, targets):
+        """Refreshes the satisfaction facts of the (company, partner) pairs ``targets``."""
+        by_company = {}
+        for company, partner in targets:
+            by_company.setdefault(company, partner.browse())
+            by_company[company] |= partner
+        for company, partners in by_company.items():
+            self.env["res.partner"].sudo()._crm_refresh_satisfaction(partners, company)
 
     def _get_date_targets(self):
         return [(f.company_id, f.partner_id) for f in self.sudo()]

@@ -7,6 +7,11 @@ from odoo.tools import SQL, format_date
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import LIFECYCLE_STAGES
 
 from .complaint_data import PRIORITY_HIGH
+from .followup_data import (
+    OUTCOME_CALLED,
+    OUTCOME_MEETING,
+    OUTCOME_VISITED,
+)
 from .satisfaction_data import (
     CSAT_MAX,
     CSAT_MIN,
@@ -30,6 +35,16 @@ from .satisfaction_data import (
 _NULLABLE_MEASURES = ("csat", "csat_satisfied", "nps", "nps_value", "ces", "satisfaction_score")
 
 
+SOURCE_SURVEY = "survey"
+# how an answer was given: a survey, or the outcome of the follow-up that recorded it
+RESPONSE_SOURCES = [
+    (SOURCE_SURVEY, "Survey"),
+    (OUTCOME_VISITED, "Visit"),
+    (OUTCOME_CALLED, "Phone call"),
+    (OUTCOME_MEETING, "Online meeting"),
+]
+
+
 class CrmSatisfactionResponse(models.Model):
     _name = "crm.satisfaction.response"
     _description = "Satisfaction Response"
@@ -45,6 +60,17 @@ class CrmSatisfactionResponse(models.Model):
     )
     campaign_id = fields.Many2one(
         "crm.satisfaction.campaign", index="btree_not_null", check_company=True
+    )
+    source = fields.Selection(
+        RESPONSE_SOURCES,
+        required=True,
+        default=SOURCE_SURVEY,
+        index=True,
+        help="How the answer was given: a survey, or to staff on a follow-up visit, call or "
+        "online meeting.",
+    )
+    followup_id = fields.Many2one(
+        "crm.followup", string="Follow-up", index="btree_not_null", ondelete="cascade"
     )
     user_input_id = fields.Many2one(
         "survey.user_input", string="Survey Answer", ondelete="cascade", index="btree_not_null"

@@ -14,6 +14,11 @@ FOLLOWUP_OUTCOMES = [
     (OUTCOME_NO_ANSWER, "No answer"),
     (OUTCOME_POSTPONED, "Postponed by the customer"),
 ]
+# the outcomes of a follow-up that reached the customer: it may record their answers
+ANSWERED_OUTCOMES = (OUTCOME_VISITED, OUTCOME_CALLED, OUTCOME_MEETING)
+# the answers a follow-up records (selections: an empty answer is not 0)
+FOLLOWUP_CSAT_ANSWERS = [(str(value), str(value)) for value in range(1, 6)]
+FOLLOWUP_NPS_ANSWERS = [(str(value), str(value)) for value in range(0, 11)]
 
 # default number of days between the first purchase and the first follow-up
 FOLLOWUP_FIRST_DAYS = 7

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
+from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -320,6 +321,85 @@ class TestFollowup(CrmCase):
         self.assertEqual(
             Followup.with_company(self.company_2).search([("partner_id", "in", self.partners.ids)]),
             followup,
+        )
+
+    # ------------------------------------------------------------------ answers
+    def test_answers_on_a_call_become_a_satisfaction_response(self):
+        Response = self.env["crm.satisfaction.response"]
+        Followup = self.Followup.with_user(self.salesperson).with_company(self.company)
+        followup = Followup.create(
+            {
+                "partner_id": self.key.id,
+                "outcome": "called",
+                "csat_answer": "2",
+                "nps_answer": "0",
+                "note": "Deliveries keep slipping",
+            }
+        )
+        response = Response.search([("followup_id", "=", followup.id)])
+        self.assertRecordValues(
+            response,
+            [
+                {
+                    "source": "called",
+                    "partner_id": self.key.id,
+                    "company_id": self.company.id,
+                    "csat": 2,
+                    "nps": 0,
+                    "nps_category": "detractor",
+                    "is_unhappy": True,
+                    "comment": "Deliveries keep slipping",
+                    "tier_id": self.tier_key.id,
+                    "date": followup.date,
+                }
+            ],
+        )
+        # the customer's satisfaction facts count it, as a survey answer
+        key = self.key.with_company(self.company)
+        self.assertEqual((key.crm_csat_last, key.crm_nps_last), (2, 0))
+        # the unhappy customer gets its close-the-loop activity once, even when the follow-up
+        # is edited afterwards
+        unhappy_type = self.env.ref("crm_satisfaction.mail_activity_type_unhappy_customer")
+
+        def unhappy_activities():
+            return self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", self.key.id),
+                    ("activity_type_id", "=", unhappy_type.id),
+                ]
+            )
+
+        self.assertEqual(len(unhappy_activities()), 1)
+        followup.note = "Deliveries keep slipping; wants a call from the manager"
+        self.assertEqual(len(unhappy_activities()), 1)
+        response = Response.search([("followup_id", "=", followup.id)])
+        self.assertEqual(response.comment, followup.note)
+        # a better answer replaces it; no answers, no response
+        followup.write({"csat_answer": "5", "nps_answer": "10"})
+        response = Response.search([("followup_id", "=", followup.id)])
+        self.assertEqual((response.csat, response.nps, response.is_unhappy), (5, 10, False))
+        self.assertEqual(key.crm_csat_last, 5)
+        followup.write({"csat_answer": False, "nps_answer": False})
+        self.assertFalse(Response.search([("followup_id", "=", followup.id)]))
+        # a visit's answer, deleted with its follow-up
+        visit = Followup.create(
+            {"partner_id": self.vip.id, "outcome": "visited", "csat_answer": "4"}
+        )
+        response = Response.search([("followup_id", "=", visit.id)])
+        self.assertEqual((response.source, response.csat, response.has_nps), ("visited", 4, False))
+        visit.sudo().unlink()
+        self.assertFalse(response.exists())
+
+    def test_answers_need_a_customer_reached(self):
+        with self.assertRaisesRegex(ValidationError, "visited, called or met online"):
+            self.Followup.create(
+                {"partner_id": self.key.id, "outcome": "no_answer", "csat_answer": "3"}
+            )
+        with self.assertRaisesRegex(ValidationError, "visited, called or met online"):
+            self.Followup.create({"partner_id": self.key.id, "nps_answer": "7"})
+        self.assertFalse(
+            self.env["crm.satisfaction.response"].search([("partner_id", "=", self.key.id)])
         )
 
     # ------------------------------------------------------------------ done
