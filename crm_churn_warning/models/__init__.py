@@ -5,6 +5,7 @@ from . import crm_churn_model
 from . import crm_churn_model_calibration
 from . import crm_churn_risk_model
 from . import crm_churn_reason
+from . import crm_churn_aggregation
 from . import crm_churn_engine
 from . import res_partner
 from . import crm_churn_playbook
