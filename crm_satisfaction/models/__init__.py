@@ -3,6 +3,7 @@ from . import crm_complaint_category
 from . import crm_complaint_stage
 from . import crm_complaint_team
 from . import crm_complaint_sla
+from . import crm_complaint_escalation
 from . import crm_complaint
 from . import crm_complaint_tier_summary
 from . import sale_order
