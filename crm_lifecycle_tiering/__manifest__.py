@@ -8,7 +8,7 @@
     "author": "CRM Discipline Team",
     "website": "https://github.com/crm-discipline/crm-addons",
     "maintainers": ["crm-discipline"],
-    "depends": ["sale_management", "crm"],
+    "depends": ["sale_management", "crm", "loyalty"],
     "data": [
         "security/crm_lifecycle_tiering_groups.xml",
         "security/ir.model.access.csv",
@@ -23,6 +23,7 @@
         "data/ir_actions_todo_data.xml",
         "views/crm_customer_tier_views.xml",
         "views/crm_lifecycle_event_views.xml",
+        "views/crm_referral_reward_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",

@@ -13,7 +13,9 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import crm_tier_document_mixin
+from . import crm_referral_reward
 from . import sale_order
 from . import crm_lead
 from . import account_move
+from . import loyalty_card
 from . import mail_activity

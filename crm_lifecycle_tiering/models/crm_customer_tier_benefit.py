@@ -1,5 +1,5 @@
 """What a tier gives its customers, per company where the tier is shared: a pricelist, payment
-terms, a dedicated account manager and a key-account team.
+terms, a membership of a loyalty programme, a dedicated account manager and a key-account team.
 
 The value engine and the tier lock apply the pricelist and the payment terms when customers
 enter or leave a tier (``_apply_benefits``), set-based: the customers are grouped by the value
@@ -12,6 +12,11 @@ has what the tier applied. The account manager and team stay on the tier: the cu
 salesperson is not changed (``_get_account_manager``, ``_get_account_team``); new complaints,
 follow-ups and churn activities of the tier's customers go to the account manager, else the
 team's leader, before the general routing (``_get_dedicated_user``).
+
+The loyalty programme is a membership: customers entering the tier get a card in the programme
+(an archived card of theirs is reactivated with its points, never a second card); customers
+leaving it keep their card archived, points and all (``loyalty.card._crm_tier_enrol``,
+``_crm_tier_release``). A card the customer held without the tier is its own: kept either way.
 
 What a tier entitles its customers to, in one line, where staff meet the customer.
 
@@ -37,10 +42,12 @@ HTML_LINE_END = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|tr|blockquote|pre)>"
 
 @dataclass(frozen=True)
 class Benefit:
-    """A benefit the tier applies to its customers' own values."""
+    """A benefit the tier applies to its customers' own values, or a membership."""
 
     tier_field: str  # the tier's value (company-dependent)
-    own_field: str  # the customer's own value, which the tier sets (company-dependent)
+    # the customer's own value, which the tier sets (company-dependent); none for a membership:
+    # a card in the tier's loyalty programme
+    own_field: str | None
     shown_field: str  # the customer's value as staff see it, for the history and the chatter
     applied_field: str  # the customer's value the tier applied (company-dependent, engine-owned)
     override_setting: str | None  # the company's setting by which the tier replaces any value
@@ -66,9 +73,26 @@ BENEFITS = (
         None,
         ("old_payment_term_id", "new_payment_term_id"),
     ),
+    # the customer's card in the tier's loyalty programme: what staff see is the programme the
+    # tier enrolled the customer in
+    Benefit(
+        "loyalty_program_id",
+        None,
+        "crm_tier_loyalty_program_id",
+        "crm_tier_loyalty_program_id",
+        None,
+        ("old_loyalty_program_id", "new_loyalty_program_id"),
+    ),
 )
 # the customers' fields the history and the chatter show for the benefits
 BENEFIT_SHOWN_FIELDS = tuple(benefit.shown_field for benefit in BENEFITS)
+
+
+def _add_write(writes, field, value, partner):
+    """Adds ``partner`` to those of ``writes`` ({(field, value id): partners}) that get ``value``
+    in ``field``."""
+    key = (field, value.id or False)
+    writes[key] = writes.get(key, partner.browse()) | partner
 
 
 class CrmCustomerTier(models.Model):
@@ -109,15 +133,50 @@ class CrmCustomerTier(models.Model):
         "account manager, their new complaints, follow-ups and churn activities go to the "
         "team's leader first. The customers' own sales team is kept.",
     )
+    loyalty_program_id = fields.Many2one(
+        "loyalty.program",
+        company_dependent=True,
+        domain=lambda self: [
+            ("program_type", "=", "loyalty"),
+            ("company_id", "in", [self.env.company.id, False]),
+        ],
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+        help="Customers entering the tier get a card in this loyalty program in this company "
+        "(a card of theirs archived earlier is reactivated with its points). Customers leaving "
+        "the tier keep their card archived, with its points. A card a customer held before "
+        "entering the tier is kept either way.",
+    )
 
-    @api.constrains("pricelist_id", "payment_term_id", "account_manager_id", "account_team_id")
+    @api.constrains(
+        "pricelist_id",
+        "payment_term_id",
+        "account_manager_id",
+        "account_team_id",
+        "loyalty_program_id",
+    )
     def _check_benefits_company(self):
-        """A tier's benefits are those of the company they are set in (the current one)."""
+        """A tier's benefits are those of the company they are set in (the current one); its
+        loyalty programme is one of loyalty cards."""
         company = self.env.company
         for tier in self:
+            program = tier.sudo().loyalty_program_id
+            if program and program.program_type != "loyalty":
+                raise ValidationError(
+                    self.env._(
+                        "The loyalty program of tier %(tier)s must be a program of loyalty "
+                        "cards: %(program)s is not.",
+                        tier=tier.display_name,
+                        program=program.display_name,
+                    )
+                )
             wrong = [
                 record.display_name
-                for record in (tier.pricelist_id, tier.payment_term_id, tier.account_team_id)
+                for record in (
+                    tier.pricelist_id,
+                    tier.payment_term_id,
+                    tier.account_team_id,
+                    program,
+                )
                 if record.sudo().company_id not in (company, company.browse())
             ]
             manager = tier.account_manager_id
@@ -197,7 +256,7 @@ class CrmCustomerTier(models.Model):
         changed = Partner.browse()
         for benefit, writes in plans:
             for (field, _value), group in writes.items():
-                if field == benefit.own_field:
+                if field in (benefit.own_field, benefit.shown_field):
                     changed |= group
         # what staff see before, of the customers whose values change only (a run without
         # benefits to apply reads nothing more)
@@ -205,6 +264,10 @@ class CrmCustomerTier(models.Model):
             partner.id: {field: partner[field] for field in BENEFIT_SHOWN_FIELDS}
             for partner in changed
         }
+        for benefit, writes in plans:
+            if not benefit.own_field:
+                # the cards first: the writes change what the customers were enrolled in
+                self._apply_memberships(benefit, company, partners, writes)
         for _benefit, writes in plans:
             for (field, value), group in writes.items():
                 group.write({field: value})
@@ -228,14 +291,11 @@ class CrmCustomerTier(models.Model):
     def _plan_benefit(self, benefit, company, partners, tiers, Tier):
         """The writes that apply ``benefit`` to ``partners`` (their tiers {partner id: (previous,
         new tier id)}): {(field, value id): partners}, the own values and the applied ones."""
+        if not benefit.own_field:
+            return self._plan_membership(benefit, company, partners, tiers, Tier)
         default = partners._fields[benefit.own_field].get_company_dependent_fallback(partners)
         override = bool(benefit.override_setting and company[benefit.override_setting])
         writes = {}
-
-        def add(field, value, partner):
-            key = (field, value.id or False)
-            writes[key] = writes.get(key, partner.browse()) | partner
-
         for partner in partners:
             new_value = Tier.browse(tiers[partner.id][1] or [])[benefit.tier_field]
             own, applied = partner[benefit.own_field], partner[benefit.applied_field]
@@ -250,10 +310,78 @@ class CrmCustomerTier(models.Model):
                 # set by hand: kept, and no tier's any more
                 target, now_applied = own, nothing
             if target != own:
-                add(benefit.own_field, target, partner)
+                _add_write(writes, benefit.own_field, target, partner)
             if now_applied != applied:
-                add(benefit.applied_field, now_applied, partner)
+                _add_write(writes, benefit.applied_field, now_applied, partner)
         return writes
+
+    @api.model
+    def _plan_membership(self, benefit, company, partners, tiers, Tier):
+        """The writes that apply the membership ``benefit`` to ``partners`` (see _plan_benefit):
+        {(applied field, programme id): partners}. A customer entering a tier with a programme
+        is enrolled in it, unless it already holds an active card of the programme that no tier
+        gave it (its own, kept as it is); leaving, it is no longer enrolled."""
+        new_programs = {
+            partner.id: Tier.browse(tiers[partner.id][1] or [])[benefit.tier_field]
+            for partner in partners
+        }
+        programs = self.env["loyalty.program"].union(*new_programs.values())
+        held = {
+            (card.partner_id.id, card.program_id.id)
+            for card in self.env["loyalty.card"]._crm_tier_cards(partners, programs)
+            if card.active
+        }
+        elsewhere = self._get_memberships_elsewhere(benefit, company, partners, programs)
+        writes = {}
+        for partner in partners:
+            new_program, applied = new_programs[partner.id], partner[benefit.applied_field]
+            key = (partner.id, new_program.id)
+            if new_program == applied:
+                # enrolled already (a tier change applied again, two tiers sharing a programme)
+                continue
+            if new_program and (key not in held or key in elsewhere):
+                target = new_program
+            else:
+                target = applied.browse()
+            if target != applied:
+                _add_write(writes, benefit.applied_field, target, partner)
+        return writes
+
+    @api.model
+    def _apply_memberships(self, benefit, company, partners, writes):
+        """The cards of the membership ``benefit`` as its ``writes`` (see _plan_membership) change
+        it: the customers leaving a programme have their card archived, unless a tier of another
+        company still enrols them in it (a programme shared by companies); those entering one
+        get an active card."""
+        release, enrol = set(), set()
+        for (_field, program_id), group in writes.items():
+            for partner in group:
+                if partner[benefit.applied_field]:
+                    release.add((partner.id, partner[benefit.applied_field].id))
+                if program_id:
+                    enrol.add((partner.id, program_id))
+        Card = self.env["loyalty.card"]
+        if release:
+            programs = self.env["loyalty.program"].browse({pair[1] for pair in release})
+            release -= self._get_memberships_elsewhere(benefit, company, partners, programs)
+            Card._crm_tier_release(release)
+        Card._crm_tier_enrol(enrol)
+
+    @api.model
+    def _get_memberships_elsewhere(self, benefit, company, partners, programs):
+        """The (partner id, programme id) pairs of ``partners`` and ``programs`` in which a tier of
+        another company than ``company`` enrolled them: only a programme shared by companies can
+        be a benefit in two of them."""
+        shared = programs.sudo().filtered(lambda program: not program.company_id)
+        if not shared:
+            return set()
+        others = self.env["res.company"].sudo().search([("id", "!=", company.id)])
+        return {
+            (partner.id, partner[benefit.applied_field].id)
+            for other in others
+            for partner in partners.with_company(other)
+            if partner[benefit.applied_field] in shared
+        }
 
     entitlement_summary = fields.Char(
         compute="_compute_entitlement_summary",
@@ -262,7 +390,12 @@ class CrmCustomerTier(models.Model):
     )
 
     @api.depends(
-        "service_policy", "pricelist_id", "payment_term_id", "account_manager_id", "account_team_id"
+        "service_policy",
+        "pricelist_id",
+        "payment_term_id",
+        "loyalty_program_id",
+        "account_manager_id",
+        "account_team_id",
     )
     @api.depends_context("company", "lang")
     def _compute_entitlement_summary(self):
@@ -283,6 +416,10 @@ class CrmCustomerTier(models.Model):
             parts.append(self.env._("Pricelist: %(pricelist)s", pricelist=tier.pricelist_id.name))
         if tier.payment_term_id:
             parts.append(self.env._("Payment terms: %(terms)s", terms=tier.payment_term_id.name))
+        if tier.loyalty_program_id:
+            parts.append(
+                self.env._("Loyalty program: %(program)s", program=tier.loyalty_program_id.name)
+            )
         if tier.account_manager_id:
             parts.append(self.env._("Account manager: %(user)s", user=tier.account_manager_id.name))
         if tier.account_team_id:

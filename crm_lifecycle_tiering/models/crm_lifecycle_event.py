@@ -50,8 +50,8 @@ class CrmLifecycleEvent(models.Model):
     # in the reader's language by reason_text; a text written by hand is shown as written
     reason = fields.Text(string="Reason Code")
     reason_text = fields.Text(string="Reason", compute="_compute_reason_text")
-    # the tier benefits the change applied (crm_customer_tier_benefit): the customer's pricelist
-    # and payment terms before and after, set only when they changed
+    # the tier benefits the change applied (crm_customer_tier_benefit): the customer's pricelist,
+    # payment terms and tier loyalty programme before and after, set only when they changed
     old_pricelist_id = fields.Many2one(
         "product.pricelist", string="Previous Pricelist", ondelete="set null"
     )
@@ -61,6 +61,12 @@ class CrmLifecycleEvent(models.Model):
     )
     new_payment_term_id = fields.Many2one(
         "account.payment.term", string="Payment Terms", ondelete="set null"
+    )
+    old_loyalty_program_id = fields.Many2one(
+        "loyalty.program", string="Previous Loyalty Program", ondelete="set null"
+    )
+    new_loyalty_program_id = fields.Many2one(
+        "loyalty.program", string="Loyalty Program", ondelete="set null"
     )
     origin = fields.Selection(EVENT_ORIGINS, required=True, default=ORIGIN_CRON)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
@@ -147,21 +153,25 @@ class CrmLifecycleEvent(models.Model):
                 INSERT INTO crm_lifecycle_event
                     (partner_id, company_id, date, kind, old_tier_id, new_tier_id, old_stage,
                      new_stage, is_reactivation, rule_id, reason, old_pricelist_id,
-                     new_pricelist_id, old_payment_term_id, new_payment_term_id, origin,
+                     new_pricelist_id, old_payment_term_id, new_payment_term_id,
+                     old_loyalty_program_id, new_loyalty_program_id, origin,
                      user_id, create_uid, write_uid, create_date, write_date)
                 SELECT e.partner, %(company)s, %(date)s, e.kind, e.old_tier, e.new_tier,
                        e.old_stage, e.new_stage, e.reactivation, e.rule, e.reason,
                        e.old_pricelist, e.new_pricelist, e.old_term, e.new_term,
+                       e.old_loyalty, e.new_loyalty,
                        %(origin)s, %(uid)s, %(uid)s, %(uid)s, now() at time zone 'utc',
                        now() at time zone 'utc'
                   FROM unnest(%(partner)s::int[], %(kind)s::text[], %(old_tier)s::int[],
                               %(new_tier)s::int[], %(old_stage)s::text[], %(new_stage)s::text[],
                               %(reactivation)s::bool[], %(rule)s::int[], %(reason)s::text[],
                               %(old_pricelist_id)s::int[], %(new_pricelist_id)s::int[],
-                              %(old_payment_term_id)s::int[], %(new_payment_term_id)s::int[])
+                              %(old_payment_term_id)s::int[], %(new_payment_term_id)s::int[],
+                              %(old_loyalty_program_id)s::int[],
+                              %(new_loyalty_program_id)s::int[])
                        AS e(partner, kind, old_tier, new_tier, old_stage, new_stage,
                             reactivation, rule, reason, old_pricelist, new_pricelist,
-                            old_term, new_term)
+                            old_term, new_term, old_loyalty, new_loyalty)
                 """,
                 company=ctx.company.id,
                 date=ctx.as_of,

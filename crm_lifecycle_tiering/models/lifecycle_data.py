@@ -214,6 +214,7 @@ PARTNER_ENGINE_FIELDS = frozenset(
         # what the tier benefits applied (crm_customer_tier_benefit)
         "crm_tier_pricelist_id",
         "crm_tier_payment_term_id",
+        "crm_tier_loyalty_program_id",
         "crm_lifecycle_stage",
         "crm_stage_since",
         "crm_first_order_date",
@@ -281,3 +282,12 @@ def load_reason(text):
     except ValueError:
         reason = None
     return reason if isinstance(reason, dict) else {"code": REASON_NOTE, "text": text}
+
+
+# referral rewards (crm.referral.reward): the loyalty programme types whose cards hold points the
+# customer can spend
+REFERRAL_POINTS_TYPES = ("loyalty", "ewallet")
+# the programme types that give one coupon per reward
+REFERRAL_COUPON_TYPES = ("coupons", "next_order_coupons")
+REFERRAL_PROGRAM_TYPES = REFERRAL_POINTS_TYPES + REFERRAL_COUPON_TYPES
+MAX_REFERRAL_POINTS = 1_000_000

@@ -3,9 +3,16 @@ from datetime import datetime, time
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 
-from .lifecycle_data import MAX_PERIOD_DAYS, MAX_WEIGHT, VALUE_SOURCE_ORDER, VALUE_SOURCES
+from .lifecycle_data import (
+    MAX_PERIOD_DAYS,
+    MAX_REFERRAL_POINTS,
+    MAX_WEIGHT,
+    REFERRAL_PROGRAM_TYPES,
+    VALUE_SOURCE_ORDER,
+    VALUE_SOURCES,
+)
 
 
 class ResCompany(models.Model):
@@ -35,6 +42,15 @@ class ResCompany(models.Model):
         help="Customers entering a tier with a pricelist get it even when their pricelist was "
         "set by hand.",
     )
+    crm_referral_program_id = fields.Many2one(
+        "loyalty.program",
+        string="Referral Reward Program",
+        domain=[("program_type", "in", REFERRAL_PROGRAM_TYPES)],
+        help="When a referred customer's first order is confirmed, the customer who referred "
+        "them gets points on their card of this program (loyalty or eWallet), or a coupon "
+        "of it (coupons). Empty: no referral reward.",
+    )
+    crm_referral_points = fields.Float(string="Referral Reward Points", default=100)
     crm_loyal_min_orders = fields.Integer(string="Loyal: Minimum Orders", default=5)
     crm_loyal_min_tenure_days = fields.Integer(string="Loyal: Minimum Tenure (days)", default=365)
     crm_churn_days = fields.Integer(string="Churned After (days without order)", default=180)
@@ -54,6 +70,10 @@ class ResCompany(models.Model):
     _crm_tier_grace_days_positive = models.Constraint(
         "CHECK(crm_tier_grace_days >= 0)",
         "The tier downgrade grace period cannot be negative.",
+    )
+    _crm_referral_points_range = models.Constraint(
+        f"CHECK(crm_referral_points > 0 AND crm_referral_points <= {MAX_REFERRAL_POINTS})",
+        "The referral reward is a number of points between 0 and 1,000,000 (more than 0).",
     )
     _crm_loyal_thresholds_positive = models.Constraint(
         "CHECK(crm_loyal_min_orders >= 2 AND crm_loyal_min_tenure_days >= 0)",
@@ -87,6 +107,21 @@ class ResCompany(models.Model):
         f" AND crm_score_weight_potential <= {MAX_WEIGHT})",
         "Each value score weight is a number between 0 and 100.",
     )
+
+    @api.constrains("crm_referral_program_id")
+    def _check_crm_referral_program(self):
+        for company in self:
+            program = company.crm_referral_program_id
+            if program.company_id and program.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The referral reward program %(program)s belongs to %(other)s; "
+                        "%(company)s can only reward with its own programs or shared ones.",
+                        program=program.name,
+                        other=program.company_id.name,
+                        company=company.name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

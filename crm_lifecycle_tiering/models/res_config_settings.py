@@ -13,6 +13,10 @@ class ResConfigSettings(models.TransientModel):
     crm_tier_pricelist_override = fields.Boolean(
         related="company_id.crm_tier_pricelist_override", readonly=False
     )
+    crm_referral_program_id = fields.Many2one(
+        related="company_id.crm_referral_program_id", readonly=False
+    )
+    crm_referral_points = fields.Float(related="company_id.crm_referral_points", readonly=False)
     crm_loyal_min_orders = fields.Integer(related="company_id.crm_loyal_min_orders", readonly=False)
     crm_loyal_min_tenure_days = fields.Integer(
         related="company_id.crm_loyal_min_tenure_days", readonly=False

@@ -131,6 +131,16 @@ class ResPartner(models.Model):
         copy=False,
         groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
     )
+    # the loyalty programme in which the tier enrolled the customer (its card is active while
+    # the tier grants it); a card the customer holds without the tier is its own
+    crm_tier_loyalty_program_id = fields.Many2one(
+        "loyalty.program",
+        string="Tier Loyalty Program",
+        company_dependent=True,
+        index=False,
+        copy=False,
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user",
+    )
     crm_lifecycle_stage = fields.Selection(
         LIFECYCLE_STAGES,
         string="Lifecycle Stage",

@@ -17,6 +17,7 @@ class SaleOrder(models.Model):
     def _action_confirm(self):
         result = super()._action_confirm()
         self._crm_enqueue_value_refresh()
+        self.env["crm.referral.reward"]._reward_first_orders(self)
         return result
 
     def _action_cancel(self):

@@ -19,4 +19,6 @@ from . import test_reason_language
 from . import test_screens
 from . import test_engine_mixin
 from . import test_tier_benefits
+from . import test_tier_loyalty
 from . import test_tier_on_documents
+from . import test_referral_reward

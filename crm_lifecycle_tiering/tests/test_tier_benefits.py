@@ -1,7 +1,7 @@
-"""Tier benefits: the pricelist and payment terms a tier gives its customers in each company,
-applied when they enter the tier and taken back when they leave it (after the grace period),
-with history events and chatter notes; values set by hand are kept; the account manager and
-key-account team stay on the tier."""
+"""Tier benefits: the pricelist, payment terms and loyalty programme a tier gives its customers
+in each company, applied when they enter the tier and taken back when they leave it (after the
+grace period), with history events and chatter notes; values set by hand are kept; the account
+manager and key-account team stay on the tier."""
 
 from datetime import timedelta
 
@@ -12,10 +12,9 @@ from odoo.tests import tagged
 from .common import ValueCase, insert_orders, preview_traces
 
 
-@tagged("post_install", "-at_install")
-class TestTierBenefits(ValueCase):
+class TierBenefitCase(ValueCase):
     """Value Test Co: VIP from 3 orders in the 12-month window, else Standard (no benefits).
-    VIP gives the "VIP Prices" pricelist and 45-day terms."""
+    VIP gives the "VIP Prices" pricelist, 45-day terms and the "VIP Club" loyalty programme."""
 
     @classmethod
     def setUpClass(cls):
@@ -31,8 +30,13 @@ class TestTierBenefits(ValueCase):
         cls.hand_prices = Pricelist.create({"name": "Hand Prices", "company_id": cls.vc.id})
         cls.vip_terms = cls.env.ref("account.account_payment_term_45days")
         cls.hand_terms = cls.env.ref("account.account_payment_term_15days")
+        cls.vip_club = cls.make_loyalty_program("VIP Club", cls.vc)
         cls.tier_vip.with_company(cls.vc).write(
-            {"pricelist_id": cls.vip_prices.id, "payment_term_id": cls.vip_terms.id}
+            {
+                "pricelist_id": cls.vip_prices.id,
+                "payment_term_id": cls.vip_terms.id,
+                "loyalty_program_id": cls.vip_club.id,
+            }
         )
         cls.env["crm.tier.rule"].create(
             {"tier_id": cls.tier_vip.id, "company_id": cls.vc.id, "min_orders_period": 3}
@@ -40,6 +44,12 @@ class TestTierBenefits(ValueCase):
         cls.start = cls.AS_OF - timedelta(days=400)
 
     # ------------------------------------------------------------------ helpers
+    @classmethod
+    def make_loyalty_program(cls, name, company, program_type="loyalty"):
+        return cls.env["loyalty.program"].create(
+            {"name": name, "program_type": program_type, "company_id": company.id}
+        )
+
     def make_buyer(self, name, days, **values):
         """A customer with orders on ``days`` (offsets from self.start)."""
         partner = self.make_customer(name, **values)
@@ -59,14 +69,28 @@ class TestTierBenefits(ValueCase):
             [("partner_id", "=", partner.id), ("kind", "=", "tier")], order="date, id"
         )
 
-    def benefit_notes(self, partner):
-        """The chatter messages of ``partner`` that track a change of its pricelist."""
+    def cards_of(self, partner, program=None):
+        """The loyalty cards of ``partner`` in ``program`` (VIP Club), archived ones too."""
+        return (
+            self.env["loyalty.card"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("program_id", "=", (program or self.vip_club).id),
+                ]
+            )
+        )
+
+    def benefit_notes(self, partner, field="property_product_pricelist"):
+        """The chatter messages of ``partner`` that track a change of ``field`` (its
+        pricelist)."""
         return (
             self.env["mail.tracking.value"]
             .sudo()
             .search(
                 [
-                    ("field_id.name", "=", "property_product_pricelist"),
+                    ("field_id.name", "=", field),
                     ("mail_message_id.model", "=", "res.partner"),
                     ("mail_message_id.res_id", "=", partner.id),
                 ]
@@ -74,11 +98,15 @@ class TestTierBenefits(ValueCase):
             .mail_message_id
         )
 
+
+@tagged("post_install", "-at_install")
+class TestTierBenefits(TierBenefitCase):
     # ------------------------------------------------------------------ tests
     def test_vip_standard_vip(self):
         """Enters VIP (first tier: history, no note), leaves it only after the 30-day grace,
-        enters it again: pricelist and terms each time, an event each time, a note for each
-        change after the first."""
+        enters it again: pricelist, terms and loyalty card each time (the card archived on
+        leaving, reactivated with its points on coming back, never a second one), an event each
+        time, a note for each change after the first."""
         self.vc.crm_tier_grace_days = 30
         partner = self.make_buyer("Benefit VIP", [0, 5, 10])
         default = self.terms_of(partner)
@@ -88,6 +116,11 @@ class TestTierBenefits(ValueCase):
         self.assertEqual(self.terms_of(partner), (self.vip_prices, self.vip_terms))
         self.assertEqual(self.val(partner).crm_tier_pricelist_id, self.vip_prices)
         self.assertEqual(len(self.benefit_notes(partner)), 0)
+        card = self.cards_of(partner)
+        self.assertEqual((len(card), card.active, card.points), (1, True, 0))
+        self.assertEqual(self.val(partner).crm_tier_loyalty_program_id, self.vip_club)
+        # the customer earns points as a member
+        card.points = 120
         # out of the window (orders 0 and 5 are more than 12 months old): the grace starts
         self.run_on(371)
         self.assertEqual(self.val(partner).crm_tier_id, self.tier_vip)
@@ -97,6 +130,10 @@ class TestTierBenefits(ValueCase):
         self.assertEqual(self.terms_of(partner), default)
         self.assertFalse(self.val(partner).crm_tier_pricelist_id)
         self.assertEqual(len(self.benefit_notes(partner)), 1)
+        # the card is kept, archived, with its points
+        self.assertEqual(self.cards_of(partner), card)
+        self.assertEqual((card.active, card.points), (False, 120))
+        self.assertFalse(self.val(partner).crm_tier_loyalty_program_id)
         for offset in (403, 404, 405):
             self.make_order(partner, 100, self.start + timedelta(days=offset))
         self.run_on(406)
@@ -116,6 +153,18 @@ class TestTierBenefits(ValueCase):
         )
         self.assertEqual(events[1].old_payment_term_id, self.vip_terms)
         self.assertEqual(len(self.benefit_notes(partner)), 2)
+        # back in VIP: the same card again, with its points
+        self.assertEqual(self.cards_of(partner), card)
+        self.assertEqual((card.active, card.points), (True, 120))
+        nothing = self.vip_club.browse()
+        self.assertEqual(
+            [(e.old_loyalty_program_id, e.new_loyalty_program_id) for e in events],
+            [(nothing, self.vip_club), (self.vip_club, nothing), (nothing, self.vip_club)],
+        )
+        self.assertEqual(
+            self.benefit_notes(partner, "crm_tier_loyalty_program_id"),
+            self.benefit_notes(partner),
+        )
         # the contacts of the customer get its pricelist and terms
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": partner.id})
         self.assertEqual(self.terms_of(contact), (self.vip_prices, self.vip_terms))
@@ -264,3 +313,4 @@ class TestTierBenefits(ValueCase):
         self.assertEqual(sum(row[2] for row in vip_rows), 1)
         self.assertEqual((preview_traces(self.env), self.terms_of(partner)), before)
         self.assertFalse(self.val(partner).crm_tier_pricelist_id)
+        self.assertFalse(self.cards_of(partner))
