@@ -173,9 +173,10 @@ class CrmFollowup(models.Model):
 
     # ------------------------------------------------------------------ answers
     def _sync_responses(self, targets=()):
-        """The satisfaction response of each follow-up with answers, made anew from its values
-        (none without answers); the customers' satisfaction facts refreshed (``targets``: the
-        (company, partner) pairs the follow-ups had before a change)."""
+        """The satisfaction response of each follow-up kept in step with its values: created
+        with its first answers, updated in place (the values that changed only), deleted with
+        its answers; the customers' satisfaction facts refreshed (``targets``: the (company,
+        partner) pairs the follow-ups had before a change)."""
         Response = self.env["crm.satisfaction.response"].sudo()
         followups = self.sudo()
         touched = list(targets) + [
@@ -185,17 +186,23 @@ class CrmFollowup(models.Model):
         ]
         # an unhappy answer closes the loop once: not again when the follow-up is edited
         was_unhappy = set(followups.response_ids.filtered("is_unhappy").followup_id.ids)
-        followups.response_ids.unlink()
-        vals_list = [
-            followup._prepare_response_values()
-            for followup in followups
-            if followup.csat_answer or followup.nps_answer
-        ]
-        if vals_list:
-            responses = Response.create(vals_list)
-            responses.filtered(
-                lambda response: response.followup_id.id not in was_unhappy
-            )._close_the_loop()
+        answered = followups.filtered(lambda followup: followup.csat_answer or followup.nps_answer)
+        # one response per follow-up with answers, none without
+        kept = Response.browse(
+            [followup.response_ids[:1].id for followup in answered if followup.response_ids]
+        )
+        (followups.response_ids - kept).unlink()
+        kept._update_values([response.followup_id._prepare_response_values() for response in kept])
+        responses = kept | Response.create(
+            [
+                followup._prepare_response_values()
+                for followup in answered
+                if not followup.response_ids
+            ]
+        )
+        responses.filtered(
+            lambda response: response.followup_id.id not in was_unhappy
+        )._close_the_loop()
         self._refresh_satisfaction(touched)
 
     def _prepare_response_values(self):

@@ -33,6 +33,8 @@ from .satisfaction_data import (
 
 # measures left empty (NULL) when the customer gave no such answer, so that averages skip them
 _NULLABLE_MEASURES = ("csat", "csat_satisfied", "nps", "nps_value", "ces", "satisfaction_score")
+# the fields _prepare_score_values() makes from the answers
+_SCORE_FIELDS = (*_NULLABLE_MEASURES, "nps_category", "is_unhappy")
 
 
 SOURCE_SURVEY = "survey"
@@ -147,15 +149,23 @@ class CrmSatisfactionResponse(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         responses = super().create(vals_list)
-        # the ORM writes 0 for an empty integer: give NULL back to measures without an answer
-        # (a measure is answered when its key is given; 0 is a valid value of several)
+        # a measure is answered when its key is given: the others are empty
+        responses._null_empty_measures(
+            [{column: vals.get(column) for column in _NULLABLE_MEASURES} for vals in vals_list]
+        )
+        return responses
+
+    def _null_empty_measures(self, vals_list):
+        """Gives NULL back to the measures given empty (None or False) in ``vals_list``, the
+        values just written to each response of ``self``, in the same order: the ORM writes 0
+        for an empty integer, and 0 is a valid value of several measures."""
         empty = {}
-        for response, vals in zip(responses, vals_list, strict=True):
+        for response, vals in zip(self, vals_list, strict=True):
             for column in _NULLABLE_MEASURES:
-                if vals.get(column) is None or vals[column] is False:
+                if column in vals and (vals[column] is None or vals[column] is False):
                     empty.setdefault(column, []).append(response.id)
         if empty:
-            responses.flush_recordset()
+            self.flush_recordset()
             for column, ids in empty.items():
                 self.env.cr.execute(
                     SQL(
@@ -165,8 +175,37 @@ class CrmSatisfactionResponse(models.Model):
                         ids,
                     )
                 )
-            responses.invalidate_recordset(list(empty))
-        return responses
+            self.invalidate_recordset(list(empty))
+
+    def _update_values(self, vals_list):
+        """Writes to each response of ``self`` the values of ``vals_list`` (in the same order,
+        made like those of create(): a measure without an answer is left out) that differ from
+        its own; the measures left out become empty (NULL)."""
+        changes_list = []
+        for response, vals in zip(self, vals_list, strict=True):
+            target = {**dict.fromkeys(_SCORE_FIELDS), **vals}
+            current = {
+                **response._convert_to_write({name: response[name] for name in target}),
+                # its measures as its answers made them: an empty one reads as 0
+                **dict.fromkeys(_SCORE_FIELDS),
+                **self._prepare_score_values(response._get_scores()),
+            }
+            changes = {name: value for name, value in target.items() if value != current[name]}
+            if changes:
+                response.write(changes)
+            changes_list.append(changes)
+        self._null_empty_measures(changes_list)
+
+    def _get_scores(self):
+        """The answers {indicator: score} of the response, the way _prepare_score_values()
+        takes them."""
+        self.ensure_one()
+        answers = (
+            (INDICATOR_CSAT, self.has_csat, self.csat),
+            (INDICATOR_NPS, self.has_nps, self.nps),
+            (INDICATOR_CES, self.has_ces, self.ces),
+        )
+        return {indicator: score for indicator, answered, score in answers if answered}
 
     # ------------------------------------------------------------
     # from survey answers

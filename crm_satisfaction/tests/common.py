@@ -98,3 +98,24 @@ def make_office_calendar(env, company, name="Office hours UTC"):
             ],
         }
     )
+
+
+class TierCompanyMixin:
+    """Set-up shared by the tests of the service a tier entitles to (a mixin of CrmCase)."""
+
+    @classmethod
+    def setup_tier_companies(cls, name):
+        """Loads the Chinese terms of the addons, creates the companies "``name`` Co" (the
+        environment's only allowed company, ``cls.company``) and "``name`` Other Co"
+        (``cls.other_company``), archives every SLA policy of other data and gives the office
+        calendar of the company (``cls.calendar``)."""
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["crm_lifecycle_tiering", "crm_satisfaction"], ["zh_CN"]
+        )
+        cls.company = cls.env["res.company"].create({"name": f"{name} Co"})
+        cls.other_company = cls.env["res.company"].create({"name": f"{name} Other Co"})
+        cls.env.user.company_ids |= cls.company | cls.other_company
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
+        cls.env["crm.complaint.sla"].search([]).active = False
+        cls.calendar = make_office_calendar(cls.env, cls.company)

@@ -155,6 +155,16 @@ class TestFollowup(CrmCase):
     def in_days(self, days):
         return self.today + timedelta(days=days)
 
+    def unhappy_activities(self, partner):
+        unhappy_type = self.env.ref("crm_satisfaction.mail_activity_type_unhappy_customer")
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("activity_type_id", "=", unhappy_type.id),
+            ]
+        )
+
     # ------------------------------------------------------------------ configuration
     def test_shipped_configuration(self):
         self.assertEqual(
@@ -359,20 +369,9 @@ class TestFollowup(CrmCase):
         self.assertEqual((key.crm_csat_last, key.crm_nps_last), (2, 0))
         # the unhappy customer gets its close-the-loop activity once, even when the follow-up
         # is edited afterwards
-        unhappy_type = self.env.ref("crm_satisfaction.mail_activity_type_unhappy_customer")
-
-        def unhappy_activities():
-            return self.env["mail.activity"].search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "=", self.key.id),
-                    ("activity_type_id", "=", unhappy_type.id),
-                ]
-            )
-
-        self.assertEqual(len(unhappy_activities()), 1)
+        self.assertEqual(len(self.unhappy_activities(self.key)), 1)
         followup.note = "Deliveries keep slipping; wants a call from the manager"
-        self.assertEqual(len(unhappy_activities()), 1)
+        self.assertEqual(len(self.unhappy_activities(self.key)), 1)
         response = Response.search([("followup_id", "=", followup.id)])
         self.assertEqual(response.comment, followup.note)
         # a better answer replaces it; no answers, no response
@@ -390,6 +389,67 @@ class TestFollowup(CrmCase):
         self.assertEqual((response.source, response.csat, response.has_nps), ("visited", 4, False))
         visit.sudo().unlink()
         self.assertFalse(response.exists())
+
+    def test_editing_a_followup_updates_its_response(self):
+        Response = type(self.env["crm.satisfaction.response"])
+        followup = self.Followup.with_company(self.company).create(
+            {
+                "partner_id": self.key.id,
+                "outcome": "visited",
+                "csat_answer": "4",
+                "nps_answer": "9",
+                "note": "Happy with the new range",
+            }
+        )
+        response = followup.response_ids
+        self.assertEqual(len(response), 1)
+        written = []
+        write = Response.write
+
+        def spy_write(records, vals):
+            written.append(sorted(vals))
+            return write(records, vals)
+
+        # the note and the date change: the same response, with only these two values written
+        with patch.object(Response, "write", spy_write):
+            followup.write({"note": "Wants the new catalogue", "date": self.in_days(-2)})
+        self.assertEqual(followup.response_ids, response)
+        self.assertEqual(written, [["comment", "date"]])
+        self.assertRecordValues(
+            response,
+            [
+                {
+                    "comment": "Wants the new catalogue",
+                    "date": self.in_days(-2),
+                    "csat": 4,
+                    "nps": 9,
+                    "nps_category": "promoter",
+                    "satisfaction_score": 75,
+                    "is_unhappy": False,
+                }
+            ],
+        )
+        # a worse answer changes the measures of the same record, and closes the loop once
+        followup.csat_answer = "2"
+        self.assertEqual(followup.response_ids, response)
+        self.assertRecordValues(
+            response,
+            [{"csat": 2, "csat_satisfied": 0, "satisfaction_score": 25, "is_unhappy": True}],
+        )
+        self.assertEqual(len(self.unhappy_activities(self.key)), 1)
+        followup.note = "Wants the new catalogue; the last delivery was late"
+        self.assertEqual(followup.response_ids, response)
+        self.assertEqual(len(self.unhappy_activities(self.key)), 1)
+        # the recommendation answer removed: its measures empty (NULL), on the same record
+        followup.nps_answer = False
+        self.assertEqual(followup.response_ids, response)
+        self.assertRecordValues(response, [{"has_nps": False, "nps_category": False, "csat": 2}])
+        self.env.cr.execute(
+            "SELECT nps, nps_value, csat FROM crm_satisfaction_response WHERE id = %s",
+            [response.id],
+        )
+        self.assertEqual(self.env.cr.fetchall(), [(None, None, 2)])
+        self.assertEqual(self.key.with_company(self.company).crm_csat_last, 2)
 
     def test_answers_need_a_customer_reached(self):
         with self.assertRaisesRegex(ValidationError, "visited, called or met online"):

@@ -11,23 +11,14 @@ from odoo.addons.crm_lifecycle_tiering.tests.common import (
 from odoo.addons.crm_satisfaction.models.followup_data import FOLLOWUP_ACTIVITY_TYPE_XMLID
 from odoo.addons.mail.tools.discuss import Store
 
-from .common import make_office_calendar, make_sla
+from .common import TierCompanyMixin, make_sla
 
 
-class TestTierEntitlement(CrmCase):
+class TestTierEntitlement(TierCompanyMixin, CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("zh_CN")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["crm_lifecycle_tiering", "crm_satisfaction"], ["zh_CN"]
-        )
-        cls.company = cls.env["res.company"].create({"name": "Entitlement Co"})
-        cls.other_company = cls.env["res.company"].create({"name": "Entitlement Other Co"})
-        cls.env.user.company_ids |= cls.company | cls.other_company
-        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
-        cls.env["crm.complaint.sla"].search([]).active = False
-        calendar = make_office_calendar(cls.env, cls.company)
+        cls.setup_tier_companies("Entitlement")
         cls.tier = cls.env["crm.customer.tier"].create(
             {"name": "Platinum", "code": "platinum_entitlement", "followup_interval_days": 30}
         )
@@ -35,10 +26,16 @@ class TestTierEntitlement(CrmCase):
         # by sequence: a policy of one category (not the tier's general deadlines), the tier's,
         # the one of every tier
         make_sla(
-            calendar, "Platinum delivery", 1, 1, 4, tier_ids=cls.tier.ids, category_ids=category.ids
+            cls.calendar,
+            "Platinum delivery",
+            1,
+            1,
+            4,
+            tier_ids=cls.tier.ids,
+            category_ids=category.ids,
         )
-        make_sla(calendar, "Platinum", 2, 2, 16.5, tier_ids=cls.tier.ids)
-        make_sla(calendar, "Everyone", 3, 8, 40)
+        make_sla(cls.calendar, "Platinum", 2, 2, 16.5, tier_ids=cls.tier.ids)
+        make_sla(cls.calendar, "Everyone", 3, 8, 40)
         cls.customer = cls.env["res.partner"].create({"name": "Platinum Co", "is_company": True})
         cls.customer.with_company(cls.company).sudo().crm_tier_id = cls.tier
 

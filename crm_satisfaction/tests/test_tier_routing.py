@@ -7,23 +7,15 @@ from odoo.tests import tagged
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
 from ..models.complaint_data import PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_NORMAL
-from .common import make_office_calendar, make_sla
+from .common import TierCompanyMixin, make_sla
 
 
 @tagged("post_install", "-at_install")
-class TestTierRouting(CrmCase):
+class TestTierRouting(TierCompanyMixin, CrmCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("zh_CN")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["crm_lifecycle_tiering", "crm_satisfaction"], ["zh_CN"]
-        )
-        cls.company = cls.env["res.company"].create({"name": "Routing Co"})
-        cls.other_company = cls.env["res.company"].create({"name": "Routing Other Co"})
-        cls.env.user.company_ids |= cls.company | cls.other_company
-        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
-        cls.env["crm.complaint.sla"].search([]).active = False
+        cls.setup_tier_companies("Routing")
         users = {
             login: make_company_user(cls.env, login, "base.group_user", cls.company)
             for login in ("rt_manager", "rt_leader", "rt_agent", "rt_gone")
@@ -50,9 +42,8 @@ class TestTierRouting(CrmCase):
         cls.vip.write({"complaint_priority": PRIORITY_HIGH})
         cls.vip.with_company(cls.company).account_manager_id = cls.manager
         cls.key.with_company(cls.company).account_team_id = cls.key_accounts
-        calendar = make_office_calendar(cls.env, cls.company)
-        make_sla(calendar, "High", 1, 1, 4, priority=PRIORITY_HIGH)
-        make_sla(calendar, "Everyone", 2, 8, 40)
+        make_sla(cls.calendar, "High", 1, 1, 4, priority=PRIORITY_HIGH)
+        make_sla(cls.calendar, "Everyone", 2, 8, 40)
         cls.customers = {}
         for tier in (cls.vip, cls.key, cls.standard):
             customer = cls.env["res.partner"].create({"name": f"Routing {tier.name} Co"})
