@@ -39,7 +39,7 @@ class CrmReferralReward(models.Model):
         "res.partner", string="Referred By", required=True, readonly=True, index=True
     )
     order_id = fields.Many2one("sale.order", string="First Order", readonly=True)
-    program_id = fields.Many2one("loyalty.program", string="Program", readonly=True)
+    program_id = fields.Many2one("loyalty.program", readonly=True)
     card_id = fields.Many2one("loyalty.card", readonly=True)
     points = fields.Float(readonly=True)
     user_id = fields.Many2one(
