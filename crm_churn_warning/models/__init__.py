@@ -1,4 +1,5 @@
 from . import crm_churn_signal
+from . import crm_churn_lost_reason
 from . import res_company
 from . import res_config_settings
 from . import crm_churn_model
@@ -17,6 +18,7 @@ from . import crm_churn_warning_tier_summary
 from . import crm_churn_warning_line
 from . import crm_churn_uplift
 from . import mail_activity
+from . import crm_lifecycle_event
 from . import crm_churn_backtest
 from . import crm_churn_backtest_configuration
 from . import crm_churn_backtest_line

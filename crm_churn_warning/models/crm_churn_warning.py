@@ -13,7 +13,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
@@ -171,6 +171,16 @@ class CrmChurnWarning(models.Model):
     )
     outcome_date = fields.Date(readonly=True, copy=False, tracking=True)
     outcome_note = fields.Text(copy=False)
+    lost_reason_id = fields.Many2one(
+        "crm.churn.lost.reason",
+        index="btree_not_null",
+        copy=False,
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+        help="Why the customer was lost: asked when the warning is marked lost; a warning the "
+        "nightly run closed lost gets one afterwards on its form.",
+    )
     revenue_after = fields.Monetary(
         string="Revenue Since",
         readonly=True,
@@ -248,6 +258,17 @@ class CrmChurnWarning(models.Model):
             retained = warning.state == STATE_RETAINED
             warning.retention_rate = 100.0 if retained else 0.0
             warning.revenue_saved = warning.revenue_after if retained else 0.0
+
+    @api.constrains("lost_reason_id", "state")
+    def _check_lost_reason_id(self):
+        not_lost = self.filtered(lambda w: w.lost_reason_id and w.state != STATE_LOST)
+        if not_lost:
+            raise ValidationError(
+                self.env._(
+                    "Only lost warnings take a lost reason: %(names)s",
+                    names=", ".join(not_lost.mapped("name")),
+                )
+            )
 
     @api.model
     def _read_group_expand_state(self, states, domain):
@@ -382,6 +403,16 @@ class CrmChurnWarning(models.Model):
             warnings._close(STATE_LOST, company._crm_today())
         return True
 
+    def action_open_lose(self):
+        """Asks for the lost reason and a closing note before marking the warnings lost."""
+        self._check_treated()
+        self._check_open()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_churn_warning.crm_churn_warning_lose_action"
+        )
+        action["context"] = {"default_warning_ids": self.ids}
+        return action
+
     def action_open_dismiss(self):
         """Asks for the snooze date before dismissing."""
         self.ensure_one()
@@ -446,6 +477,7 @@ class CrmChurnWarning(models.Model):
                 "state": STATE_NEW,
                 "outcome_date": False,
                 "snooze_until": False,
+                "lost_reason_id": False,
                 "revenue_after": 0.0,
                 "orders_after": 0,
             }

@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED
 
 from .churn_data import LEVEL_CHURNED, LEVEL_NONE, PARTNER_CHURN_FIELDS, PARTNER_CHURN_LEVELS
 
@@ -67,6 +70,16 @@ class ResPartner(models.Model):
         help="The churn risk in words, for customers at some risk; Churned – win-back for "
         "churned customers.",
     )
+    crm_churn_lost_reason_id = fields.Many2one(
+        "crm.churn.lost.reason",
+        groups="crm_churn_warning.crm_churn_warning_group_user",
+        string="Churn Reason",
+        compute="_compute_crm_churn_lost_reason_id",
+        inverse="_inverse_crm_churn_lost_reason_id",
+        help="Why the customer left: kept on the churn in the customer's history (the stage "
+        "change to Churned), so it stays in the reports when the customer comes back; a later "
+        "churn asks for its own reason.",
+    )
     crm_p_alive = fields.Float(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Probability Alive",
@@ -121,6 +134,40 @@ class ResPartner(models.Model):
                 partner.crm_churn_badge = self.env._("Churn risk: %(level)s", level=labels[level])
             else:
                 partner.crm_churn_badge = False
+
+    @api.depends_context("company")
+    def _compute_crm_churn_lost_reason_id(self):
+        """The reason of the customer's current churn in the company: only while churned."""
+        company = self.env.company
+        commercial = self.commercial_partner_id._origin
+        churned = commercial.sudo().filtered(lambda p: p.crm_lifecycle_stage == STAGE_CHURNED)
+        events = self.env["crm.lifecycle.event"]._get_churn_events(churned, company)
+        for partner in self:
+            event = events.get(partner.commercial_partner_id._origin)
+            partner.crm_churn_lost_reason_id = event.churn_lost_reason_id if event else False
+
+    def _inverse_crm_churn_lost_reason_id(self):
+        """Writes the reason on the customer's churn event, for whoever may edit the
+        customer."""
+        self.check_access("write")
+        company = self.env.company
+        customers = self.commercial_partner_id.sudo()
+        events = self.env["crm.lifecycle.event"]._get_churn_events(customers, company)
+        for partner in self:
+            customer = partner.commercial_partner_id.sudo()
+            event = events.get(customer)
+            if customer.crm_lifecycle_stage != STAGE_CHURNED or not event:
+                raise UserError(
+                    self.env._(
+                        "%(customer)s is not churned in %(company)s: only a churned customer "
+                        "takes a churn reason.",
+                        customer=customer.display_name,
+                        company=company.name,
+                    )
+                )
+            reason = partner.crm_churn_lost_reason_id
+            reason._check_offered_in(company)
+            event.churn_lost_reason_id = reason
 
     @api.depends_context("company", "uid")
     def _compute_crm_churn_warning_count(self):

@@ -25,3 +25,4 @@ from . import test_access_engine_fields
 from . import test_getting_started
 from . import test_churn_control_group
 from . import test_warning_tier_summary
+from . import test_churn_lost_reason
