@@ -21,3 +21,6 @@ from . import crm_customer_tier
 from . import crm_followup
 from . import mail_activity
 from . import mail_activity_tier
+from . import greeting_data
+from . import crm_greeting_occasion
+from . import crm_greeting_log

@@ -344,3 +344,23 @@ class ResPartner(models.Model):
         ]
         action["context"] = {"default_partner_id": partner.id}
         return action
+
+    # customer-care greetings (crm.greeting.occasion): only the month and day of the birthday
+    # matter; opting out on a customer also opts out its contacts. For the staff who work with
+    # customers (sales or customer care), like every crm_ field of partners
+    crm_birthday = fields.Date(
+        string="Birthday",
+        copy=False,
+        help="A birthday greeting is e-mailed on this day each year (29 February: on 28 "
+        "February in the other years).",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user,"
+        "crm_satisfaction.crm_satisfaction_group_user",
+    )
+    crm_greeting_opt_out = fields.Boolean(
+        string="No Greetings",
+        copy=False,
+        help="Send no birthday, holiday or anniversary greetings to this contact (on a "
+        "company: to none of its contacts).",
+        groups="crm_lifecycle_tiering.crm_lifecycle_tiering_group_user,"
+        "crm_satisfaction.crm_satisfaction_group_user",
+    )

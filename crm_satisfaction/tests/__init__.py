@@ -29,3 +29,4 @@ from . import test_survey_screens
 from . import test_facts
 from . import test_tier_entitlement
 from . import test_tier_routing
+from . import test_greetings

@@ -24,6 +24,7 @@ class TestSurveyScreens(CrmHttpCase):
             "crm_satisfaction.res_partner_action_followup_due",
             "crm_satisfaction.crm_satisfaction_campaign_action",
             "crm_satisfaction.crm_satisfaction_response_action",
+            "crm_satisfaction.crm_greeting_occasion_action",
         ):
             with self.subTest(action=action):
                 self.start_tour(
