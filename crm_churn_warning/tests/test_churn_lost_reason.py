@@ -146,7 +146,9 @@ class TestChurnLostReason(WarningCase):
         wizard = Lose.with_context(allowed_company_ids=both).create(
             {"warning_ids": [(6, 0, foreign.ids)], "lost_reason_id": self.price.id}
         )
-        with self.assertRaises(UserError) as cm:
+        with self.assertRaisesRegex(
+            UserError, "only mark lost the warnings of the companies you work in"
+        ) as cm:
             wizard.with_context(allowed_company_ids=[self.company.id]).action_lost_reason_apply()
         self.assertEqual(
             str(cm.exception),
