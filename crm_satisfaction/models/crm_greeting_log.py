@@ -21,7 +21,6 @@ from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import (
 
 from .greeting_data import (
     GREETING_BATCH_SIZE,
-    GREETING_KINDS,
     KIND_ANNIVERSARY,
     KIND_BIRTHDAY,
     greeted_month_days,
@@ -38,7 +37,7 @@ class CrmGreetingLog(models.Model):
         "res.partner", string="Contact", required=True, index=True, ondelete="cascade"
     )
     occasion_id = fields.Many2one("crm.greeting.occasion", required=True, ondelete="cascade")
-    kind = fields.Selection(GREETING_KINDS, related="occasion_id.kind")
+    kind = fields.Selection(related="occasion_id.kind")
     company_id = fields.Many2one("res.company", required=True, index=True)
     year = fields.Integer(required=True)
     date = fields.Date(string="Sent On", required=True)
