@@ -32,6 +32,7 @@
         "views/crm_churn_report_views.xml",
         "views/crm_churn_backtest_views.xml",
         "views/crm_churn_lost_reason_views.xml",
+        "views/crm_lifecycle_event_views.xml",
         "report/crm_churn_lost_report_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

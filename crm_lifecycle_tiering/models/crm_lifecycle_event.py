@@ -32,6 +32,7 @@ class CrmLifecycleEvent(models.Model):
     _name = "crm.lifecycle.event"
     _description = "Customer Lifecycle Event"
     _order = "date desc, id desc"
+    _rec_name = "partner_id"
     _check_company_auto = True
 
     partner_id = fields.Many2one(
