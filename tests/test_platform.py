@@ -18,7 +18,10 @@ class TestPlatform(CrmHttpCase):
         self.assertEqual(sorted(modules.mapped("name")), sorted(ADDONS))
         self.assertEqual(set(modules.mapped("state")), {"installed"})
         deps = {m.name: set(m.dependencies_id.mapped("name")) for m in modules}
-        self.assertEqual(deps["crm_lifecycle_tiering"], {"sale_management", "crm"})
+        self.assertEqual(deps["crm_lifecycle_tiering"], {"sale_management", "crm", "loyalty"})
+        # Odoo installs the sales side of the loyalty app with sales and loyalty
+        sale_loyalty = self.env["ir.module.module"].search([("name", "=", "sale_loyalty")])
+        self.assertEqual(sale_loyalty.state, "installed")
         self.assertEqual(
             deps["crm_satisfaction"],
             {"crm_lifecycle_tiering", "survey", "mail", "portal", "resource"},
