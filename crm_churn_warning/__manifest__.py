@@ -2,7 +2,7 @@
     "name": "Customer Churn Warning",
     "summary": "Nightly churn-risk scoring with explained reasons, retention activities, "
     "outcome tracking and backtests",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Discipline Team",

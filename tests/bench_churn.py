@@ -28,7 +28,8 @@ for some of them, then measures:
 - the nightly cron itself (`_cron_score`: fit when due, scoring, warnings and activities,
   outcomes), twice (the second run must create nothing), then as of the next day (every
   customer rescored: the open warnings get their new figures and reasons), after a VACUUM
-  ANALYZE of the partners as autovacuum runs one in the day between two nights.
+  ANALYZE of the partners and their churn scores as autovacuum runs one in the day between
+  two nights.
 Prints the total and per-batch times (a batch ends at each `_commit_progress`), and for the
 cron runs the time of the warnings' part of each batch (`crm.churn.warning._sync_scores`), the
 warnings created and the most one salesperson got on one day; asserts nothing.
@@ -61,10 +62,11 @@ def build_data(env, customers, orders):
     log_messages(env, ids)
     cr.execute(
         """
-        INSERT INTO crm_satisfaction_response (partner_id, company_id, date, csat,
-                                               satisfaction_score, create_date, write_date,
-                                               create_uid, write_uid)
-        SELECT r.p, %(company)s, r.day, r.csat, (r.csat - 1) * 25, now(), now(), 1, 1
+        INSERT INTO crm_satisfaction_response (partner_id, company_id, source, date, csat,
+                                               has_csat, satisfaction_score, create_date,
+                                               write_date, create_uid, write_uid)
+        SELECT r.p, %(company)s, 'survey', r.day, r.csat, TRUE, (r.csat - 1) * 25, now(),
+               now(), 1, 1
           FROM (SELECT p, (now() - random() * interval '365 days')::date AS day,
                        1 + floor(random() * 5)::int AS csat
                   FROM unnest(%(ids)s::int[]) p WHERE random() < 0.1) r
@@ -301,9 +303,10 @@ def main():
             f"nightly cron again ({created_again:,} warnings created)", cron_second, warnings=True
         )
         # the next night: days without an order grow, most open warnings are refreshed. In the
-        # day between two nights, autovacuum clears the partners' row versions the night wrote
-        # (a fifth of a table changed triggers it); the runs above follow each other at once
+        # day between two nights, autovacuum clears the row versions the night wrote (a fifth
+        # of a table changed triggers it); the runs above follow each other at once
         vacuum(env, "res_partner")
+        vacuum(env, "crm_churn_partner_score")
         tomorrow = today + timedelta(days=1)
         with patch.object(odoo.fields.Date, "context_today", lambda *args, **kwargs: tomorrow):
             cron_next = timed(env, env["crm.churn.engine"]._cron_score)
@@ -314,9 +317,9 @@ def main():
             warnings=True,
         )
         cr.execute(
-            "SELECT p.crm_churn_level ->> %s, count(*) FROM res_partner p"
-            " WHERE p.crm_churn_level ? %s GROUP BY 1 ORDER BY 1",
-            [str(company.id), str(company.id)],
+            "SELECT level, count(*) FROM crm_churn_partner_score"
+            " WHERE company_id = %s AND level IS NOT NULL GROUP BY 1 ORDER BY 1",
+            [company.id],
         )
         print("levels: " + ", ".join(f"{level} {count:,}" for level, count in cr.fetchall()))
         most, pairs = warnings_per_salesperson(env, company)

@@ -8,6 +8,7 @@ from . import crm_churn_risk_model
 from . import crm_churn_reason
 from . import crm_churn_aggregation
 from . import crm_churn_engine
+from . import crm_churn_partner_score
 from . import res_partner
 from . import crm_churn_playbook
 from . import crm_customer_tier

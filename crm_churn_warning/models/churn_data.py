@@ -178,9 +178,11 @@ DEFAULT_CONTROL_SHARE = 0.0
 MAX_CONTROL_SHARE = 50.0
 UPLIFT_MIN_WARNINGS = 30
 
-# res.partner values the churn engine computes (per company), by SQL
+# res.partner values the churn engine computes (per company), by SQL: the link to the
+# customer's crm.churn.partner.score and the values shown from it
 PARTNER_CHURN_FIELDS = frozenset(
     {
+        "crm_churn_score_id",
         "crm_churn_score",
         "crm_churn_level",
         "crm_churn_reason_data",

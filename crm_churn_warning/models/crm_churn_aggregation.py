@@ -15,8 +15,6 @@ import numpy as np
 from odoo import models
 from odoo.tools import SQL
 
-from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import company_value_sql
-
 from ..tools import churn_features
 from .churn_data import SIGNAL_COMPLAINTS, SIGNAL_FREQUENCY_DROP, SIGNAL_SPEND_DROP
 
@@ -123,12 +121,14 @@ class CrmChurnAggregation(models.AbstractModel):
                 SELECT s.partner_id, s.is_customer FROM (
                     SELECT partner_id, TRUE AS is_customer FROM crm_churn_orders
                     UNION ALL
-                    SELECT p.id, FALSE FROM res_partner p
-                     WHERE %(level)s IS NOT NULL
-                       AND NOT EXISTS (SELECT 1 FROM crm_churn_orders o WHERE o.partner_id = p.id)
+                    SELECT cs.partner_id, FALSE FROM crm_churn_partner_score cs
+                     WHERE cs.company_id = %(company_id)s AND cs.level IS NOT NULL
+                       AND NOT EXISTS (
+                           SELECT 1 FROM crm_churn_orders o WHERE o.partner_id = cs.partner_id
+                       )
                 ) s %(partner_filter)s
                 """,
-                level=company_value_sql("p", "crm_churn_level", company),
+                company_id=company.id,
                 partner_filter=partner_filter,
             )
         )

@@ -12,14 +12,16 @@ One run for one company and one date (as_of):
    (by crm.churn.signal, which knows what each kind of signal finds and how strongly it counts),
    the score (the purchase model's drop-out probability, with the weighted strength of the
    triggered signals for the rest; see _compute_score) and level derived, only changed rows
-   written with one UPDATE per batch, then the batch handed to the warnings. What a signal
-   found is kept as reason codes with their figures (see REASON_FIGURES in churn_data), not
-   as sentences: crm.churn.reason writes them in the reader's language when they are shown.
+   written to crm.churn.partner.score (one UPDATE per batch, rows updated in place), then the
+   batch handed to the warnings. What a signal found is kept as reason codes with their
+   figures (see REASON_FIGURES in churn_data), not as sentences: crm.churn.reason writes them
+   in the reader's language when they are shown.
 A resumable run records its cursor after each committed batch, so a run cut short resumes where
 it stopped and never scores a customer twice (crm.engine.mixin); values are absolute, so
 re-running the same day writes nothing.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -54,28 +56,39 @@ _logger = logging.getLogger(__name__)
 BATCH_SIZE = 10000
 CURSOR_PARAM = "crm_churn_warning.score_cursor.%s"
 
-# company-dependent partner columns the engine writes: (column, SQL type). Stored float values
-# must never be JSON null (Odoo reads them with a plain jsonb cast); text and dates may.
+# the columns of crm.churn.partner.score the engine writes: (column, SQL type). The floats are
+# stored as 0.0, never NULL, as the ORM shows them
 SCORE_COLUMNS = [
-    ("crm_churn_score", "float8"),
-    ("crm_churn_level", "text"),
-    ("crm_churn_reason_data", "text"),  # the reason document as JSON text
-    ("crm_churn_scored_date", "text"),
-    ("crm_p_alive", "float8"),
-    ("crm_expected_purchases", "float8"),
-    ("crm_predicted_clv", "float8"),
+    ("score", "float8"),
+    ("level", "varchar"),
+    ("reason_data", "text"),  # the reason document as JSON text
+    ("scored_date", "date"),
+    ("p_alive", "float8"),
+    ("expected_purchases", "float8"),
+    ("predicted_clv", "float8"),
 ]
 SCORE_NAMES = tuple(col for col, _type in SCORE_COLUMNS)
 # what a partner who is no longer a customer as of the run's date keeps
 CLEARED_VALUES = {
-    "crm_churn_score": 0.0,
-    "crm_churn_level": None,
-    "crm_churn_reason_data": None,
-    "crm_churn_scored_date": None,
-    "crm_p_alive": 0.0,
-    "crm_expected_purchases": 0.0,
-    "crm_predicted_clv": 0.0,
+    "score": 0.0,
+    "level": None,
+    "reason_data": None,
+    "scored_date": None,
+    "p_alive": 0.0,
+    "expected_purchases": 0.0,
+    "predicted_clv": 0.0,
 }
+
+
+@dataclass
+class ScoreChanges:
+    """What a batch writes: [(score row id, values)] to update, [(partner id, values)] to insert
+    (customers without a row in the company yet), [(partner id, score row id)] links to set on
+    partners (a row inserted by a run cut short before its link was written)."""
+
+    updates: list
+    inserts: list
+    links: list
 
 
 @dataclass
@@ -259,8 +272,8 @@ class CrmChurnEngine(models.AbstractModel):
     def _fetch_batch(self, ctx, batch):
         company = ctx.company
         old_columns = SQL(", ").join(
-            SQL("%s AS %s", company_value_sql("p", col, company, col_type), SQL.identifier(col))
-            for col, col_type in SCORE_COLUMNS
+            SQL("cs.%s AS %s", SQL.identifier(col), SQL.identifier(f"old_{col}"))
+            for col in SCORE_NAMES
         )
         self.env.cr.execute(
             SQL(
@@ -272,13 +285,15 @@ class CrmChurnEngine(models.AbstractModel):
                        sat.csat_last, sat.nps_last, sat.nps_category, sat.recent_avg,
                        sat.previous_avg, e.last_day AS engaged_day,
                        p.user_id, %(tier_id)s AS tier_id, %(stage)s AS stored_stage,
-                       %(old_columns)s
+                       cs.id AS score_id, %(link)s AS score_link, %(old_columns)s
                   FROM crm_churn_scope s
                   JOIN res_partner p ON p.id = s.partner_id
                   LEFT JOIN crm_churn_orders o ON o.partner_id = s.partner_id
                   LEFT JOIN crm_churn_complaints c ON c.partner_id = s.partner_id
                   LEFT JOIN crm_churn_satisfaction sat ON sat.partner_id = s.partner_id
                   LEFT JOIN crm_churn_engagement e ON e.partner_id = s.partner_id
+                  LEFT JOIN crm_churn_partner_score cs
+                         ON cs.partner_id = s.partner_id AND cs.company_id = %(company_id)s
                  WHERE s.partner_id = ANY(%(batch)s)
                    AND s.partner_id BETWEEN %(first)s AND %(last)s
                    AND p.id BETWEEN %(first)s AND %(last)s
@@ -286,7 +301,9 @@ class CrmChurnEngine(models.AbstractModel):
                 """,
                 tier_id=company_value_sql("p", "crm_tier_id", company, "int"),
                 stage=company_value_sql("p", "crm_lifecycle_stage", company),
+                link=company_value_sql("p", "crm_churn_score_id", company, "int"),
                 old_columns=old_columns,
+                company_id=company.id,
                 batch=batch,
                 first=min(batch, default=0),
                 last=max(batch, default=0),
@@ -296,12 +313,14 @@ class CrmChurnEngine(models.AbstractModel):
         return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
 
     def _compute_batch(self, ctx, batch):
-        """Returns the scored rows of the batch's customers, and the changes to write:
-        [(partner id, new values)] for the partners whose stored values differ."""
-        rows, changes = [], []
+        """Returns the scored rows of the batch's customers, and the changes to write
+        (ScoreChanges): only the values that differ from the stored ones."""
+        rows = []
+        changes = ScoreChanges(updates=[], inserts=[], links=[])
         scored_date = ctx.as_of.isoformat()
         for data in self._fetch_batch(ctx, batch):
-            old = {col: data[col] for col in SCORE_NAMES}
+            old = {col: data[f"old_{col}"] for col in SCORE_NAMES}
+            old["scored_date"] = old["scored_date"] and old["scored_date"].isoformat()
             for col, col_type in SCORE_COLUMNS:
                 if col_type == "float8" and old[col] is None:
                     old[col] = 0.0
@@ -311,16 +330,23 @@ class CrmChurnEngine(models.AbstractModel):
                 row = self._score_row(ctx, data)
                 rows.append(row)
                 new = {
-                    "crm_churn_score": row["score"],
-                    "crm_churn_level": self._partner_level(row),
-                    "crm_churn_reason_data": reason_json(row["reason_data"]),
-                    "crm_churn_scored_date": scored_date,
-                    "crm_p_alive": row["p_alive"] or 0.0,
-                    "crm_expected_purchases": row["expected_purchases"] or 0.0,
-                    "crm_predicted_clv": row["predicted_clv"] or 0.0,
+                    "score": row["score"],
+                    "level": self._partner_level(row),
+                    "reason_data": reason_json(row["reason_data"]),
+                    "scored_date": scored_date,
+                    "p_alive": row["p_alive"] or 0.0,
+                    "expected_purchases": row["expected_purchases"] or 0.0,
+                    "predicted_clv": row["predicted_clv"] or 0.0,
                 }
+            score_id = data["score_id"]
+            if not score_id:
+                if data["is_customer"]:
+                    changes.inserts.append((data["partner_id"], new))
+                continue
             if new != old:
-                changes.append((data["partner_id"], new))
+                changes.updates.append((score_id, new))
+            if data["score_link"] != score_id:
+                changes.links.append((data["partner_id"], score_id))
         return rows, changes
 
     def _score_row(self, ctx, data):
@@ -437,5 +463,81 @@ class CrmChurnEngine(models.AbstractModel):
 
     # ------------------------------------------------------------------ writing
     def _write_batch(self, ctx, changes):
-        """Writes the changed scores: ``changes`` are [(partner id, {column: new value})]."""
-        return self._write_company_values(ctx.company, SCORE_COLUMNS, changes)
+        """Writes a batch's ScoreChanges: updates the changed rows, inserts the new customers'
+        rows and links the partners to them; returns the number of rows written."""
+        company = ctx.company
+        return self._write_scores(company, changes.updates, changes.inserts, changes.links)
+
+    @api.model
+    def _write_scores(self, company, updates=(), inserts=(), links=()):
+        """Writes customers' churn values in the company, by SQL (engine-owned values).
+
+        :param updates: [(crm.churn.partner.score id, {column: value})]
+        :param inserts: [(partner id, {column: value})] of partners without a row in the company
+            (a row another transaction inserted meanwhile is left to it)
+        :param links: [(partner id, crm.churn.partner.score id)] to set on partners besides the
+            inserted rows'
+        :return: the number of rows written
+        """
+        cr = self.env.cr
+        Score = self.env["crm.churn.partner.score"]
+        Score.flush_model()
+        links = list(links)
+
+        def values(rows):
+            # one JSON document for the batch: cheaper to send and plan than an array per column
+            document = json.dumps(
+                [[key, *(vals[col] for col in SCORE_NAMES)] for key, vals in rows]
+            )
+            selected = SQL(", ").join(
+                SQL("(v.r ->> %s)::%s AS %s", index, SQL(col_type), SQL.identifier(col))
+                for index, (col, col_type) in enumerate([("key", "int"), *SCORE_COLUMNS])
+            )
+            return SQL(
+                "(SELECT %s FROM jsonb_array_elements(%s::jsonb) v(r)) v", selected, document
+            )
+
+        columns = SQL(", ").join(SQL.identifier(col) for col in SCORE_NAMES)
+        if updates:
+            cr.execute(
+                SQL(
+                    "UPDATE %(table)s cs SET %(sets)s FROM %(values)s"
+                    " WHERE cs.id = v.key AND cs.id BETWEEN %(first)s AND %(last)s",
+                    table=SQL.identifier(Score._table),
+                    first=min(key for key, _vals in updates),
+                    last=max(key for key, _vals in updates),
+                    sets=SQL(", ").join(
+                        SQL("%s = v.%s", SQL.identifier(col), SQL.identifier(col))
+                        for col in SCORE_NAMES
+                    ),
+                    values=values(updates),
+                )
+            )
+        if inserts:
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO %(table)s (partner_id, company_id, %(columns)s)
+                    SELECT v.key, %(company_id)s, %(v_columns)s FROM %(values)s
+                    ON CONFLICT (partner_id, company_id) DO NOTHING
+                    RETURNING partner_id, id
+                    """,
+                    table=SQL.identifier(Score._table),
+                    columns=columns,
+                    v_columns=SQL(", ").join(
+                        SQL("v.%s", SQL.identifier(col)) for col in SCORE_NAMES
+                    ),
+                    company_id=company.id,
+                    values=values(inserts),
+                )
+            )
+            links.extend(cr.fetchall())
+        if links:
+            self._write_company_values(
+                company,
+                [("crm_churn_score_id", "int")],
+                [(partner_id, {"crm_churn_score_id": score_id}) for partner_id, score_id in links],
+            )
+        Score.invalidate_model()
+        self.env["res.partner"].invalidate_model()
+        return len(updates) + len(inserts)

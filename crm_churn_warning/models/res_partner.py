@@ -3,43 +3,45 @@ from odoo.exceptions import UserError
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED
 
-from .churn_data import LEVEL_CHURNED, LEVEL_NONE, PARTNER_CHURN_FIELDS, PARTNER_CHURN_LEVELS
+from .churn_data import LEVEL_CHURNED, LEVEL_NONE, PARTNER_CHURN_FIELDS
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    # written set-wise by crm.churn.engine, per company (jsonb keyed by company id); stored
-    # integer/float values must never be JSON null. Not indexed: an index on a column the nightly
-    # run rewrites turns every row update into one that rewrites all of res_partner's indexes
-    crm_churn_score = fields.Float(
+    # the values of the last scoring live in crm.churn.partner.score (one row per customer and
+    # company, which crm.churn.engine writes by SQL); the partner links to its row in each company
+    # and shows them as related fields, which search, sort and group through that link
+    crm_churn_score_id = fields.Many2one(
+        "crm.churn.partner.score",
         groups="crm_churn_warning.crm_churn_warning_group_user",
-        string="Churn Score",
+        string="Churn Score Record",
         company_dependent=True,
         index=False,
         readonly=True,
-        digits=(5, 1),
+        copy=False,
+        help="The customer's churn values in the current company, as the last scoring left them.",
+    )
+    crm_churn_score = fields.Float(
+        groups="crm_churn_warning.crm_churn_warning_group_user",
+        string="Churn Score",
+        related="crm_churn_score_id.score",
         help="Churn risk (0-100) at the last scoring: the probability that the customer has "
         "stopped buying according to the purchase model, plus, for the chance that they still "
         "buy, the weighted strength of the churn signals they trigger (the signals alone "
         "without a fitted model).",
     )
     crm_churn_level = fields.Selection(
-        PARTNER_CHURN_LEVELS,
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Risk",
-        company_dependent=True,
-        index=False,
-        readonly=True,
+        related="crm_churn_score_id.level",
         help="Risk level from the churn score and the company's thresholds; a churned "
         "customer (lifecycle stage) shows as Churned – win-back instead.",
     )
     crm_churn_reason_data = fields.Text(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Reason Codes",
-        company_dependent=True,
-        index=False,
-        readonly=True,
+        related="crm_churn_score_id.reason_data",
         help="What each signal the customer triggered found, as reason codes with their "
         "figures (JSON); shown in words by Churn Reasons.",
     )
@@ -52,9 +54,7 @@ class ResPartner(models.Model):
     crm_churn_scored_date = fields.Date(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Scored On",
-        company_dependent=True,
-        index=False,
-        readonly=True,
+        related="crm_churn_score_id.scored_date",
         help="Date of the scoring that gave the current churn values.",
     )
     crm_churn_warning_count = fields.Integer(
@@ -83,29 +83,20 @@ class ResPartner(models.Model):
     crm_p_alive = fields.Float(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Probability Alive",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        digits=(4, 3),
+        related="crm_churn_score_id.p_alive",
         help="Probability that the customer still buys from us, from the company's BG/NBD model "
         "of purchases (0 when no model is fitted).",
     )
     crm_expected_purchases = fields.Float(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Expected Purchases (90 days)",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        digits=(8, 2),
+        related="crm_churn_score_id.expected_purchases",
         help="Orders the customer is expected to place in the next 90 days (BG/NBD).",
     )
     crm_predicted_clv = fields.Float(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Predicted Value (12 months)",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        digits=(16, 2),
+        related="crm_churn_score_id.predicted_clv",
         help="Revenue expected from the customer in the next 12 months, discounted (BG/NBD with "
         "a Gamma-Gamma spend model).",
     )

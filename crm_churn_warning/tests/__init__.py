@@ -26,3 +26,4 @@ from . import test_getting_started
 from . import test_churn_control_group
 from . import test_warning_tier_summary
 from . import test_churn_lost_reason
+from . import test_churn_score_migration

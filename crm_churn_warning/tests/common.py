@@ -53,6 +53,26 @@ def scoring_row(partner, level, score, reasons=(), **values):
     }
 
 
+def set_churn_values(partner, company, **values):
+    """Stores `partner`'s churn values in `company` as the scoring engine does (by SQL, in
+    crm.churn.partner.score): `values` by that model's column (score, level, reason_data…),
+    the others as a customer no longer scored keeps them."""
+    values = {**crm_churn_engine.CLEARED_VALUES, **values}
+    if isinstance(values["scored_date"], date):
+        values["scored_date"] = values["scored_date"].isoformat()
+    env = partner.env
+    row = (
+        env["crm.churn.partner.score"]
+        .sudo()
+        .search([("partner_id", "=", partner.id), ("company_id", "=", company.id)])
+    )
+    Engine = env["crm.churn.engine"].sudo()
+    if row:
+        Engine._write_scores(company, updates=[(row.id, values)])
+    else:
+        Engine._write_scores(company, inserts=[(partner.id, values)])
+
+
 class ChurnCase(CrmCase):
     """A company of its own (demo data never interferes), its users, a product, and helpers
     that make customers with confirmed orders, complaints, satisfaction answers and contacts at

@@ -19,7 +19,7 @@ from odoo.addons.crm_churn_warning.models.churn_data import (
 )
 from odoo.addons.crm_lifecycle_tiering.tests.common import make_company_user
 
-from .common import ChurnCase
+from .common import ChurnCase, set_churn_values
 
 REFUSED = "^You cannot set %s of %s by hand: the application computes these values"
 CHURN_FIELDS = {
@@ -157,9 +157,7 @@ class TestChurnEngineFields(ChurnCase):
 
     # ------------------------------------------------------------------ 2. the wizards' company
     def test_export_and_backtest_in_the_users_companies_only(self):
-        self.customer.with_company(self.company).write(
-            {"crm_churn_level": LEVEL_HIGH, "crm_churn_score": 70.0}
-        )
+        set_churn_values(self.customer, self.company, level=LEVEL_HIGH, score=70.0)
         Export = self.env["crm.churn.export.wizard"].with_user(self.churn_user)
         wizard = Export.create({"company_id": self.other_company.id, "min_level": LEVEL_HIGH})
         with self.assertRaisesRegex(

@@ -1,6 +1,7 @@
 import json
 from datetime import timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
 from .common import AS_OF, ChurnCase
@@ -802,6 +803,68 @@ class TestChurnScore(ChurnCase):
             ],
         )
         self.assertEqual(rows[self.lapsed.id]["score"], 100.0)
+
+    def test_scores_are_rows_of_their_own_updated_in_place(self):
+        Score = self.env["crm.churn.partner.score"]
+        customers = self.lapsed | self.slow | self.happy | self.halving
+        self.score()
+        rows = Score.search([("company_id", "=", self.company.id)])
+        self.assertEqual(rows.partner_id, customers)
+        for row in rows:
+            self.assertEqual(self.stored(row.partner_id).crm_churn_score_id, row)
+        self.assertEqual(
+            (self.stored(self.lapsed).crm_churn_score, self.stored(self.lapsed).crm_churn_level),
+            (66.7, "high"),
+        )
+        # the next day: the same rows, rewritten in place; no other company gets any
+        self.assertEqual(self.score(as_of=AS_OF + timedelta(days=1))["written"], 4)
+        self.assertEqual(Score.search([("partner_id", "in", customers.ids)]), rows)
+        self.assertEqual(set(rows.mapped("scored_date")), {AS_OF + timedelta(days=1)})
+        # the partner's related values search, sort and group like stored ones, for a user
+        as_user = self.env["res.partner"].with_user(self.churn_user).with_company(self.company)
+        levels = {p: self.stored(p).crm_churn_level for p in customers}
+        self.assertEqual(levels[self.happy], "none")
+        domain = [("id", "in", customers.ids)]
+        self.assertEqual(
+            dict(as_user._read_group(domain, ["crm_churn_level"], ["__count"])),
+            {level: list(levels.values()).count(level) for level in set(levels.values())},
+        )
+        self.assertEqual(
+            as_user.search(domain + [("crm_churn_level", "=", "high")]).ids, self.lapsed.ids
+        )
+        by_score = as_user.search(domain, order="crm_churn_score desc, id")
+        self.assertEqual(by_score[0], self.lapsed)
+        self.assertEqual(
+            by_score.mapped("crm_churn_score"),
+            sorted(customers.with_company(self.company).mapped("crm_churn_score"), reverse=True),
+        )
+        # the rows are the engine's: users do not reach them, managers read them only
+        with self.assertRaisesRegex(AccessError, "Customer Churn Score"):
+            Score.with_user(self.churn_user).search([])
+        as_manager = rows.with_user(self.churn_manager)
+        self.assertEqual(len(as_manager.read(["score"])), 4)
+        with self.assertRaisesRegex(AccessError, "Customer Churn Score"):
+            as_manager[0].write({"score": 1.0})
+        with self.assertRaisesRegex(AccessError, "Churn Score"):
+            as_user.browse(self.lapsed.id).write({"crm_churn_score": 1.0})
+
+    def test_a_row_left_unlinked_is_linked_again(self):
+        """A run cut short between inserting a customer's row and linking its partner to it:
+        the next run links it without writing the values again."""
+        self.score()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET crm_churn_score_id = crm_churn_score_id - %s WHERE id = %s",
+            [str(self.company.id), self.lapsed.id],
+        )
+        self.env.invalidate_all()
+        self.assertFalse(self.stored(self.lapsed).crm_churn_level)
+        self.assertEqual(self.score()["written"], 0)
+        self.assertEqual(self.stored(self.lapsed).crm_churn_level, "high")
+        self.assertEqual(
+            self.env["crm.churn.partner.score"].search_count([("partner_id", "=", self.lapsed.id)]),
+            1,
+        )
 
     def test_partner_no_longer_customer_is_cleared(self):
         self.score()

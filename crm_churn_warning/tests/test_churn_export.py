@@ -9,6 +9,8 @@ from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle_tiering.tests.common import CrmCase, make_company_user
 
+from .common import set_churn_values
+
 HEADER = [
     "Customer",
     "Tier",
@@ -67,18 +69,18 @@ class TestChurnExport(CrmCase):
             ("Delta Safe", "none", 0.0, 9000.0, cls.seller, False),
         ):
             partner = Partner.create({"name": name, "is_company": True, "user_id": user.id})
-            partner.write(
-                {
-                    "crm_churn_level": level,
-                    "crm_churn_score": score,
-                    "crm_churn_reason_data": json.dumps(
-                        [["overdue", [["overdue", {"days": int(score), "interval": 30}]]]]
-                    ),
-                    "crm_p_alive": 0.25,
-                    "crm_expected_purchases": 0.5,
-                    "crm_predicted_clv": clv,
-                    "crm_tier_id": tier and tier.id,
-                }
+            partner.crm_tier_id = tier
+            set_churn_values(
+                partner,
+                cls.company,
+                level=level,
+                score=score,
+                reason_data=json.dumps(
+                    [["overdue", [["overdue", {"days": int(score), "interval": 30}]]]]
+                ),
+                p_alive=0.25,
+                expected_purchases=0.5,
+                predicted_clv=clv,
             )
             cls.partners[name] = partner
 

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from odoo.addons.crm_churn_warning.models import churn_data
 from odoo.addons.crm_lifecycle_tiering.tests.common import make_company_user
 
+from .common import set_churn_values
 from .test_churn_warning import WarningCase
 
 ENGLISH = (
@@ -94,11 +95,8 @@ class TestReasonLanguage(WarningCase):
     def test_customer_reasons_in_each_readers_language(self):
         customer = self.make_customer("Big Customer", user=self.salesperson)
         document = self.big_row(customer)["reason_data"]
-        customer.with_company(self.company).sudo().write(
-            {
-                "crm_churn_reason_data": json.dumps(document),
-                "crm_churn_level": churn_data.LEVEL_HIGH,
-            }
+        set_churn_values(
+            customer, self.company, reason_data=json.dumps(document), level=churn_data.LEVEL_HIGH
         )
         in_company = customer.with_company(self.company)
         self.assertEqual(in_company.with_context(lang="en_US").crm_churn_reasons, ENGLISH)
@@ -236,12 +234,12 @@ class TestReasonLanguage(WarningCase):
 
     def test_export_in_the_exporting_users_language(self):
         customer = self.make_customer("Exported Lapsed", user=self.salesperson)
-        customer.with_company(self.company).sudo().write(
-            {
-                "crm_churn_reason_data": json.dumps(self.big_row(customer)["reason_data"]),
-                "crm_churn_level": churn_data.LEVEL_HIGH,
-                "crm_churn_score": 80.0,
-            }
+        set_churn_values(
+            customer,
+            self.company,
+            reason_data=json.dumps(self.big_row(customer)["reason_data"]),
+            level=churn_data.LEVEL_HIGH,
+            score=80.0,
         )
 
         def reasons(lang):
