@@ -125,12 +125,15 @@ class CrmReferralReward(models.Model):
         referrer, customer = self.referrer_id, self.partner_id
         Card = self.env["loyalty.card"].with_company(self.company_id)
         if program.program_type in REFERRAL_POINTS_TYPES:
-            # the referrer's card as a tier gives it: theirs if they have one (the latest is
-            # reactivated when all are archived), else a new one; the points go on the oldest
-            # active card
-            pair = (referrer.id, program.id)
-            Card._crm_tier_enrol({pair})
-            card = Card._crm_tier_pair_cards({pair})[pair].filtered("active")[:1]
+            card = Card.with_context(active_test=False).search(
+                [("program_id", "=", program.id), ("partner_id", "=", referrer.id)],
+                order="active desc, id",
+                limit=1,
+            )
+            if not card:
+                card = Card.create({"program_id": program.id, "partner_id": referrer.id})
+            elif not card.active:
+                card.active = True
         else:
             card = Card.create({"program_id": program.id, "partner_id": referrer.id})
         user = referrer.user_id or self.order_id.user_id
