@@ -474,7 +474,8 @@ class CrmChurnEngine(models.AbstractModel):
 
         :param updates: [(crm.churn.partner.score id, {column: value})]
         :param inserts: [(partner id, {column: value})] of partners without a row in the company
-            (a row another transaction inserted meanwhile is left to it)
+            (a row another run inserted in the meantime is not doubled: its commit makes this
+            transaction fail, and the cron retries the batch)
         :param links: [(partner id, crm.churn.partner.score id)] to set on partners besides the
             inserted rows'
         :return: the number of rows written

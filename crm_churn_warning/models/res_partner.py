@@ -1,9 +1,58 @@
+import operator as py_operator
+from collections.abc import Iterable
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
 
 from odoo.addons.crm_lifecycle_tiering.models.lifecycle_data import STAGE_CHURNED
 
 from .churn_data import LEVEL_CHURNED, LEVEL_NONE, PARTNER_CHURN_FIELDS
+
+# the partner's churn figures (related numbers), and the comparisons their searches take
+CHURN_FIGURES = frozenset(
+    {"crm_churn_score", "crm_p_alive", "crm_expected_purchases", "crm_predicted_clv"}
+)
+FIGURE_OPERATORS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
+
+
+def zero_matches(operator, value):
+    """Whether the figure 0 meets the condition (operator, value)."""
+
+    def number(item):
+        try:
+            return float(item or 0.0)
+        except (TypeError, ValueError):
+            return None
+
+    if operator in ("in", "not in"):
+        values = value if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+        found = any(number(item) == 0.0 for item in values)
+        return found if operator == "in" else not found
+    compare, figure = FIGURE_OPERATORS.get(operator), number(value)
+    return bool(compare) and figure is not None and compare(0.0, figure)
+
+
+class ChurnFigure(fields.Float):
+    """A churn figure of the customer, related to its crm.churn.partner.score row in the
+    company. A customer without a row reads 0 and is searched as 0: it matches the conditions
+    0 meets and no other (the related search of Odoo would also take it for any condition on
+    the value 0, e.g. "score > 0")."""
+
+    def _search_related(self, records, operator, value):
+        link, fname = self.related.split(".")
+        domain = Domain(link, "any!", [(fname, operator, value)])
+        if zero_matches(operator, value):
+            domain |= Domain(link, "=", False)
+        return domain
 
 
 class ResPartner(models.Model):
@@ -22,7 +71,7 @@ class ResPartner(models.Model):
         copy=False,
         help="The customer's churn values in the current company, as the last scoring left them.",
     )
-    crm_churn_score = fields.Float(
+    crm_churn_score = ChurnFigure(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Churn Score",
         related="crm_churn_score_id.score",
@@ -80,26 +129,35 @@ class ResPartner(models.Model):
         "change to Churned), so it stays in the reports when the customer comes back; a later "
         "churn asks for its own reason.",
     )
-    crm_p_alive = fields.Float(
+    crm_p_alive = ChurnFigure(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Probability Alive",
         related="crm_churn_score_id.p_alive",
         help="Probability that the customer still buys from us, from the company's BG/NBD model "
         "of purchases (0 when no model is fitted).",
     )
-    crm_expected_purchases = fields.Float(
+    crm_expected_purchases = ChurnFigure(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Expected Purchases (90 days)",
         related="crm_churn_score_id.expected_purchases",
         help="Orders the customer is expected to place in the next 90 days (BG/NBD).",
     )
-    crm_predicted_clv = fields.Float(
+    crm_predicted_clv = ChurnFigure(
         groups="crm_churn_warning.crm_churn_warning_group_user",
         string="Predicted Value (12 months)",
         related="crm_churn_score_id.predicted_clv",
         help="Revenue expected from the customer in the next 12 months, discounted (BG/NBD with "
         "a Gamma-Gamma spend model).",
     )
+
+    # ------------------------------------------------------------------ the churn figures
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        """A customer without a score row reads 0 on the churn figures: it sorts with the
+        lowest values (the joined row's NULL would come first in a descending order)."""
+        if field_name in CHURN_FIGURES and not nulls.code:
+            descending = direction.code.upper() == "DESC"
+            nulls = SQL("NULLS LAST") if descending else SQL("NULLS FIRST")
+        return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
 
     @api.model
     def _crm_engine_fields(self):

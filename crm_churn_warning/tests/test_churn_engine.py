@@ -838,15 +838,41 @@ class TestChurnScore(ChurnCase):
             by_score.mapped("crm_churn_score"),
             sorted(customers.with_company(self.company).mapped("crm_churn_score"), reverse=True),
         )
-        # the rows are the engine's: users do not reach them, managers read them only
-        with self.assertRaisesRegex(AccessError, "Customer Churn Score"):
-            Score.with_user(self.churn_user).search([])
-        as_manager = rows.with_user(self.churn_manager)
-        self.assertEqual(len(as_manager.read(["score"])), 4)
-        with self.assertRaisesRegex(AccessError, "Customer Churn Score"):
-            as_manager[0].write({"score": 1.0})
+        # a contact never scored reads 0 and is found and sorted as 0: with the lowest, never
+        # before the customers at risk
+        unscored = self.make_customer("Never Scored")
+        domain = [("id", "in", (customers | unscored).ids)]
+        self.assertEqual(as_user.search(domain, order="crm_churn_score desc, id")[-1], unscored)
+        self.assertEqual(as_user.search(domain, order="crm_churn_score, id")[0], unscored)
+        self.assertEqual(as_user.search(domain, order="crm_p_alive desc, id")[-1], unscored)
+        self.assertEqual(
+            as_user.search(domain + [("crm_churn_score", "=", 0)]),
+            as_user.browse((self.happy | unscored).ids),
+        )
+        positive = as_user.search(domain + [("crm_churn_score", ">", 0)])
+        self.assertEqual(positive, as_user.browse((customers - self.happy).ids))
+        self.assertEqual(
+            as_user.search(domain + [("crm_churn_score", "in", [0, 66.7])]),
+            as_user.browse((self.lapsed | self.happy | unscored).ids),
+        )
+        self.assertEqual(
+            as_user.search(domain + [("crm_predicted_clv", "!=", 0)]), as_user.browse()
+        )
+        # the rows are the engine's: users read their companies' rows, nobody writes them
+        as_user_rows = Score.with_user(self.churn_user).search([("id", "in", rows.ids)])
+        self.assertEqual(as_user_rows, rows)
+        self.assertEqual(len(as_user_rows.read(["score", "partner_id"])), 4)
+        for user in (self.churn_user, self.churn_manager):
+            with self.assertRaisesRegex(AccessError, "Customer Churn Score"):
+                rows[0].with_user(user).write({"score": 1.0})
         with self.assertRaisesRegex(AccessError, "Churn Score"):
             as_user.browse(self.lapsed.id).write({"crm_churn_score": 1.0})
+        other = self.env["res.company"].create({"name": "Churn Rows Other Co"})
+        self.make_orders(self.happy, [ago(30)], company=other)
+        self.score(company=other)
+        theirs = Score.search([("company_id", "=", other.id)])
+        self.assertEqual(theirs.partner_id, self.happy)
+        self.assertFalse(Score.with_user(self.churn_user).search([("id", "=", theirs.id)]))
 
     def test_a_row_left_unlinked_is_linked_again(self):
         """A run cut short between inserting a customer's row and linking its partner to it:
