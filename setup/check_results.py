@@ -26,7 +26,8 @@ LOG_LINE = re.compile(
 MODEL_NAME = re.compile(r"""^\s+_name = ["']([\w.]+)["']""", re.M)
 # an extension of another module's model that adds mixins names it and inherits it too
 EXTENDED_MODEL = re.compile(r"""^\s+_name = ["']([\w.]+)["']\n\s+_inherit = \[([^\]]*)\]""", re.M)
-FIELD_NAME = re.compile(r"^\s+(\w+) = fields\.\w+\(", re.M)
+# a field: fields.<Type>(…), or a field class of our own (e.g. crm_churn_warning's ChurnFigure)
+FIELD_NAME = re.compile(r"^\s+(\w+) = (?:fields\.\w+|[A-Z]\w*)\(", re.M)
 INVENTORY_HEADER = """\
 # Tests per file, as setup/test runs them: a run fails when a file runs a number of tests other
 # than the one listed here, or a file of tests/ is missing from it. Change it on purpose only,
