@@ -21,7 +21,6 @@ it stopped and never scores a customer twice (crm.engine.mixin); values are abso
 re-running the same day writes nothing.
 """
 
-import json
 import logging
 from dataclasses import dataclass
 
@@ -486,17 +485,7 @@ class CrmChurnEngine(models.AbstractModel):
         links = list(links)
 
         def values(rows):
-            # one JSON document for the batch: cheaper to send and plan than an array per column
-            document = json.dumps(
-                [[key, *(vals[col] for col in SCORE_NAMES)] for key, vals in rows]
-            )
-            selected = SQL(", ").join(
-                SQL("(v.r ->> %s)::%s AS %s", index, SQL(col_type), SQL.identifier(col))
-                for index, (col, col_type) in enumerate([("key", "int"), *SCORE_COLUMNS])
-            )
-            return SQL(
-                "(SELECT %s FROM jsonb_array_elements(%s::jsonb) v(r)) v", selected, document
-            )
+            return self._json_rows_sql(SCORE_COLUMNS, rows, key="key")
 
         columns = SQL(", ").join(SQL.identifier(col) for col in SCORE_NAMES)
         if updates:

@@ -111,6 +111,20 @@ class CrmEngineMixin(models.AbstractModel):
 
     # ------------------------------------------------------------------ values
     @api.model
+    def _json_rows_sql(self, columns, rows, key="id"):
+        """The rows [(key, {column: value})] as a table aliased v, with the integer column
+        ``key`` and ``columns`` [(column, SQL type)], for an UPDATE … FROM or INSERT … SELECT.
+        The values travel as one JSON document (much cheaper to send and plan than one array
+        parameter per column); floats keep their exact value through JSON."""
+        names = [col for col, _type in columns]
+        document = json.dumps([[row_key, *(vals[col] for col in names)] for row_key, vals in rows])
+        selected = SQL(", ").join(
+            SQL("(v.r ->> %s)::%s AS %s", index, SQL(col_type), SQL.identifier(col))
+            for index, (col, col_type) in enumerate([(key, "int"), *columns])
+        )
+        return SQL("(SELECT %s FROM jsonb_array_elements(%s::jsonb) v(r)) v", selected, document)
+
+    @api.model
     def _write_company_values(self, company, columns, rows, drop_null=False):
         """Writes the company's values of company-dependent columns of partners with one UPDATE.
 
@@ -127,29 +141,17 @@ class CrmEngineMixin(models.AbstractModel):
         if not rows:
             return 0
         cid = str(company.id)
-        names = [col for col, _type in columns]
-        # the values travel as one JSON document (much cheaper to send and plan than one
-        # array parameter per column); floats keep their exact value through JSON
-        values = json.dumps(
-            [[record_id, *(vals[col] for col in names)] for record_id, vals in rows]
-        )
-        selected = SQL(", ").join(
-            SQL("(v.r ->> %s)::%s AS %s", index, SQL(col_type), SQL.identifier(col))
-            for index, (col, col_type) in enumerate([("id", "int"), *columns])
-        )
-        sets = SQL(", ").join(self._set_company_key(col, cid, drop_null) for col in names)
+        sets = SQL(", ").join(self._set_company_key(col, cid, drop_null) for col, _type in columns)
         ids = [record_id for record_id, _vals in rows]
         # the id range lets the planner read only the batch's part of the table (batches are
         # consecutive ids) instead of hashing the whole table
         self.env.cr.execute(
             SQL(
-                "UPDATE %(table)s p SET %(sets)s"
-                " FROM (SELECT %(selected)s FROM jsonb_array_elements(%(values)s::jsonb) v(r)) v"
+                "UPDATE %(table)s p SET %(sets)s FROM %(values)s"
                 " WHERE p.id = v.id AND p.id BETWEEN %(first)s AND %(last)s",
                 table=SQL.identifier(self.env["res.partner"]._table),
                 sets=sets,
-                selected=selected,
-                values=values,
+                values=self._json_rows_sql(columns, rows),
                 first=min(ids),
                 last=max(ids),
             )
